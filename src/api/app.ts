@@ -1,0 +1,69 @@
+import { createRequire } from 'node:module';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { LabContext } from '../core/context.js';
+import type { Logger } from '../core/logger.js';
+import { registerErrorHandling } from './plugins/errors.js';
+import { ErrorBody } from './schemas.js';
+import { routeModules } from './routes/index.js';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string; description: string };
+
+export type LabApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    lab: LabContext;
+  }
+}
+
+export interface BuildOptions {
+  /** Logger for requests; a silent one when omitted (tests). */
+  logger?: Logger;
+}
+
+/**
+ * Builds the HTTP API over an open lab. The caller owns the lab's lifetime unless it passes the
+ * app to `closeWithLab`; the server entry point does, so closing the app closes the database.
+ */
+export async function buildApp(lab: LabContext, options: BuildOptions = {}): Promise<LabApp> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger | undefined,
+    bodyLimit: lab.settings.maxUploadBytes,
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('lab', lab);
+  registerErrorHandling(app);
+  app.addSchema(ErrorBody);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Chatbot Analytics Lab API', description: pkg.description, version: pkg.version },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key from `chatlab keys create`' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  for (const routes of routeModules) await app.register(routes);
+  return app;
+}

@@ -1,0 +1,259 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * One settings object for the whole lab. Precedence: defaults < config.json (in the working
+ * directory) < environment variables. Keys in config.json use the same names as the environment
+ * variables (e.g. {"PORT": 9000}) so there is one vocabulary to learn.
+ */
+export interface AlertRule {
+  metric: string;
+  threshold: number;
+  /** How long (seconds) the metric must stay in breach before the alert fires. */
+  for: number;
+  /** Fire when the value is above (default) or below the threshold. */
+  direction: 'above' | 'below';
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type AuthMode = 'required' | 'off';
+
+export interface Settings {
+  databaseUrl: string;
+  dialect: 'sqlite' | 'postgres';
+  dataDir: string;
+  datasetDir: string;
+  modelDir: string;
+  runsDir: string;
+  logDir: string;
+  modelCacheDir: string;
+  backupDir: string;
+  defaultModel: string;
+  alertChannels: string[];
+  alertWebhookSecret: string | undefined;
+  alerts: AlertRule[];
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  auth: AuthMode;
+  maxUploadBytes: number;
+  rateLimitPerMinute: number;
+  trainingRateLimitPerMinute: number;
+}
+
+export class SettingsError extends Error {
+  constructor(
+    readonly key: string,
+    readonly problem: string,
+  ) {
+    super(`invalid setting ${key}: ${problem}`);
+    this.name = 'SettingsError';
+  }
+}
+
+type Raw = Record<string, unknown>;
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export const SETTING_KEYS = [
+  'DATABASE_URL',
+  'DATA_DIR',
+  'DATASET_DIR',
+  'MODEL_DIR',
+  'RUNS_DIR',
+  'LOG_DIR',
+  'MODEL_CACHE_DIR',
+  'BACKUP_DIR',
+  'DEFAULT_MODEL',
+  'ALERT_CHANNELS',
+  'ALERT_WEBHOOK_SECRET',
+  'HOST',
+  'PORT',
+  'LOG_LEVEL',
+  'CHATLAB_AUTH',
+  'MAX_UPLOAD_MB',
+  'RATE_LIMIT_PER_MINUTE',
+  'TRAINING_RATE_LIMIT_PER_MINUTE',
+] as const;
+
+/** Keys whose values never appear in output. */
+export const SECRET_KEYS = new Set(['ALERT_WEBHOOK_SECRET']);
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Path of the optional config file; defaults to <cwd>/config.json. */
+  configFile?: string;
+}
+
+function readConfigFile(file: string): Raw {
+  if (!existsSync(file)) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new SettingsError('config.json', `${file} is not valid JSON (${(err as Error).message})`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new SettingsError('config.json', `${file} must contain a JSON object`);
+  }
+  const known = new Set<string>([...SETTING_KEYS, 'alerts']);
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key)) throw new SettingsError(key, `unknown key in ${file}`);
+  }
+  return parsed as Raw;
+}
+
+function text(raw: Raw, key: string, fallback: string): string {
+  const value = raw[key];
+  if (value === undefined || value === '') return fallback;
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    throw new SettingsError(key, `must be a string (got ${JSON.stringify(value)})`);
+  }
+  return String(value);
+}
+
+function integer(raw: Raw, key: string, fallback: number, min: number, max: number): number {
+  const value = raw[key];
+  if (value === undefined || value === '') return fallback;
+  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isInteger(n) || n < min || n > max || String(value).trim() === '') {
+    throw new SettingsError(key, `must be an integer between ${min} and ${max} (got ${JSON.stringify(value)})`);
+  }
+  return n;
+}
+
+export function dialectOf(url: string): Settings['dialect'] {
+  if (/^postgres(ql)?:\/\//i.test(url)) return 'postgres';
+  if (/^sqlite:/i.test(url) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return 'sqlite';
+  const scheme = url.split(':')[0];
+  throw new SettingsError(
+    'DATABASE_URL',
+    `unsupported scheme "${scheme}" (use sqlite:<path>, a file path, or postgres://user@host/db)`,
+  );
+}
+
+/** A SQLite URL or bare path, resolved against the working directory. */
+export function sqlitePath(databaseUrl: string, cwd = process.cwd()): string {
+  const file = databaseUrl.replace(/^sqlite:(\/\/)?/i, '');
+  return file === ':memory:' ? file : path.resolve(cwd, file);
+}
+
+function parseAlertRules(value: unknown): AlertRule[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new SettingsError('alerts', 'must be an array of rules');
+  return value.map((rule: unknown, i) => {
+    const key = `alerts[${i}]`;
+    if (rule === null || typeof rule !== 'object') throw new SettingsError(key, 'must be an object');
+    const r = rule as Raw;
+    if (typeof r.metric !== 'string' || r.metric === '') {
+      throw new SettingsError(`${key}.metric`, 'must be a non-empty string');
+    }
+    if (typeof r.threshold !== 'number' || !Number.isFinite(r.threshold)) {
+      throw new SettingsError(`${key}.threshold`, 'must be a number');
+    }
+    const forSeconds = r.for ?? 0;
+    if (typeof forSeconds !== 'number' || forSeconds < 0) {
+      throw new SettingsError(`${key}.for`, 'must be a number of seconds >= 0');
+    }
+    const direction = r.direction ?? 'above';
+    if (direction !== 'above' && direction !== 'below') {
+      throw new SettingsError(`${key}.direction`, 'must be "above" or "below"');
+    }
+    return { metric: r.metric, threshold: r.threshold, for: forSeconds, direction };
+  });
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+export function loadSettings(options: LoadOptions = {}): Settings {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const fromFile = readConfigFile(options.configFile ?? path.join(cwd, 'config.json'));
+  const raw: Raw = { ...fromFile };
+  for (const key of SETTING_KEYS) {
+    if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
+  }
+  const dir = (key: string, fallback: string) => path.resolve(cwd, text(raw, key, fallback));
+
+  const dataDir = dir('DATA_DIR', './data');
+  const databaseUrl = text(raw, 'DATABASE_URL', `sqlite:${path.join(dataDir, 'chatlab.db')}`);
+  const dialect = dialectOf(databaseUrl);
+
+  const host = text(raw, 'HOST', '127.0.0.1');
+  const logLevel = text(raw, 'LOG_LEVEL', 'info').toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new SettingsError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+  const authText = text(raw, 'CHATLAB_AUTH', isLoopback(host) ? 'off' : 'required');
+  if (authText !== 'required' && authText !== 'off') {
+    throw new SettingsError('CHATLAB_AUTH', `must be "required" or "off" (got "${authText}")`);
+  }
+  const alertChannels = text(raw, 'ALERT_CHANNELS', 'log')
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  for (const channel of alertChannels) {
+    if (channel !== 'log' && !/^webhook:https?:\/\/\S+$/.test(channel)) {
+      throw new SettingsError(
+        'ALERT_CHANNELS',
+        `unknown channel "${channel}" (use log or webhook:http(s)://host/path)`,
+      );
+    }
+  }
+
+  return {
+    databaseUrl,
+    dialect,
+    dataDir,
+    datasetDir: dir('DATASET_DIR', './Dataset'),
+    modelDir: dir('MODEL_DIR', './models'),
+    runsDir: dir('RUNS_DIR', './pipeline_runs'),
+    logDir: dir('LOG_DIR', './logs'),
+    modelCacheDir: dir('MODEL_CACHE_DIR', path.join(dataDir, 'model_cache')),
+    backupDir: dir('BACKUP_DIR', './backups'),
+    defaultModel: text(raw, 'DEFAULT_MODEL', 'use-lite'),
+    alertChannels,
+    alertWebhookSecret: raw.ALERT_WEBHOOK_SECRET === undefined ? undefined : String(raw.ALERT_WEBHOOK_SECRET),
+    alerts: parseAlertRules(raw.alerts),
+    host,
+    port: integer(raw, 'PORT', 8000, 0, 65535),
+    logLevel,
+    auth: authText,
+    maxUploadBytes: integer(raw, 'MAX_UPLOAD_MB', 50, 1, 10_000) * 1024 * 1024,
+    rateLimitPerMinute: integer(raw, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    trainingRateLimitPerMinute: integer(raw, 'TRAINING_RATE_LIMIT_PER_MINUTE', 20, 1, 1_000_000),
+  };
+}
+
+/** Settings as shown to a person: environment-style keys, secrets and passwords masked. */
+export function describeSettings(settings: Settings): Record<string, string> {
+  const maskUrl = (url: string) => url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1****@');
+  return {
+    DATABASE_URL: maskUrl(settings.databaseUrl),
+    DATA_DIR: settings.dataDir,
+    DATASET_DIR: settings.datasetDir,
+    MODEL_DIR: settings.modelDir,
+    RUNS_DIR: settings.runsDir,
+    LOG_DIR: settings.logDir,
+    MODEL_CACHE_DIR: settings.modelCacheDir,
+    BACKUP_DIR: settings.backupDir,
+    DEFAULT_MODEL: settings.defaultModel,
+    ALERT_CHANNELS: settings.alertChannels.map(maskUrl).join(','),
+    ALERT_WEBHOOK_SECRET: settings.alertWebhookSecret ? '****' : '(unset)',
+    HOST: settings.host,
+    PORT: String(settings.port),
+    LOG_LEVEL: settings.logLevel,
+    CHATLAB_AUTH: settings.auth,
+    MAX_UPLOAD_MB: String(settings.maxUploadBytes / 1024 / 1024),
+    RATE_LIMIT_PER_MINUTE: String(settings.rateLimitPerMinute),
+    TRAINING_RATE_LIMIT_PER_MINUTE: String(settings.trainingRateLimitPerMinute),
+  };
+}
+
+/** Folders the lab writes to; created by `chatlab init` and at server start. */
+export function writableDirs(settings: Settings): string[] {
+  return [settings.dataDir, settings.modelDir, settings.runsDir, settings.logDir, settings.modelCacheDir];
+}

@@ -1,0 +1,219 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Typed table definitions shared by both dialects. Portable choices:
+ * - JSON documents are stored as text (`Json` columns hold JSON.stringify output);
+ * - booleans are integers 0/1;
+ * - event times used by analytics (`turns.ts`, metric times) are epoch milliseconds, so bucketing
+ *   is arithmetic that both SQLite and PostgreSQL do fast; record times are ISO-8601 text.
+ */
+type Json = string;
+type Id = Generated<number>;
+type CreatedAt = ColumnType<string, string | undefined, never>;
+
+export interface DatasetsTable {
+  id: Id;
+  name: string;
+  type: string;
+  source: string;
+  checksum: string;
+  version: number;
+  preprocess: Json;
+  split_counts: Json;
+  label_count: number;
+  example_count: number;
+  conversation_count: number;
+  turn_count: number;
+  validation: Json | null;
+  created_at: CreatedAt;
+}
+
+export interface ExamplesTable {
+  id: Id;
+  dataset_id: number;
+  split: string;
+  text: string;
+  norm_text: string;
+  label: string | null;
+  metadata: Json | null;
+}
+
+export interface ConversationsTable {
+  id: Id;
+  dataset_id: number;
+  external_id: string;
+  split: string | null;
+  turn_count: number;
+  started_at: number | null;
+  ended_at: number | null;
+  metadata: Json | null;
+}
+
+export interface TurnsTable {
+  id: Id;
+  conversation_id: number;
+  /** Denormalised so analytics filter turns without a join. */
+  dataset_id: number;
+  idx: number;
+  speaker: string;
+  text: string;
+  intent: string | null;
+  predicted_intent: string | null;
+  confidence: number | null;
+  sentiment: number | null;
+  ts: number | null;
+  metadata: Json | null;
+}
+
+export interface ExperimentsTable {
+  id: Id;
+  name: string;
+  description: string | null;
+  created_at: CreatedAt;
+}
+
+export interface RunsTable {
+  id: Id;
+  experiment_id: number;
+  parent_run_id: number | null;
+  name: string;
+  dataset_id: number | null;
+  model_type: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  tags: Json;
+  summary_metrics: Json | null;
+  error: string | null;
+  run_dir: string | null;
+  git_commit: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_ms: number | null;
+  created_at: CreatedAt;
+}
+
+export interface RunParamsTable {
+  run_id: number;
+  key: string;
+  value: string;
+}
+
+export interface MetricHistoryTable {
+  id: Id;
+  run_id: number;
+  key: string;
+  step: number;
+  value: number;
+  ts: number;
+}
+
+export interface ArtifactsTable {
+  id: Id;
+  run_id: number;
+  path: string;
+  kind: string;
+  size_bytes: number;
+  sha256: string;
+  created_at: CreatedAt;
+}
+
+export interface ModelVersionsTable {
+  id: Id;
+  name: string;
+  version: number;
+  run_id: number | null;
+  model_type: string;
+  path: string;
+  labels: Json;
+  metrics: Json | null;
+  description: string | null;
+  created_at: CreatedAt;
+}
+
+export interface ModelAliasesTable {
+  alias: string;
+  model_version_id: number;
+  updated_at: string;
+}
+
+export interface JobsTable {
+  id: Id;
+  kind: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  payload: Json;
+  progress: Json | null;
+  result: Json | null;
+  error: string | null;
+  run_id: number | null;
+  attempts: number;
+  max_attempts: number;
+  cancel_requested: number;
+  locked_by: string | null;
+  heartbeat_at: number | null;
+  created_at: CreatedAt;
+  updated_at: string;
+}
+
+export interface AlertsTable {
+  id: Id;
+  rule: string;
+  metric: string;
+  state: 'firing' | 'resolved';
+  value: number;
+  threshold: number;
+  message: string;
+  started_at: string;
+  resolved_at: string | null;
+}
+
+export interface ApiKeysTable {
+  id: Id;
+  name: string;
+  role: 'viewer' | 'editor' | 'admin';
+  prefix: string;
+  key_hash: string;
+  created_at: CreatedAt;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface RequestSamplesTable {
+  id: Id;
+  ts: number;
+  route: string;
+  requests: number;
+  errors: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+}
+
+export interface Database {
+  datasets: DatasetsTable;
+  examples: ExamplesTable;
+  conversations: ConversationsTable;
+  turns: TurnsTable;
+  experiments: ExperimentsTable;
+  runs: RunsTable;
+  run_params: RunParamsTable;
+  metric_history: MetricHistoryTable;
+  artifacts: ArtifactsTable;
+  model_versions: ModelVersionsTable;
+  model_aliases: ModelAliasesTable;
+  jobs: JobsTable;
+  alerts: AlertsTable;
+  api_keys: ApiKeysTable;
+  request_samples: RequestSamplesTable;
+}
+
+export type Dataset = Selectable<DatasetsTable>;
+export type NewDataset = Insertable<DatasetsTable>;
+export type Example = Selectable<ExamplesTable>;
+export type NewExample = Insertable<ExamplesTable>;
+export type Conversation = Selectable<ConversationsTable>;
+export type Turn = Selectable<TurnsTable>;
+export type NewTurn = Insertable<TurnsTable>;
+export type Run = Selectable<RunsTable>;
+export type RunUpdate = Updateable<RunsTable>;
+export type ModelVersion = Selectable<ModelVersionsTable>;
+export type Job = Selectable<JobsTable>;
+export type ApiKey = Selectable<ApiKeysTable>;

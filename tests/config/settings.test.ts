@@ -1,0 +1,100 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeSettings, loadSettings, SettingsError } from '../../src/config/settings.js';
+
+function tempDir(config?: unknown): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'chatlab-settings-'));
+  if (config !== undefined) {
+    writeFileSync(path.join(dir, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config));
+  }
+  return dir;
+}
+
+function errorOf(fn: () => unknown): SettingsError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(SettingsError);
+    return err as SettingsError;
+  }
+  throw new Error('expected a SettingsError');
+}
+
+describe('settings', () => {
+  it('has documented defaults resolved against the working directory', () => {
+    const dir = tempDir();
+    const s = loadSettings({ cwd: dir, env: {} });
+    expect(s.port).toBe(8000);
+    expect(s.host).toBe('127.0.0.1');
+    expect(s.dialect).toBe('sqlite');
+    expect(s.databaseUrl).toBe(`sqlite:${path.join(dir, 'data', 'chatlab.db')}`);
+    expect(s.datasetDir).toBe(path.join(dir, 'Dataset'));
+    expect(s.modelDir).toBe(path.join(dir, 'models'));
+    expect(s.runsDir).toBe(path.join(dir, 'pipeline_runs'));
+    expect(s.logDir).toBe(path.join(dir, 'logs'));
+    expect(s.alertChannels).toEqual(['log']);
+    expect(s.auth).toBe('off');
+  });
+
+  it('config.json overrides defaults and the environment overrides config.json', () => {
+    const dir = tempDir({ PORT: 9000, LOG_LEVEL: 'debug', MODEL_DIR: 'm1' });
+    const fileOnly = loadSettings({ cwd: dir, env: {} });
+    expect(fileOnly.port).toBe(9000);
+    expect(fileOnly.logLevel).toBe('debug');
+    expect(fileOnly.modelDir).toBe(path.join(dir, 'm1'));
+    const withEnv = loadSettings({ cwd: dir, env: { PORT: '9100', MODEL_DIR: '/abs/models' } });
+    expect(withEnv.port).toBe(9100);
+    expect(withEnv.logLevel).toBe('debug');
+    expect(withEnv.modelDir).toBe('/abs/models');
+  });
+
+  it('selects PostgreSQL from a postgres:// URL and masks its password when shown', () => {
+    const s = loadSettings({ cwd: tempDir(), env: { DATABASE_URL: 'postgres://lab:s3cret@db:5432/lab' } });
+    expect(s.dialect).toBe('postgres');
+    expect(describeSettings(s).DATABASE_URL).toBe('postgres://lab:****@db:5432/lab');
+    expect(JSON.stringify(describeSettings(s))).not.toContain('s3cret');
+  });
+
+  it('requires auth by default on a non-loopback host', () => {
+    expect(loadSettings({ cwd: tempDir(), env: { HOST: '0.0.0.0' } }).auth).toBe('required');
+    expect(loadSettings({ cwd: tempDir(), env: { HOST: '0.0.0.0', CHATLAB_AUTH: 'off' } }).auth).toBe('off');
+  });
+
+  it('parses alert channels and rules', () => {
+    const dir = tempDir({ alerts: [{ metric: 'error_rate', threshold: 0.05, for: 60 }] });
+    const s = loadSettings({ cwd: dir, env: { ALERT_CHANNELS: 'log, webhook:http://127.0.0.1:9/x' } });
+    expect(s.alertChannels).toEqual(['log', 'webhook:http://127.0.0.1:9/x']);
+    expect(s.alerts).toEqual([{ metric: 'error_rate', threshold: 0.05, for: 60, direction: 'above' }]);
+  });
+
+  const invalid: Array<[string, Record<string, string>, unknown, string, RegExp]> = [
+    ['a non-numeric PORT', { PORT: 'abc' }, undefined, 'PORT', /integer/],
+    ['an out-of-range PORT', { PORT: '70000' }, undefined, 'PORT', /65535/],
+    ['an unknown DATABASE_URL scheme', { DATABASE_URL: 'mysql://x/y' }, undefined, 'DATABASE_URL', /mysql/],
+    ['an unknown LOG_LEVEL', { LOG_LEVEL: 'loud' }, undefined, 'LOG_LEVEL', /one of/],
+    ['an unknown CHATLAB_AUTH', { CHATLAB_AUTH: 'maybe' }, undefined, 'CHATLAB_AUTH', /required/],
+    ['an unknown alert channel', { ALERT_CHANNELS: 'pager' }, undefined, 'ALERT_CHANNELS', /pager/],
+    ['a bad MAX_UPLOAD_MB', { MAX_UPLOAD_MB: '0' }, undefined, 'MAX_UPLOAD_MB', /between/],
+    ['a bad rate limit', { RATE_LIMIT_PER_MINUTE: '1.5' }, undefined, 'RATE_LIMIT_PER_MINUTE', /integer/],
+    ['malformed config.json', {}, '{"PORT": 80,', 'config.json', /not valid JSON/],
+    ['a config.json that is not an object', {}, '[1,2]', 'config.json', /object/],
+    ['an unknown key in config.json', {}, { PROT: 1 }, 'PROT', /unknown key/],
+    ['a bad PORT in config.json', {}, { PORT: 'x' }, 'PORT', /integer/],
+    ['an alert rule without threshold', {}, { alerts: [{ metric: 'cpu_percent' }] }, 'alerts[0].threshold', /number/],
+    [
+      'an alert rule with a bad direction',
+      {},
+      { alerts: [{ metric: 'm', threshold: 1, direction: 'up' }] },
+      'alerts[0].direction',
+      /above/,
+    ],
+  ];
+  it.each(invalid)('rejects %s, naming the key', (_name, env, config, key, problem) => {
+    const err = errorOf(() => loadSettings({ cwd: tempDir(config), env }));
+    expect(err.key).toBe(key);
+    expect(err.message).toContain(key);
+    expect(err.problem).toMatch(problem);
+  });
+});
