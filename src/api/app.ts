@@ -11,7 +11,9 @@ import Fastify, {
 } from 'fastify';
 import type { LabContext } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
+import { registerDashboard } from './plugins/dashboard.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { registerOperationsPlugins } from './plugins/operations.js';
 import { ErrorBody } from './schemas.js';
 import { routeModules } from './routes/index.js';
 
@@ -63,7 +65,9 @@ export async function buildApp(lab: LabContext, options: BuildOptions = {}): Pro
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerOperationsPlugins(app);
 
   for (const routes of routeModules) await app.register(routes);
+  await registerDashboard(app);
   return app;
 }

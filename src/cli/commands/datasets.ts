@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** CLI commands for datasets: filled in by the datasets work. */
+export function registerDatasets(_program: Command): void {}
