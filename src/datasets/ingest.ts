@@ -1,0 +1,198 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import type { Transaction } from 'kysely';
+import { sentimentOf } from '../conversations/sentiment.js';
+import type { LabContext } from '../core/context.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
+import type { Database } from '../db/schema.js';
+import { contentChecksum } from './checksum.js';
+import { loaderFor } from './loaders/index.js';
+import { preprocessText, resolvePreprocess } from './preprocess.js';
+import { toView } from './repository.js';
+import type { DatasetView, IngestProgress, IngestRequest } from './types.js';
+import { computeReport } from './validation.js';
+import { postgresWriter, sqliteWriter, type ConversationRow, type ExampleRow, type TurnRow } from './writer.js';
+
+export type { IngestRequest } from './types.js';
+
+interface ConversationState {
+  id: number;
+  turns: number;
+  started: number | null;
+  ended: number | null;
+}
+
+/**
+ * Loads a dataset in one of the publishers' layouts and stores it, all in one transaction: any
+ * bad row anywhere leaves nothing behind. Identical content (same checksum) returns the dataset
+ * already stored unless `newVersion` asks for version n+1.
+ */
+export async function ingestDataset(
+  lab: LabContext,
+  request: IngestRequest,
+  onProgress?: (p: IngestProgress) => void,
+): Promise<{ dataset: DatasetView; created: boolean }> {
+  const loader = loaderFor(request.type);
+  const source = path.resolve(request.path);
+  const files = loader.locate(source);
+  const preprocess = resolvePreprocess(request.preprocess);
+  const mapping = request.mapping ?? {};
+  const name = request.name?.trim() || path.basename(source, path.extname(source));
+  if (name.length > 200) throw new ValidationError('name is too long (200 characters at most)', [{ field: 'name', problem: 'longer than 200 characters' }]);
+  const checksum = await contentChecksum(source, files, { type: request.type, preprocess, mapping });
+  const totalBytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
+
+  return lab.db.kysely.transaction().execute(async (trx) => {
+    const existing = await trx
+      .selectFrom('datasets')
+      .selectAll()
+      .where('checksum', '=', checksum)
+      .orderBy('version', 'desc')
+      .executeTakeFirst();
+    if (existing && !request.newVersion) return { dataset: toView(existing), created: false };
+
+    const latest = await trx
+      .selectFrom('datasets')
+      .select('version')
+      .where('name', '=', name)
+      .orderBy('version', 'desc')
+      .executeTakeFirst();
+    if (latest && !request.newVersion) {
+      throw new ConflictError(
+        `a dataset named "${name}" already exists (version ${latest.version}) with different content; ` +
+          'pass --new-version (API: "new_version": true) to store the next version, or choose another name',
+        [{ field: 'name', problem: 'already exists with different content' }],
+      );
+    }
+    const version = (latest?.version ?? 0) + 1;
+    const { id } = await trx
+      .insertInto('datasets')
+      .values({
+        name,
+        type: request.type,
+        source,
+        checksum,
+        version,
+        preprocess: JSON.stringify(preprocess),
+        split_counts: '{}',
+        label_count: 0,
+        example_count: 0,
+        conversation_count: 0,
+        turn_count: 0,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+
+    const counts = await storeRecords(lab, trx, id, request, files, source, preprocess, (p) =>
+      onProgress?.({ ...p, totalBytes }),
+    );
+    await trx
+      .updateTable('datasets')
+      .set({
+        split_counts: JSON.stringify(counts.splits),
+        label_count: counts.labels.size,
+        example_count: counts.examples,
+        conversation_count: counts.conversations,
+        turn_count: counts.turns,
+      })
+      .where('id', '=', id)
+      .execute();
+    const report = await computeReport(trx, id, null);
+    await trx.updateTable('datasets').set({ validation: JSON.stringify(report) }).where('id', '=', id).execute();
+    const row = await trx.selectFrom('datasets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    return { dataset: toView(row), created: true };
+  });
+}
+
+async function storeRecords(
+  lab: LabContext,
+  trx: Transaction<Database>,
+  datasetId: number,
+  request: IngestRequest,
+  files: string[],
+  source: string,
+  preprocess: ReturnType<typeof resolvePreprocess>,
+  progress: (p: { rows: number; bytesRead: number }) => void,
+) {
+  const writer =
+    lab.db.dialect === 'sqlite' && lab.db.sqlite ? sqliteWriter(lab.db.sqlite, datasetId) : postgresWriter(trx, datasetId);
+  const loader = loaderFor(request.type);
+  const conversations = new Map<string, ConversationState>();
+  const splits: Record<string, number> = {};
+  const labels = new Set<string>();
+  let examples = 0;
+  let turns = 0;
+  let rows = 0;
+  let bytesRead = 0;
+
+  const input = { path: source, files, mapping: request.mapping ?? {}, onBytes: (n: number) => (bytesRead += n) };
+  for await (const batch of loader.read(input)) {
+    const exampleRows: ExampleRow[] = [];
+    const turnRows: TurnRow[] = [];
+    const newConversations: ConversationRow[] = [];
+    const newStates: ConversationState[] = [];
+    // First the conversations this batch starts, so their turns can reference their ids.
+    for (const r of batch) {
+      if (r.kind !== 'turn' || conversations.has(r.conversation)) continue;
+      const state: ConversationState = { id: 0, turns: 0, started: null, ended: null };
+      conversations.set(r.conversation, state);
+      newStates.push(state);
+      newConversations.push({
+        external_id: r.conversation,
+        split: r.split,
+        metadata: r.conversationMetadata ? JSON.stringify(r.conversationMetadata) : null,
+      });
+    }
+    if (newConversations.length > 0) {
+      const ids = await writer.insertConversations(newConversations);
+      ids.forEach((id, i) => (newStates[i]!.id = id));
+    }
+    for (const r of batch) {
+      if (r.kind === 'example') {
+        const norm = preprocessText(r.text, preprocess);
+        if (preprocess.dropEmpty && norm === '') continue;
+        exampleRows.push({
+          split: r.split,
+          text: r.text,
+          norm_text: norm,
+          label: r.label,
+          metadata: r.metadata ? JSON.stringify(r.metadata) : null,
+        });
+        splits[r.split] = (splits[r.split] ?? 0) + 1;
+        if (r.label !== null) labels.add(r.label);
+      } else {
+        if (preprocess.dropEmpty && r.text.trim() === '') continue;
+        const state = conversations.get(r.conversation)!;
+        if (r.ts !== null) {
+          if (state.started === null || r.ts < state.started) state.started = r.ts;
+          if (state.ended === null || r.ts > state.ended) state.ended = r.ts;
+        }
+        turnRows.push({
+          conversation_id: state.id,
+          idx: state.turns++,
+          speaker: r.speaker,
+          text: r.text,
+          intent: r.intent,
+          sentiment: r.speaker === 'USER' ? sentimentOf(r.text) : null,
+          ts: r.ts,
+          metadata: r.metadata ? JSON.stringify(r.metadata) : null,
+        });
+      }
+    }
+    await writer.insertExamples(exampleRows);
+    await writer.insertTurns(turnRows);
+    examples += exampleRows.length;
+    turns += turnRows.length;
+    rows += batch.length;
+    progress({ rows, bytesRead });
+  }
+  if (examples === 0 && turns === 0) {
+    throw new ValidationError(`${source}: no rows to ingest${preprocess.dropEmpty ? ' (all texts were empty)' : ''}`, [
+      { field: 'path', problem: 'no rows' },
+    ]);
+  }
+  await writer.finishConversations(
+    [...conversations.values()].map((s) => ({ id: s.id, turn_count: s.turns, started_at: s.started, ended_at: s.ended })),
+  );
+  return { splits, labels, examples, turns, conversations: conversations.size };
+}

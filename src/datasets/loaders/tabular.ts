@@ -1,0 +1,74 @@
+import { canonicalSpeaker, parseTimestamp } from '../../conversations/speakers.js';
+import { fileError } from '../files.js';
+import type { ColumnMapping, LoadedRecord } from '../types.js';
+
+/**
+ * Rows of the generic formats (CSV, JSON Lines) -> records. A row with a conversation id is a
+ * turn (and, when it is a labelled USER turn, also an example); a row without one is a labelled
+ * example, which then needs a label.
+ */
+export interface Columns {
+  text: string;
+  label: string[];
+  conversation: string;
+  speaker: string;
+  timestamp: string;
+  split: string;
+}
+
+export function columnsOf(mapping: ColumnMapping): Columns {
+  return {
+    text: mapping.text ?? 'text',
+    label: mapping.label ? [mapping.label] : ['label', 'intent'],
+    conversation: mapping.conversation ?? 'conversation_id',
+    speaker: mapping.speaker ?? 'speaker',
+    timestamp: mapping.timestamp ?? 'timestamp',
+    split: mapping.split ?? 'split',
+  };
+}
+
+export interface RowContext {
+  file: string;
+  /** "row 12" (CSV) or "line 12" (JSONL), for messages. */
+  where: string;
+  line: number;
+}
+
+function str(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+export function rowRecords(values: Record<string, unknown>, cols: Columns, ctx: RowContext, out: LoadedRecord[]): void {
+  const fail = (problem: string) => fileError(ctx.file, `${ctx.where}: ${problem}`, ctx.line);
+  const text = str(values[cols.text]);
+  if (text === undefined) throw fail(`missing text (column ${cols.text})`);
+  const labelKey = cols.label.find((k) => k in values);
+  const label = labelKey === undefined ? undefined : (str(values[labelKey]) ?? '').trim();
+  const split = (str(values[cols.split]) ?? '').trim() || null;
+  const metadata: Record<string, unknown> = {};
+  const used = new Set([cols.text, cols.conversation, cols.speaker, cols.timestamp, cols.split, ...cols.label]);
+  for (const [k, v] of Object.entries(values)) if (!used.has(k) && v !== '' && v !== undefined) metadata[k] = v;
+  const meta = Object.keys(metadata).length > 0 ? metadata : undefined;
+
+  const conversationValue = values[cols.conversation];
+  if (conversationValue === undefined) {
+    if (!label) throw fail(`empty label (column ${labelKey ?? cols.label.join(' or ')})`);
+    out.push({ kind: 'example', split: split ?? 'train', text, label, metadata: meta });
+    return;
+  }
+  const conversation = (str(conversationValue) ?? '').trim();
+  if (conversation === '') throw fail(`empty conversation id (column ${cols.conversation})`);
+  const speakerText = (str(values[cols.speaker]) ?? '').trim();
+  if (speakerText === '') throw fail(`empty speaker (column ${cols.speaker})`);
+  const ts = parseTimestamp(values[cols.timestamp]);
+  if (ts === undefined) {
+    throw fail(`timestamp ${JSON.stringify(values[cols.timestamp])} is not ISO 8601 or epoch seconds/milliseconds (column ${cols.timestamp})`);
+  }
+  const speaker = canonicalSpeaker(speakerText);
+  const intent = label ? label : null;
+  out.push({ kind: 'turn', conversation, split, speaker, text, intent, ts, metadata: meta });
+  if (speaker === 'USER' && intent) {
+    out.push({ kind: 'example', split: split ?? 'train', text, label: intent, metadata: { conversation } });
+  }
+}

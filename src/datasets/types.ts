@@ -1,0 +1,95 @@
+/**
+ * The one normalised shape every loader produces, and the public types of the datasets area.
+ * Loaders turn a publisher's layout into `LoadedRecord`s; ingestion stores them.
+ */
+
+export const DATASET_TYPES = ['banking77', 'bitext', 'sgd', 'csv', 'jsonl'] as const;
+export type DatasetType = (typeof DATASET_TYPES)[number];
+
+/** Column (CSV) or key (JSONL) names for the generic formats. */
+export interface ColumnMapping {
+  text?: string;
+  label?: string;
+  conversation?: string;
+  speaker?: string;
+  timestamp?: string;
+  split?: string;
+}
+
+export interface PreprocessOptions {
+  nfkc?: boolean;
+  collapseWhitespace?: boolean;
+  trim?: boolean;
+  lowercase?: boolean;
+  dropEmpty?: boolean;
+}
+
+export interface IngestRequest {
+  type: DatasetType;
+  path: string;
+  name?: string;
+  newVersion?: boolean;
+  mapping?: ColumnMapping;
+  preprocess?: PreprocessOptions;
+}
+
+export interface IngestProgress {
+  rows: number;
+  bytesRead?: number;
+  totalBytes?: number;
+}
+
+/** A labelled (or unlabelled) utterance: one row of `examples`. */
+export interface ExampleRecord {
+  kind: 'example';
+  split: string;
+  text: string;
+  label: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+/** One turn of a conversation; turns of one conversation share `conversation`. */
+export interface TurnRecord {
+  kind: 'turn';
+  conversation: string;
+  split: string | null;
+  /** Canonical speaker (USER, SYSTEM, or the given name upper-cased). */
+  speaker: string;
+  text: string;
+  intent: string | null;
+  /** Epoch milliseconds. */
+  ts: number | null;
+  metadata?: Record<string, unknown>;
+  /** Metadata of the conversation, taken from its first turn. */
+  conversationMetadata?: Record<string, unknown>;
+}
+
+export type LoadedRecord = ExampleRecord | TurnRecord;
+
+/** A dataset as the API and CLI show it. */
+export interface DatasetView {
+  id: number;
+  name: string;
+  type: string;
+  source: string;
+  checksum: string;
+  version: number;
+  preprocess: PreprocessOptions;
+  split_counts: Record<string, number>;
+  label_count: number;
+  example_count: number;
+  conversation_count: number;
+  turn_count: number;
+  created_at: string;
+}
+
+export interface ValidationFinding {
+  id: string;
+  severity: 'error' | 'warning' | 'info';
+  split?: string;
+  message: string;
+  count: number;
+  examples: unknown[];
+  /** Who produced it: the dataset validation, or the training work (e.g. likely label errors). */
+  source?: 'validation' | 'training';
+}

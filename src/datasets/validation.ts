@@ -1,0 +1,282 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { LabContext } from '../core/context.js';
+import { ValidationError } from '../core/errors.js';
+import type { Database } from '../db/schema.js';
+import { duplicateKey } from './preprocess.js';
+import { getDatasetRow } from './repository.js';
+import type { ValidationFinding } from './types.js';
+
+/**
+ * The validation report: what is wrong (or notable) with a dataset, per split and overall.
+ * Stored on the dataset row as JSON; recomputing keeps the findings the training work added
+ * (e.g. likely label errors from cross-validation), which live under their own key.
+ */
+export const VALIDATION_OPTIONS = {
+  /** Labels with fewer examples than this in a split are "rare". */
+  minExamplesPerLabel: 10,
+  /** Texts longer than this many characters are "very long". */
+  maxTextLength: 512,
+  /** max/min label count above this is a class-imbalance warning. */
+  imbalanceWarningRatio: 10,
+  /** Examples shown per finding. */
+  maxExamples: 5,
+};
+
+export interface SplitStats {
+  rows: number;
+  labels: Record<string, number>;
+  imbalance_ratio: number | null;
+}
+
+export interface StoredReport {
+  generated_at: string;
+  options: typeof VALIDATION_OPTIONS;
+  splits: Record<string, SplitStats>;
+  findings: ValidationFinding[];
+  training_findings: ValidationFinding[];
+}
+
+export interface ValidationReport {
+  dataset_id: number;
+  generated_at: string;
+  options: typeof VALIDATION_OPTIONS;
+  summary: { errors: number; warnings: number; info: number };
+  splits: Record<string, SplitStats>;
+  /** Computed findings followed by those added by training (`source: 'training'`). */
+  findings: ValidationFinding[];
+}
+
+interface Row {
+  id: number;
+  split: string;
+  text: string;
+  label: string | null;
+}
+
+// Control characters other than tab, newline and carriage return.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+// U+FFFD (a decoder already gave up on some bytes) or an unpaired surrogate (from a JSON escape).
+const BROKEN_UNICODE = /\uFFFD|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const isEvaluationSplit = (split: string) => split !== 'train';
+
+export async function computeReport(
+  db: Kysely<Database> | Transaction<Database>,
+  datasetId: number,
+  previous: StoredReport | null,
+): Promise<StoredReport> {
+  const rows: Row[] = await db
+    .selectFrom('examples')
+    .select(['id', 'split', 'text', 'label'])
+    .where('dataset_id', '=', datasetId)
+    .orderBy('id', 'asc')
+    .execute();
+  const o = VALIDATION_OPTIONS;
+  const findings: ValidationFinding[] = [];
+  const add = (f: Omit<ValidationFinding, 'source'>) => {
+    if (f.count > 0 || f.severity === 'info') findings.push({ ...f, examples: f.examples.slice(0, o.maxExamples), source: 'validation' });
+  };
+  const sample = (list: Row[]) => list.slice(0, o.maxExamples).map((r) => ({ id: r.id, text: r.text, label: r.label }));
+
+  const bySplit = new Map<string, Row[]>();
+  for (const r of rows) {
+    let list = bySplit.get(r.split);
+    if (!list) bySplit.set(r.split, (list = []));
+    list.push(r);
+  }
+  const splits: Record<string, SplitStats> = {};
+  const keysBySplit = new Map<string, Map<string, Row[]>>();
+  const labelsBySplit = new Map<string, Set<string>>();
+
+  for (const [split, list] of bySplit) {
+    const labels: Record<string, number> = {};
+    for (const r of list) if (r.label !== null) labels[r.label] = (labels[r.label] ?? 0) + 1;
+    const counts = Object.values(labels);
+    const ratio = counts.length > 0 ? Math.max(...counts) / Math.min(...counts) : null;
+    splits[split] = { rows: list.length, labels, imbalance_ratio: ratio === null ? null : round(ratio) };
+    labelsBySplit.set(split, new Set(Object.keys(labels)));
+
+    const sorted = Object.entries(labels).sort((a, b) => b[1] - a[1]);
+    add({
+      id: 'label_distribution',
+      severity: 'info',
+      split,
+      message: `${split}: ${sorted.length} labels over ${list.length} rows; imbalance ratio (max/min) ${ratio === null ? 'n/a' : round(ratio)}`,
+      count: sorted.length,
+      examples: sorted.map(([label, count]) => ({ label, count })),
+    });
+    if (ratio !== null && ratio > o.imbalanceWarningRatio) {
+      add({
+        id: 'class_imbalance',
+        severity: 'warning',
+        split,
+        message: `${split}: the largest label has ${round(ratio)}x the examples of the smallest (above ${o.imbalanceWarningRatio}x)`,
+        count: 1,
+        examples: [sorted[0], sorted[sorted.length - 1]].map((e) => ({ label: e![0], count: e![1] })),
+      });
+    }
+    const rare = sorted.filter(([, n]) => n < o.minExamplesPerLabel).reverse();
+    add({
+      id: 'rare_labels',
+      severity: 'warning',
+      split,
+      message: `${split}: ${rare.length} label(s) with fewer than ${o.minExamplesPerLabel} examples`,
+      count: rare.length,
+      examples: rare.map(([label, count]) => ({ label, count })),
+    });
+
+    const empty = list.filter((r) => r.text.trim() === '');
+    add({ id: 'empty_text', severity: 'warning', split, message: `${split}: ${empty.length} empty or whitespace-only text(s)`, count: empty.length, examples: sample(empty) });
+    const long = list.filter((r) => r.text.length > o.maxTextLength);
+    add({ id: 'long_text', severity: 'warning', split, message: `${split}: ${long.length} text(s) longer than ${o.maxTextLength} characters`, count: long.length, examples: sample(long) });
+    const control = list.filter((r) => CONTROL.test(r.text));
+    add({ id: 'control_characters', severity: 'warning', split, message: `${split}: ${control.length} text(s) contain control characters`, count: control.length, examples: sample(control) });
+    const broken = list.filter((r) => BROKEN_UNICODE.test(r.text));
+    add({ id: 'invalid_unicode', severity: 'error', split, message: `${split}: ${broken.length} text(s) contain U+FFFD or unpaired surrogates (text that was not valid UTF-8 upstream)`, count: broken.length, examples: sample(broken) });
+
+    // Duplicates: exact (same raw text) and normalised (same text ignoring case, punctuation, spaces).
+    const exact = new Map<string, Row[]>();
+    const keyed = new Map<string, Row[]>();
+    for (const r of list) {
+      push(exact, r.text, r);
+      if (r.text.trim() !== '') push(keyed, duplicateKey(r.text), r);
+    }
+    keysBySplit.set(split, keyed);
+    const exactGroups = [...exact.values()].filter((g) => g.length > 1 && g[0]!.text.trim() !== '');
+    add({
+      id: 'exact_duplicates',
+      severity: 'warning',
+      split,
+      message: `${split}: ${sum(exactGroups.map((g) => g.length - 1))} row(s) repeat another row's text exactly (${exactGroups.length} group(s))`,
+      count: sum(exactGroups.map((g) => g.length - 1)),
+      examples: exactGroups.map((g) => ({ text: g[0]!.text, copies: g.length, ids: g.map((r) => r.id).slice(0, 10) })),
+    });
+    const normGroups = [...keyed.values()].filter((g) => new Set(g.map((r) => r.text)).size > 1);
+    add({
+      id: 'normalised_duplicates',
+      severity: 'warning',
+      split,
+      message: `${split}: ${normGroups.length} group(s) of texts equal once case, punctuation and whitespace are ignored`,
+      count: normGroups.length,
+      examples: normGroups.map((g) => ({ texts: [...new Set(g.map((r) => r.text))].slice(0, 5), ids: g.map((r) => r.id).slice(0, 10) })),
+    });
+    const conflicts = [...keyed.values()].filter((g) => new Set(g.map((r) => r.label)).size > 1);
+    add({
+      id: 'label_conflicts',
+      severity: 'warning',
+      split,
+      message: `${split}: ${conflicts.length} text(s) appear under different labels`,
+      count: conflicts.length,
+      examples: conflicts.map((g) => ({ text: g[0]!.text, labels: [...new Set(g.map((r) => r.label))], ids: g.map((r) => r.id).slice(0, 10) })),
+    });
+  }
+
+  add({
+    id: 'rows_per_split',
+    severity: 'info',
+    message: `${rows.length} examples: ${Object.entries(splits).map(([s, v]) => `${s} ${v.rows}`).join(', ') || 'none'}`,
+    count: rows.length,
+    examples: Object.entries(splits).map(([split, v]) => ({ split, rows: v.rows })),
+  });
+  const train = keysBySplit.get('train');
+  const trainLabels = labelsBySplit.get('train');
+  for (const [split, keyed] of keysBySplit) {
+    if (!isEvaluationSplit(split) || !train || !trainLabels) continue;
+    const leaked = [...keyed.entries()].filter(([key]) => train.has(key));
+    add({
+      id: 'train_test_leakage',
+      severity: 'warning',
+      split,
+      message: `${split}: ${sum(leaked.map(([, g]) => g.length))} row(s) also appear in train (after normalisation)`,
+      count: sum(leaked.map(([, g]) => g.length)),
+      examples: leaked.map(([key, g]) => ({ text: g[0]!.text, [`${split}_ids`]: g.map((r) => r.id).slice(0, 5), train_ids: train.get(key)!.map((r) => r.id).slice(0, 5) })),
+    });
+    const unseen = [...(labelsBySplit.get(split) ?? [])].filter((l) => !trainLabels.has(l)).sort();
+    add({
+      id: 'unseen_labels',
+      severity: 'error',
+      split,
+      message: `${split}: ${unseen.length} label(s) absent from train`,
+      count: unseen.length,
+      examples: unseen.map((label) => ({ label, count: splits[split]!.labels[label] })),
+    });
+  }
+
+  return {
+    generated_at: new Date().toISOString(),
+    options: { ...o },
+    splits,
+    findings,
+    training_findings: previous?.training_findings ?? [],
+  };
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const round = (x: number) => Math.round(x * 100) / 100;
+
+export function reportView(datasetId: number, stored: StoredReport): ValidationReport {
+  const findings = [...stored.findings, ...stored.training_findings];
+  return {
+    dataset_id: datasetId,
+    generated_at: stored.generated_at,
+    options: stored.options,
+    summary: {
+      errors: findings.filter((f) => f.severity === 'error').length,
+      warnings: findings.filter((f) => f.severity === 'warning').length,
+      info: findings.filter((f) => f.severity === 'info').length,
+    },
+    splits: stored.splits,
+    findings,
+  };
+}
+
+/** The stored report (computed at ingestion), recomputed only when missing. */
+export async function getValidation(lab: LabContext, datasetId: number | string): Promise<ValidationReport> {
+  const row = await getDatasetRow(lab, datasetId);
+  if (row.validation) return reportView(row.id, JSON.parse(row.validation) as StoredReport);
+  return validateDataset(lab, row.id);
+}
+
+/** Recomputes and stores the report; findings added by training are kept. */
+export async function validateDataset(lab: LabContext, datasetId: number | string): Promise<ValidationReport> {
+  const row = await getDatasetRow(lab, datasetId);
+  const previous = row.validation ? (JSON.parse(row.validation) as StoredReport) : null;
+  const report = await computeReport(lab.db.kysely, row.id, previous);
+  await lab.db.kysely.updateTable('datasets').set({ validation: JSON.stringify(report) }).where('id', '=', row.id).execute();
+  return reportView(row.id, report);
+}
+
+/**
+ * Adds findings from outside the validation (the training work's likely label errors). A finding
+ * with the same id and split as an earlier added one replaces it, so re-running is idempotent.
+ */
+export async function addValidationFindings(
+  lab: LabContext,
+  datasetId: number,
+  findings: ValidationFinding[],
+): Promise<ValidationReport> {
+  for (const f of findings) {
+    if (!f.id || !['error', 'warning', 'info'].includes(f.severity) || typeof f.message !== 'string') {
+      throw new ValidationError('a finding needs an id, a severity (error, warning, info) and a message', [
+        { field: 'findings', problem: 'invalid finding' },
+      ]);
+    }
+  }
+  const row = await getDatasetRow(lab, datasetId);
+  const stored = row.validation
+    ? (JSON.parse(row.validation) as StoredReport)
+    : await computeReport(lab.db.kysely, row.id, null);
+  const incoming = findings.map((f) => ({ ...f, source: 'training' as const }));
+  const same = (a: ValidationFinding, b: ValidationFinding) => a.id === b.id && (a.split ?? '') === (b.split ?? '');
+  stored.training_findings = [
+    ...stored.training_findings.filter((old) => !incoming.some((f) => same(f, old))),
+    ...incoming,
+  ];
+  await lab.db.kysely.updateTable('datasets').set({ validation: JSON.stringify(stored) }).where('id', '=', row.id).execute();
+  return reportView(row.id, stored);
+}

@@ -1,0 +1,177 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+
+/**
+ * Bulk writes for ingestion, inside the caller's transaction. SQLite goes straight to
+ * better-sqlite3 prepared multi-row statements (Kysely's per-query compile costs more than the
+ * insert itself at a million rows); PostgreSQL uses Kysely multi-row inserts. Batch sizes keep
+ * under SQLite's 32,766 bound variables and PostgreSQL's 65,535 parameters.
+ */
+export interface ExampleRow {
+  split: string;
+  text: string;
+  norm_text: string;
+  label: string | null;
+  metadata: string | null;
+}
+
+export interface ConversationRow {
+  external_id: string;
+  split: string | null;
+  metadata: string | null;
+}
+
+export interface TurnRow {
+  conversation_id: number;
+  idx: number;
+  speaker: string;
+  text: string;
+  intent: string | null;
+  sentiment: number | null;
+  ts: number | null;
+  metadata: string | null;
+}
+
+export interface ConversationStats {
+  id: number;
+  turn_count: number;
+  started_at: number | null;
+  ended_at: number | null;
+}
+
+export interface BatchWriter {
+  insertExamples(rows: ExampleRow[]): Promise<void>;
+  /** Returns the new ids in the order of `rows`. */
+  insertConversations(rows: ConversationRow[]): Promise<number[]>;
+  insertTurns(rows: TurnRow[]): Promise<void>;
+  finishConversations(stats: ConversationStats[]): Promise<void>;
+}
+
+const SQLITE_ROWS_PER_STATEMENT = 200;
+
+/** Runs `rows` through an n-row statement, then a 1-row statement for the remainder. */
+class MultiRowInsert<T> {
+  private readonly many: BetterSqlite3.Statement;
+  private readonly one: BetterSqlite3.Statement;
+  private readonly width: number;
+
+  constructor(
+    db: BetterSqlite3.Database,
+    table: string,
+    columns: string[],
+    private readonly flatten: (row: T, out: unknown[]) => void,
+  ) {
+    this.width = columns.length;
+    const tuple = `(${columns.map(() => '?').join(',')})`;
+    const head = `insert into ${table} (${columns.join(',')}) values `;
+    this.many = db.prepare(head + Array(SQLITE_ROWS_PER_STATEMENT).fill(tuple).join(','));
+    this.one = db.prepare(head + tuple);
+  }
+
+  run(rows: T[]): void {
+    let i = 0;
+    const params: unknown[] = new Array(SQLITE_ROWS_PER_STATEMENT * this.width);
+    for (; i + SQLITE_ROWS_PER_STATEMENT <= rows.length; i += SQLITE_ROWS_PER_STATEMENT) {
+      params.length = 0;
+      for (let j = i; j < i + SQLITE_ROWS_PER_STATEMENT; j++) this.flatten(rows[j]!, params);
+      this.many.run(params);
+    }
+    const one: unknown[] = [];
+    for (; i < rows.length; i++) {
+      one.length = 0;
+      this.flatten(rows[i]!, one);
+      this.one.run(one);
+    }
+  }
+}
+
+export function sqliteWriter(db: BetterSqlite3.Database, datasetId: number): BatchWriter {
+  const examples = new MultiRowInsert<ExampleRow>(
+    db,
+    'examples',
+    ['dataset_id', 'split', 'text', 'norm_text', 'label', 'metadata'],
+    (r, out) => out.push(datasetId, r.split, r.text, r.norm_text, r.label, r.metadata),
+  );
+  const turns = new MultiRowInsert<TurnRow>(
+    db,
+    'turns',
+    ['conversation_id', 'dataset_id', 'idx', 'speaker', 'text', 'intent', 'sentiment', 'ts', 'metadata'],
+    (r, out) =>
+      out.push(r.conversation_id, datasetId, r.idx, r.speaker, r.text, r.intent, r.sentiment, r.ts, r.metadata),
+  );
+  const conversation = db.prepare(
+    'insert into conversations (dataset_id, external_id, split, metadata) values (?, ?, ?, ?)',
+  );
+  const finish = db.prepare('update conversations set turn_count = ?, started_at = ?, ended_at = ? where id = ?');
+  return {
+    async insertExamples(rows) {
+      examples.run(rows);
+    },
+    async insertConversations(rows) {
+      return rows.map(
+        (r) => Number(conversation.run(datasetId, r.external_id, r.split, r.metadata).lastInsertRowid),
+      );
+    },
+    async insertTurns(rows) {
+      turns.run(rows);
+    },
+    async finishConversations(stats) {
+      for (const s of stats) finish.run(s.turn_count, s.started_at, s.ended_at, s.id);
+    },
+  };
+}
+
+const PG_ROWS_PER_STATEMENT = 1000;
+
+function chunks<T>(rows: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
+export function postgresWriter(trx: Transaction<Database> | Kysely<Database>, datasetId: number): BatchWriter {
+  return {
+    async insertExamples(rows) {
+      for (const chunk of chunks(rows, PG_ROWS_PER_STATEMENT)) {
+        await trx
+          .insertInto('examples')
+          .values(chunk.map((r) => ({ dataset_id: datasetId, ...r })))
+          .execute();
+      }
+    },
+    async insertConversations(rows) {
+      const ids: number[] = [];
+      for (const chunk of chunks(rows, PG_ROWS_PER_STATEMENT)) {
+        const inserted = await trx
+          .insertInto('conversations')
+          .values(chunk.map((r) => ({ dataset_id: datasetId, turn_count: 0, ...r })))
+          .returning(['id', 'external_id'])
+          .execute();
+        // Match by external id: RETURNING order is not promised by PostgreSQL.
+        const byExternal = new Map(inserted.map((r) => [r.external_id, r.id]));
+        for (const r of chunk) ids.push(byExternal.get(r.external_id)!);
+      }
+      return ids;
+    },
+    async insertTurns(rows) {
+      for (const chunk of chunks(rows, PG_ROWS_PER_STATEMENT)) {
+        await trx
+          .insertInto('turns')
+          .values(chunk.map((r) => ({ dataset_id: datasetId, predicted_intent: null, confidence: null, ...r })))
+          .execute();
+      }
+    },
+    async finishConversations(stats) {
+      for (const chunk of chunks(stats, PG_ROWS_PER_STATEMENT)) {
+        const values = sql.join(
+          chunk.map((s) => sql`(${s.id}::integer, ${s.turn_count}::integer, ${s.started_at}::bigint, ${s.ended_at}::bigint)`),
+        );
+        await sql`update conversations as c
+          set turn_count = v.tc, started_at = v.s, ended_at = v.e
+          from (values ${values}) as v(id, tc, s, e)
+          where c.id = v.id`.execute(trx);
+      }
+    },
+  };
+}
