@@ -1,0 +1,262 @@
+/**
+ * The run tracker (MLflow-shaped): experiments group runs; a run has status, parameters, tags,
+ * metric history by step, artifacts and summary metrics. Plain repository functions over Kysely.
+ */
+import type { LabContext } from '../core/context.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import type { Run } from '../db/schema.js';
+
+export type RunStatus = Run['status'];
+export const TERMINAL_STATUSES: RunStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface RunView {
+  id: number;
+  experiment: string;
+  experiment_id: number;
+  parent_run_id: number | null;
+  name: string;
+  dataset_id: number | null;
+  model_type: string;
+  status: RunStatus;
+  params: Record<string, unknown>;
+  tags: Record<string, string>;
+  metrics: Record<string, unknown> | null;
+  error: string | null;
+  run_dir: string | null;
+  git_commit: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_ms: number | null;
+  created_at: string;
+  model_version: number | null;
+}
+
+export interface RunDetail extends RunView {
+  metric_history: Array<{ key: string; step: number; value: number; ts: number }>;
+  artifacts: Array<{ path: string; kind: string; size_bytes: number; sha256: string }>;
+  children: number[];
+}
+
+const nowIso = () => new Date().toISOString();
+
+export async function getOrCreateExperiment(lab: LabContext, name: string): Promise<number> {
+  const db = lab.db.kysely;
+  const found = await db.selectFrom('experiments').select('id').where('name', '=', name).executeTakeFirst();
+  if (found) return found.id;
+  try {
+    const row = await db.insertInto('experiments').values({ name }).returning('id').executeTakeFirstOrThrow();
+    return row.id;
+  } catch (err) {
+    // Two creators raced: the other one's row is the experiment.
+    const again = await db.selectFrom('experiments').select('id').where('name', '=', name).executeTakeFirst();
+    if (again) return again.id;
+    throw err;
+  }
+}
+
+export interface NewRun {
+  experiment?: string;
+  name?: string;
+  parentRunId?: number | null;
+  datasetId: number | null;
+  modelType: string;
+  params: Record<string, unknown>;
+  tags?: Record<string, string>;
+  status?: RunStatus;
+  gitCommit?: string | null;
+}
+
+export async function createRun(lab: LabContext, run: NewRun): Promise<number> {
+  const experimentId = await getOrCreateExperiment(lab, run.experiment ?? 'default');
+  const status = run.status ?? 'queued';
+  return lab.db.kysely.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('runs')
+      .values({
+        experiment_id: experimentId,
+        parent_run_id: run.parentRunId ?? null,
+        name: run.name ?? `${run.modelType}`,
+        dataset_id: run.datasetId,
+        model_type: run.modelType,
+        status,
+        tags: JSON.stringify(run.tags ?? {}),
+        git_commit: run.gitCommit ?? null,
+        started_at: status === 'running' ? nowIso() : null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const params = Object.entries(run.params);
+    if (params.length) {
+      await trx
+        .insertInto('run_params')
+        .values(params.map(([key, value]) => ({ run_id: row.id, key, value: JSON.stringify(value) })))
+        .execute();
+    }
+    return row.id;
+  });
+}
+
+export async function markRunning(lab: LabContext, runId: number, patch: { runDir?: string } = {}): Promise<void> {
+  await lab.db.kysely
+    .updateTable('runs')
+    .set({ status: 'running', started_at: nowIso(), ...(patch.runDir ? { run_dir: patch.runDir } : {}) })
+    .where('id', '=', runId)
+    .execute();
+}
+
+export async function setRunDir(lab: LabContext, runId: number, runDir: string): Promise<void> {
+  await lab.db.kysely.updateTable('runs').set({ run_dir: runDir }).where('id', '=', runId).execute();
+}
+
+/** Ends a run once: a run already in a terminal state keeps it (a cancel does not become failed). */
+export async function finishRun(
+  lab: LabContext,
+  runId: number,
+  outcome: { status: 'succeeded' | 'failed' | 'cancelled'; metrics?: Record<string, unknown>; error?: string },
+  trx = lab.db.kysely,
+): Promise<void> {
+  const run = await trx.selectFrom('runs').select(['started_at', 'created_at']).where('id', '=', runId).executeTakeFirst();
+  if (!run) return;
+  const ended = new Date();
+  const started = Date.parse(run.started_at ?? run.created_at);
+  await trx
+    .updateTable('runs')
+    .set({
+      status: outcome.status,
+      summary_metrics: outcome.metrics ? JSON.stringify(outcome.metrics) : undefined,
+      error: outcome.error ?? null,
+      ended_at: ended.toISOString(),
+      duration_ms: Number.isFinite(started) ? ended.getTime() - started : null,
+    })
+    .where('id', '=', runId)
+    .where('status', 'not in', TERMINAL_STATUSES)
+    .execute();
+}
+
+export async function logMetrics(
+  lab: LabContext,
+  runId: number,
+  points: Array<{ key: string; step: number; value: number }>,
+): Promise<void> {
+  const finite = points.filter((p) => Number.isFinite(p.value));
+  if (finite.length === 0) return;
+  const ts = Date.now();
+  await lab.db.kysely
+    .insertInto('metric_history')
+    .values(finite.map((p) => ({ run_id: runId, key: p.key, step: p.step, value: p.value, ts })))
+    .execute();
+}
+
+export async function addArtifacts(
+  lab: LabContext,
+  runId: number,
+  artifacts: Array<{ path: string; kind: string; size_bytes: number; sha256: string }>,
+  trx = lab.db.kysely,
+): Promise<void> {
+  if (artifacts.length === 0) return;
+  await trx.insertInto('artifacts').values(artifacts.map((a) => ({ run_id: runId, ...a }))).execute();
+}
+
+function parseJson<T>(text: string | null, fallback: T): T {
+  if (text === null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+async function views(lab: LabContext, rows: Array<Run & { experiment: string }>): Promise<RunView[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const db = lab.db.kysely;
+  const [params, versions] = await Promise.all([
+    db.selectFrom('run_params').selectAll().where('run_id', 'in', ids).execute(),
+    db.selectFrom('model_versions').select(['run_id', 'version']).where('run_id', 'in', ids).execute(),
+  ]);
+  return rows.map((r) => ({
+    id: r.id,
+    experiment: r.experiment,
+    experiment_id: r.experiment_id,
+    parent_run_id: r.parent_run_id,
+    name: r.name,
+    dataset_id: r.dataset_id,
+    model_type: r.model_type,
+    status: r.status,
+    params: Object.fromEntries(params.filter((p) => p.run_id === r.id).map((p) => [p.key, parseJson(p.value, p.value)])),
+    tags: parseJson(r.tags, {}),
+    metrics: parseJson(r.summary_metrics, null),
+    error: r.error,
+    run_dir: r.run_dir,
+    git_commit: r.git_commit,
+    started_at: r.started_at,
+    ended_at: r.ended_at,
+    duration_ms: r.duration_ms === null ? null : Number(r.duration_ms),
+    created_at: r.created_at,
+    model_version: versions.find((v) => v.run_id === r.id)?.version ?? null,
+  }));
+}
+
+function runQuery(lab: LabContext) {
+  return lab.db.kysely
+    .selectFrom('runs')
+    .innerJoin('experiments', 'experiments.id', 'runs.experiment_id')
+    .selectAll('runs')
+    .select('experiments.name as experiment');
+}
+
+export interface RunFilter {
+  status?: RunStatus;
+  experiment?: string;
+  parentRunId?: number;
+  limit?: number;
+  offset?: number;
+}
+
+export async function listRuns(lab: LabContext, filter: RunFilter = {}): Promise<RunView[]> {
+  let q = runQuery(lab);
+  if (filter.status) q = q.where('runs.status', '=', filter.status);
+  if (filter.experiment) q = q.where('experiments.name', '=', filter.experiment);
+  if (filter.parentRunId !== undefined) q = q.where('runs.parent_run_id', '=', filter.parentRunId);
+  const rows = await q
+    .orderBy('runs.id', 'desc')
+    .limit(filter.limit ?? 50)
+    .offset(filter.offset ?? 0)
+    .execute();
+  return views(lab, rows);
+}
+
+export async function getRun(lab: LabContext, runId: number): Promise<RunView> {
+  const row = await runQuery(lab).where('runs.id', '=', runId).executeTakeFirst();
+  if (!row) throw new NotFoundError('run', runId);
+  return (await views(lab, [row]))[0]!;
+}
+
+export async function getRunDetail(lab: LabContext, runId: number): Promise<RunDetail> {
+  const run = await getRun(lab, runId);
+  const db = lab.db.kysely;
+  const [history, artifacts, children] = await Promise.all([
+    db
+      .selectFrom('metric_history')
+      .select(['key', 'step', 'value', 'ts'])
+      .where('run_id', '=', runId)
+      .orderBy('key')
+      .orderBy('step')
+      .orderBy('id')
+      .execute(),
+    db.selectFrom('artifacts').select(['path', 'kind', 'size_bytes', 'sha256']).where('run_id', '=', runId).orderBy('id').execute(),
+    db.selectFrom('runs').select('id').where('parent_run_id', '=', runId).orderBy('id').execute(),
+  ]);
+  return {
+    ...run,
+    metric_history: history.map((h) => ({ ...h, ts: Number(h.ts) })),
+    artifacts: artifacts.map((a) => ({ ...a, size_bytes: Number(a.size_bytes) })),
+    children: children.map((c) => c.id),
+  };
+}
+
+export function parseRunId(value: string | number, field = 'id'): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new ValidationError(`${field} must be a positive run id`, [{ field, problem: 'must be a positive integer' }]);
+  return n;
+}

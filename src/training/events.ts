@@ -1,0 +1,44 @@
+/**
+ * In-process progress of runs, for Server-Sent Events and CLI progress bars. Each run keeps its
+ * recent events so a client connecting late sees where the run is.
+ */
+import { EventEmitter } from 'node:events';
+
+export type RunEvent =
+  | { type: 'status'; run_id: number; status: string; error?: string | null }
+  | { type: 'phase'; run_id: number; phase: string; done?: number; total?: number; message?: string }
+  | {
+      type: 'epoch';
+      run_id: number;
+      epoch: number;
+      epochs: number;
+      loss: number;
+      val_accuracy?: number;
+      eta_seconds: number | null;
+    };
+
+const emitter = new EventEmitter();
+emitter.setMaxListeners(0);
+const recent = new Map<number, RunEvent[]>();
+const KEEP = 200;
+
+export function publish(event: RunEvent): void {
+  const list = recent.get(event.run_id) ?? [];
+  list.push(event);
+  if (list.length > KEEP) list.splice(0, list.length - KEEP);
+  recent.set(event.run_id, list);
+  emitter.emit(`run:${event.run_id}`, event);
+  // Forget finished runs after a while; the database keeps their history.
+  if (event.type === 'status' && ['succeeded', 'failed', 'cancelled'].includes(event.status)) {
+    setTimeout(() => recent.delete(event.run_id), 10 * 60_000).unref();
+  }
+}
+
+export function recentEvents(runId: number): RunEvent[] {
+  return [...(recent.get(runId) ?? [])];
+}
+
+export function subscribe(runId: number, listener: (event: RunEvent) => void): () => void {
+  emitter.on(`run:${runId}`, listener);
+  return () => emitter.off(`run:${runId}`, listener);
+}

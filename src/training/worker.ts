@@ -1,0 +1,32 @@
+/**
+ * Worker-thread entry: trains one classifier so the API's event loop never blocks on training.
+ * Cancellation arrives through a shared Int32Array (the worker is busy in synchronous loops and
+ * would not see a message until it finished).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { getTrainer } from '../nlp/registry.js';
+import type { TrainResult, TrainTask, WorkerMessage } from './worker-protocol.js';
+
+const { task, cancelFlag } = workerData as { task: TrainTask; cancelFlag: Int32Array };
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer);
+
+try {
+  const trainer = getTrainer(task.modelType);
+  const classifier = await trainer.train(task.train, task.validation, {
+    params: task.params,
+    seed: task.seed,
+    cacheDir: task.cacheDir,
+    onEvent: (event) => post({ kind: 'event', event }),
+    shouldCancel: () => Atomics.load(cancelFlag, 0) === 1,
+  });
+  const proba: TrainResult['proba'] = {};
+  for (const [name, texts] of Object.entries(task.score)) {
+    proba[name] = texts.length ? await classifier.predictProba(texts) : new Float32Array(0);
+  }
+  if (task.saveDir) await classifier.save(task.saveDir);
+  const buffers = Object.values(proba).map((p) => p.buffer as ArrayBuffer);
+  post({ kind: 'result', result: { labels: [...classifier.labels], proba } }, buffers);
+} catch (err) {
+  const e = err as Error;
+  post({ kind: 'error', name: e?.name ?? 'Error', message: e?.message ?? String(err), stack: e?.stack });
+}
