@@ -1,11 +1,36 @@
+/** Model types by name: the trainer for a type, and loading any saved artifact folder. */
+import { ValidationError } from '../core/errors.js';
+import { readManifest } from './artifact.js';
+import { TfidfLinearClassifier, tfidfLinearTrainer } from './classifiers/tfidf-linear.js';
 import type { IntentClassifier, ModelType, Trainer } from './types.js';
 
-/** The trainer for a model type. (Placeholder until the classifiers land.) */
+const trainers: Partial<Record<ModelType, Trainer>> = {
+  'tfidf-linear': tfidfLinearTrainer,
+};
+
+/** Model types that can be trained. */
+export function modelTypes(): ModelType[] {
+  return Object.keys(trainers) as ModelType[];
+}
+
+/** The trainer for a model type; an unknown type is a ValidationError listing the known ones. */
 export function getTrainer(type: ModelType): Trainer {
-  throw new Error(`model type ${type} is not available yet`);
+  const trainer = trainers[type];
+  if (!trainer) {
+    throw new ValidationError(`unknown model type ${JSON.stringify(type)}; available: ${modelTypes().join(', ')}`, [
+      { field: 'model_type', problem: `must be one of ${modelTypes().join(', ')}` },
+    ]);
+  }
+  return trainer;
 }
 
 /** Loads a classifier from the artifact folder written by `IntentClassifier.save`. */
 export async function loadClassifier(dir: string): Promise<IntentClassifier> {
-  throw new Error(`cannot load ${dir}: classifiers are not available yet`);
+  const manifest = await readManifest(dir);
+  switch (manifest.type) {
+    case 'tfidf-linear':
+      return TfidfLinearClassifier.load(dir, manifest);
+    default:
+      throw new Error(`${dir}: unsupported model type ${JSON.stringify(manifest.type)}`);
+  }
 }
