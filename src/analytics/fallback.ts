@@ -1,0 +1,144 @@
+import { sql } from 'kysely';
+import type { LabContext } from '../core/context.js';
+import {
+  describeFilters,
+  effectiveIntent,
+  isoPeriod,
+  num,
+  numOrNull,
+  periodSql,
+  rollupPeriod,
+  round,
+  turnWhere,
+  type AnalyticsFilters,
+} from './filters.js';
+
+/** Labels that mean "the bot did not understand" (compared lower-case). */
+export const FALLBACK_LABELS = ['fallback', 'nlu_fallback', 'out_of_scope', 'out-of-scope', 'oos', 'unknown'];
+/** Confidence threshold used when the caller names none (the classifier's usual default). */
+export const DEFAULT_THRESHOLD = 0.5;
+
+export interface FallbackRow {
+  intent: string;
+  turns: number;
+  fallback: number;
+  share: number;
+  mean_confidence: number | null;
+}
+
+export interface FallbackResult {
+  filters: ReturnType<typeof describeFilters>;
+  threshold: number;
+  fallback_labels: string[];
+  turns: number;
+  /** Turns with a stored prediction confidence. */
+  scored_turns: number;
+  fallback: number;
+  share: number;
+  by_intent: FallbackRow[];
+  series: Array<{ period: string; turns: number; fallback: number; share: number }>;
+  lowest_confidence: Array<{
+    turn_id: number;
+    conversation: string;
+    text: string;
+    intent: string | null;
+    predicted_intent: string | null;
+    confidence: number;
+  }>;
+}
+
+/**
+ * Fallback share: a user turn is fallback when its prediction confidence is under the threshold or
+ * its effective intent is a fallback/out-of-scope label. The denominator is every matching turn.
+ */
+export async function fallbackAnalysis(
+  lab: LabContext,
+  filters: AnalyticsFilters,
+  options: { threshold?: number; limit?: number } = {},
+): Promise<FallbackResult> {
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  const limit = options.limit ?? 20;
+  const where = turnWhere(filters, { defaultSpeaker: 'USER', intentScope: 'turn' });
+  const eff = effectiveIntent('t');
+  const isFallback = sql`case when (t.confidence is not null and t.confidence < ${threshold})
+    or lower(${eff}) in (${sql.join(FALLBACK_LABELS)}) then 1 else 0 end`;
+
+  const byIntent = await sql<{ intent: string | null; n: number; fb: number; scored: number; conf: number | null }>`
+    select ${eff} as intent, count(*) as n, sum(${isFallback}) as fb,
+      count(t.confidence) as scored, sum(t.confidence) as conf
+    from turns t where ${where} group by ${eff}`.execute(lab.db.kysely);
+
+  const period = periodSql(sql.ref('t.ts'), filters.granularity);
+  const series = await sql<{ p: number; n: number; fb: number }>`
+    select ${period} as p, count(*) as n, sum(${isFallback}) as fb
+    from turns t where ${where} and t.ts is not null group by ${period}`.execute(lab.db.kysely);
+
+  const lowest = await sql<{
+    id: number;
+    external_id: string;
+    text: string;
+    intent: string | null;
+    predicted_intent: string | null;
+    confidence: number;
+  }>`
+    select t.id, c.external_id, t.text, t.intent, t.predicted_intent, t.confidence
+    from turns t join conversations c on c.id = t.conversation_id
+    where ${where} and t.confidence is not null
+    order by t.confidence asc, t.id asc limit ${limit}`.execute(lab.db.kysely);
+
+  let turns = 0;
+  let fallback = 0;
+  let scored = 0;
+  const rows: FallbackRow[] = byIntent.rows.map((r) => {
+    const n = num(r.n);
+    const fb = num(r.fb);
+    const sc = num(r.scored);
+    turns += n;
+    fallback += fb;
+    scored += sc;
+    return {
+      intent: r.intent ?? '(none)',
+      turns: n,
+      fallback: fb,
+      share: n === 0 ? 0 : round(fb / n),
+      mean_confidence: sc === 0 ? null : round(num(r.conf) / sc),
+    };
+  });
+  rows.sort((a, b) => b.fallback - a.fallback || b.turns - a.turns || a.intent.localeCompare(b.intent));
+
+  const periods = new Map<number, { turns: number; fallback: number }>();
+  for (const r of series.rows) {
+    const start = rollupPeriod(num(r.p), filters.granularity);
+    const p = periods.get(start) ?? { turns: 0, fallback: 0 };
+    p.turns += num(r.n);
+    p.fallback += num(r.fb);
+    periods.set(start, p);
+  }
+
+  return {
+    filters: describeFilters(filters),
+    threshold,
+    fallback_labels: FALLBACK_LABELS,
+    turns,
+    scored_turns: scored,
+    fallback,
+    share: turns === 0 ? 0 : round(fallback / turns),
+    by_intent: rows,
+    series: [...periods.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([start, p]) => ({
+        period: isoPeriod(start),
+        turns: p.turns,
+        fallback: p.fallback,
+        share: p.turns === 0 ? 0 : round(p.fallback / p.turns),
+      })),
+    lowest_confidence: lowest.rows.map((r) => ({
+      turn_id: num(r.id),
+      conversation: r.external_id,
+      text: r.text,
+      intent: r.intent,
+      predicted_intent: r.predicted_intent,
+      confidence: numOrNull(r.confidence) ?? 0,
+    })),
+  };
+}

@@ -1,0 +1,105 @@
+import { sql } from 'kysely';
+import type { LabContext } from '../core/context.js';
+import {
+  describeFilters,
+  effectiveIntent,
+  isoPeriod,
+  num,
+  periodSql,
+  rollupPeriod,
+  round,
+  turnWhere,
+  type AnalyticsFilters,
+} from './filters.js';
+
+export const OTHER = '(other)';
+
+export interface IntentShare {
+  intent: string;
+  count: number;
+  share: number;
+}
+
+export interface IntentSeriesPoint {
+  period: string;
+  counts: Record<string, number>;
+  total: number;
+}
+
+export interface IntentsResult {
+  filters: ReturnType<typeof describeFilters>;
+  /** Turns counted (speaker USER unless the speaker filter says otherwise) with an effective intent. */
+  total: number;
+  /** Matching turns with neither a given nor a predicted intent. */
+  unlabelled: number;
+  distinct_intents: number;
+  top: number;
+  /** The top N intents by count, then one `(other)` row for the rest (when any). */
+  intents: IntentShare[];
+  /** The same top N + other per period (turns without a timestamp are not in the series). */
+  series: IntentSeriesPoint[];
+}
+
+/** Intent distribution (top N + other) and the same as a time series. */
+export async function intentDistribution(
+  lab: LabContext,
+  filters: AnalyticsFilters,
+  options: { top?: number } = {},
+): Promise<IntentsResult> {
+  const top = options.top ?? 10;
+  const where = turnWhere(filters, { defaultSpeaker: 'USER', intentScope: 'turn' });
+  const eff = effectiveIntent('t');
+  const { rows } = await sql<{ intent: string | null; n: number }>`
+    select ${eff} as intent, count(*) as n from turns t where ${where} group by ${eff}`.execute(lab.db.kysely);
+
+  let unlabelled = 0;
+  const counts: IntentShare[] = [];
+  for (const r of rows) {
+    if (r.intent === null) unlabelled = num(r.n);
+    else counts.push({ intent: r.intent, count: num(r.n), share: 0 });
+  }
+  // Count desc, then name, so ties are stable across dialects.
+  counts.sort((a, b) => b.count - a.count || (a.intent < b.intent ? -1 : 1));
+  const total = counts.reduce((s, c) => s + c.count, 0);
+  const head = counts.slice(0, top);
+  const rest = counts.slice(top);
+  const intents = [...head];
+  if (rest.length > 0) intents.push({ intent: OTHER, count: rest.reduce((s, c) => s + c.count, 0), share: 0 });
+  for (const i of intents) i.share = total === 0 ? 0 : round(i.count / total);
+
+  // (Grouping by position: the label carries bound parameters, which PostgreSQL would not
+  // recognise as the same expression in GROUP BY.)
+  // The series folds everything outside the top N into `(other)` in SQL, so the rows returned
+  // stay periods x (N + 1) even at hourly granularity.
+  const names = head.map((h) => h.intent);
+  const label =
+    names.length === 0
+      ? sql`${OTHER}`
+      : sql`case when ${eff} in (${sql.join(names)}) then ${eff} else ${OTHER} end`;
+  const period = periodSql(sql.ref('t.ts'), filters.granularity);
+  const series = await sql<{ p: number; intent: string; n: number }>`
+    select ${period} as p, ${label} as intent, count(*) as n
+    from turns t where ${where} and t.ts is not null and ${eff} is not null
+    group by 1, 2`.execute(lab.db.kysely);
+
+  const byPeriod = new Map<number, IntentSeriesPoint>();
+  for (const r of series.rows) {
+    const start = rollupPeriod(num(r.p), filters.granularity);
+    let point = byPeriod.get(start);
+    if (!point) {
+      point = { period: isoPeriod(start), counts: {}, total: 0 };
+      byPeriod.set(start, point);
+    }
+    point.counts[r.intent] = (point.counts[r.intent] ?? 0) + num(r.n);
+    point.total += num(r.n);
+  }
+  return {
+    filters: describeFilters(filters),
+    total,
+    unlabelled,
+    distinct_intents: counts.length,
+    top,
+    intents,
+    series: [...byPeriod.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p),
+  };
+}

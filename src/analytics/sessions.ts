@@ -1,0 +1,104 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { LabContext } from '../core/context.js';
+import {
+  describeFilters,
+  isoPeriod,
+  num,
+  periodSql,
+  rollupPeriod,
+  round,
+  turnWhere,
+  type AnalyticsFilters,
+} from './filters.js';
+
+/**
+ * One row per conversation with at least one matching turn: its matching turn count `n`, user turn
+ * count `u`, and first/last turn time. Overview and sessions both read it; the speaker filter
+ * changes what a conversation's length counts (e.g. user turns only).
+ */
+export function conversationAggregate(filters: AnalyticsFilters): RawBuilder<unknown> {
+  const where = turnWhere(filters, { intentScope: 'conversation' });
+  return sql`select t.conversation_id as c, count(*) as n,
+      sum(case when t.speaker = 'USER' then 1 else 0 end) as u,
+      min(t.ts) as first_ts, max(t.ts) as last_ts
+    from turns t where ${where} group by t.conversation_id`;
+}
+
+export interface LengthBin {
+  turns: number;
+  conversations: number;
+}
+
+/** Value at quantile q (nearest-rank on the sorted lengths) from a length histogram. */
+export function quantileFromHistogram(bins: LengthBin[], q: number): number | null {
+  const total = bins.reduce((s, b) => s + b.conversations, 0);
+  if (total === 0) return null;
+  const sorted = [...bins].sort((a, b) => a.turns - b.turns);
+  // Linear interpolation between the two ranks around q*(n-1), as numpy's default does.
+  const at = (rank: number) => {
+    let seen = 0;
+    for (const b of sorted) {
+      seen += b.conversations;
+      if (rank < seen) return b.turns;
+    }
+    return sorted[sorted.length - 1]!.turns;
+  };
+  const pos = q * (total - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return at(lo) + (at(hi) - at(lo)) * (pos - lo);
+}
+
+export async function lengthHistogram(lab: LabContext, filters: AnalyticsFilters) {
+  const { rows } = await sql<{ n: number; convs: number; users: number; dur: number | null; dur_n: number }>`
+    with conv as (${conversationAggregate(filters)})
+    select n, count(*) as convs, sum(u) as users, sum(last_ts - first_ts) as dur, count(last_ts) as dur_n
+    from conv group by n order by n`.execute(lab.db.kysely);
+  return rows.map((r) => ({
+    turns: num(r.n),
+    conversations: num(r.convs),
+    user_turns: num(r.users),
+    duration_sum: num(r.dur),
+    with_time: num(r.dur_n),
+  }));
+}
+
+export interface SessionsResult {
+  filters: ReturnType<typeof describeFilters>;
+  conversations: number;
+  /** Conversations by length in matching turns. */
+  length_histogram: LengthBin[];
+  /** Conversations per period of their first matching turn (those with timestamps). */
+  per_period: Array<{ period: string; conversations: number; turns: number; mean_turns: number }>;
+}
+
+export async function sessionAnalysis(lab: LabContext, filters: AnalyticsFilters): Promise<SessionsResult> {
+  const histogram = await lengthHistogram(lab, filters);
+  const period = periodSql(sql.ref('first_ts'), filters.granularity);
+  const { rows } = await sql<{ p: number; convs: number; turns: number }>`
+    with conv as (${conversationAggregate(filters)})
+    select ${period} as p, count(*) as convs, sum(n) as turns
+    from conv where first_ts is not null group by ${period}`.execute(lab.db.kysely);
+
+  const periods = new Map<number, { conversations: number; turns: number }>();
+  for (const r of rows) {
+    const start = rollupPeriod(num(r.p), filters.granularity);
+    const p = periods.get(start) ?? { conversations: 0, turns: 0 };
+    p.conversations += num(r.convs);
+    p.turns += num(r.turns);
+    periods.set(start, p);
+  }
+  return {
+    filters: describeFilters(filters),
+    conversations: histogram.reduce((s, b) => s + b.conversations, 0),
+    length_histogram: histogram.map((b) => ({ turns: b.turns, conversations: b.conversations })),
+    per_period: [...periods.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([start, p]) => ({
+        period: isoPeriod(start),
+        conversations: p.conversations,
+        turns: p.turns,
+        mean_turns: p.conversations === 0 ? 0 : round(p.turns / p.conversations, 2),
+      })),
+  };
+}
