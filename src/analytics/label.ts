@@ -1,0 +1,132 @@
+import { sql } from 'kysely';
+import { sentimentOf } from '../conversations/sentiment.js';
+import type { LabContext } from '../core/context.js';
+import { AppError, NotFoundError } from '../core/errors.js';
+
+/** What labelling needs from a registered classifier (the shape `getPredictor` returns). */
+export interface Prediction {
+  intent: string;
+  confidence: number;
+  fallback?: boolean;
+}
+export interface Predictor {
+  modelVersion: unknown;
+  labels: string[];
+  threshold: number;
+  predict(texts: string[], topK?: number): Promise<Prediction[]> | Prediction[];
+}
+
+export interface LabelOptions {
+  datasetId: number;
+  /** Model alias or version; the registry's default when absent. */
+  model?: string;
+  /** Re-predict turns that already carry a prediction (e.g. after promoting a new model). */
+  relabel?: boolean;
+  batchSize?: number;
+}
+
+export interface LabelResult {
+  dataset: number;
+  model_version: unknown;
+  threshold: number;
+  /** USER turns that got a prediction in this run. */
+  labelled: number;
+  /** Of those, predictions under the model's threshold. */
+  below_threshold: number;
+  /** USER turns whose missing sentiment score was filled in. */
+  sentiment_filled: number;
+  /** USER turns in the dataset with a prediction after the run. */
+  predicted_total: number;
+}
+
+/**
+ * Loads the registered classifier through the training area's `getPredictor`. Imported lazily:
+ * TF.js and friends are heavy, and analytics must load without them.
+ */
+export async function loadPredictor(lab: LabContext, model?: string): Promise<Predictor> {
+  const specifier = '../training/predict.js';
+  let mod: { getPredictor?: (lab: LabContext, ref?: string) => Promise<Predictor> };
+  try {
+    mod = (await import(specifier)) as typeof mod;
+  } catch {
+    throw new AppError('MODEL_UNAVAILABLE', 'labelling needs the trained-model registry, which this build does not include', 501);
+  }
+  if (!mod.getPredictor) throw new AppError('MODEL_UNAVAILABLE', 'the training area exports no getPredictor', 501);
+  return mod.getPredictor(lab, model);
+}
+
+/**
+ * Runs the classifier over the dataset's USER turns in batches and stores `predicted_intent` and
+ * `confidence` per turn; the given label stays in `turns.intent`. Turns without a sentiment score
+ * get one. Each batch commits on its own, so an interrupted run resumes where it stopped.
+ */
+export async function labelTurns(
+  lab: LabContext,
+  options: LabelOptions,
+  deps: { predictor?: Predictor; onProgress?: (done: number, total: number) => void } = {},
+): Promise<LabelResult> {
+  const { datasetId } = options;
+  const db = lab.db.kysely;
+  const dataset = await db.selectFrom('datasets').select('id').where('id', '=', datasetId).executeTakeFirst();
+  if (!dataset) throw new NotFoundError('dataset', datasetId);
+  const predictor = deps.predictor ?? (await loadPredictor(lab, options.model));
+  const batchSize = options.batchSize ?? 256;
+  const relabel = options.relabel === true;
+
+  const pending = (q: any) =>
+    relabel ? q : q.where((eb: any) => eb.or([eb('predicted_intent', 'is', null), eb('sentiment', 'is', null)]));
+  const base = () => db.selectFrom('turns').where('dataset_id', '=', datasetId).where('speaker', '=', 'USER');
+  const totalRow = await pending(base()).select(sql<number>`count(*)`.as('n')).executeTakeFirst();
+  const total = Number(totalRow?.n ?? 0);
+
+  let last = 0;
+  let done = 0;
+  let labelled = 0;
+  let below = 0;
+  let filled = 0;
+  deps.onProgress?.(0, total);
+  for (;;) {
+    const rows: Array<{ id: number; text: string; predicted_intent: string | null; sentiment: number | null }> =
+      await pending(base())
+        .select(['id', 'text', 'predicted_intent', 'sentiment'])
+        .where('id', '>', last)
+        .orderBy('id')
+        .limit(batchSize)
+        .execute();
+    if (rows.length === 0) break;
+    last = Number(rows[rows.length - 1]!.id);
+    const toPredict = rows.filter((r) => relabel || r.predicted_intent === null);
+    const predictions = toPredict.length > 0 ? await predictor.predict(toPredict.map((r) => r.text), 1) : [];
+    const byId = new Map(toPredict.map((r, i) => [r.id, predictions[i]!]));
+    await db.transaction().execute(async (trx) => {
+      for (const r of rows) {
+        const p = byId.get(r.id);
+        const set: { predicted_intent?: string; confidence?: number; sentiment?: number } = {};
+        if (p) {
+          set.predicted_intent = p.intent;
+          set.confidence = p.confidence;
+          labelled++;
+          if (p.confidence < predictor.threshold) below++;
+        }
+        if (r.sentiment === null) {
+          set.sentiment = sentimentOf(r.text);
+          filled++;
+        }
+        if (Object.keys(set).length > 0) await trx.updateTable('turns').set(set).where('id', '=', r.id).execute();
+      }
+    });
+    done += rows.length;
+    deps.onProgress?.(done, total);
+  }
+
+  const after = await base().where('predicted_intent', 'is not', null).select(sql<number>`count(*)`.as('n')).executeTakeFirst();
+  return {
+    dataset: datasetId,
+    model_version: predictor.modelVersion,
+    threshold: predictor.threshold,
+    labelled,
+    below_threshold: below,
+    sentiment_filled: filled,
+    predicted_total: Number(after?.n ?? 0),
+  };
+}
