@@ -7,6 +7,7 @@ import { ConflictError, ValidationError } from '../core/errors.js';
 import type { Database } from '../db/schema.js';
 import { contentChecksum } from './checksum.js';
 import { loaderFor } from './loaders/index.js';
+import { assertRealPathInside } from './paths.js';
 import { preprocessText, resolvePreprocess } from './preprocess.js';
 import { toView } from './repository.js';
 import type { DatasetView, IngestProgress, IngestRequest } from './types.js';
@@ -35,6 +36,7 @@ export async function ingestDataset(
   const loader = loaderFor(request.type);
   const source = path.resolve(request.path);
   const files = loader.locate(source);
+  if (request.allowedRoot) for (const f of files) assertRealPathInside(request.allowedRoot, f, path.relative(request.allowedRoot, f));
   const preprocess = resolvePreprocess(request.preprocess);
   const mapping = request.mapping ?? {};
   const name = request.name?.trim() || path.basename(source, path.extname(source));
@@ -70,7 +72,7 @@ export async function ingestDataset(
       .values({
         name,
         type: request.type,
-        source,
+        source: request.sourceLabel ?? source,
         checksum,
         version,
         preprocess: JSON.stringify(preprocess),

@@ -31,6 +31,10 @@ export interface IngestRequest {
   newVersion?: boolean;
   mapping?: ColumnMapping;
   preprocess?: PreprocessOptions;
+  /** When set (API requests), every file read must really lie inside this folder (symlinks followed). */
+  allowedRoot?: string;
+  /** Shown as the dataset's source instead of the path (e.g. `upload:logs.csv`). */
+  sourceLabel?: string;
 }
 
 export interface IngestProgress {

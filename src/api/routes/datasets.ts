@@ -1,4 +1,321 @@
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import multipart from '@fastify/multipart';
+import { Type, type Static } from '@sinclair/typebox';
+import { AppError, ValidationError } from '../../core/errors.js';
+import { ingestDataset } from '../../datasets/ingest.js';
+import { deleteDataset, getDataset, listDatasets, listExamples } from '../../datasets/repository.js';
+import { getDatasetSummary } from '../../datasets/summary.js';
+import { DATASET_TYPES } from '../../datasets/types.js';
+import {
+  ingestFromDatasetDir,
+  requestFromFields,
+  uploadFileName,
+  withUploadDir,
+  type UploadFields,
+} from '../../datasets/upload.js';
+import { getValidation, validateDataset } from '../../datasets/validation.js';
 import type { LabApp } from '../app.js';
+import { errorResponses } from '../schemas.js';
 
-/** Routes for datasets: filled in by the datasets work. */
-export default async function datasetsRoutes(_app: LabApp): Promise<void> {}
+const Json = Type.Unknown();
+
+export const DatasetSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    name: Type.String(),
+    type: Type.String(),
+    source: Type.String(),
+    checksum: Type.String({ description: 'sha256 of the files and the options that change what is stored' }),
+    version: Type.Integer(),
+    preprocess: Type.Record(Type.String(), Type.Boolean()),
+    split_counts: Type.Record(Type.String(), Type.Integer(), { description: 'examples per split' }),
+    label_count: Type.Integer(),
+    example_count: Type.Integer(),
+    conversation_count: Type.Integer(),
+    turn_count: Type.Integer(),
+    created_at: Type.String(),
+  },
+  { $id: 'Dataset', title: 'Dataset' },
+);
+
+const Finding = Type.Object({
+  id: Type.String(),
+  severity: Type.Union([Type.Literal('error'), Type.Literal('warning'), Type.Literal('info')]),
+  split: Type.Optional(Type.String()),
+  message: Type.String(),
+  count: Type.Integer(),
+  examples: Type.Array(Json),
+  source: Type.Optional(Type.String()),
+});
+const Counts = Type.Object({ errors: Type.Integer(), warnings: Type.Integer(), info: Type.Integer() });
+const ValidationReport = Type.Object({
+  dataset_id: Type.Integer(),
+  generated_at: Type.String(),
+  options: Type.Record(Type.String(), Type.Number()),
+  summary: Counts,
+  splits: Type.Record(
+    Type.String(),
+    Type.Object({
+      rows: Type.Integer(),
+      labels: Type.Record(Type.String(), Type.Integer()),
+      imbalance_ratio: Type.Union([Type.Number(), Type.Null()]),
+    }),
+  ),
+  findings: Type.Array(Finding),
+});
+const Summary = Type.Object({
+  dataset: Type.Ref('Dataset'),
+  splits: Type.Record(Type.String(), Type.Object({ examples: Type.Integer(), labels: Type.Integer() })),
+  labels: Type.Array(
+    Type.Object({ label: Type.String(), total: Type.Integer(), by_split: Type.Record(Type.String(), Type.Integer()) }),
+  ),
+  text_length: Type.Object({ mean: Type.Union([Type.Number(), Type.Null()]), max: Type.Union([Type.Integer(), Type.Null()]) }),
+  conversations: Type.Object({
+    count: Type.Integer(),
+    turns: Type.Integer(),
+    mean_turns: Type.Union([Type.Number(), Type.Null()]),
+    by_split: Type.Record(Type.String(), Type.Integer()),
+    speakers: Type.Record(Type.String(), Type.Integer()),
+    first_ts: Type.Union([Type.Number(), Type.Null()]),
+    last_ts: Type.Union([Type.Number(), Type.Null()]),
+  }),
+  validation: Type.Union([Counts, Type.Null()]),
+});
+const UploadResult = Type.Object({
+  created: Type.Boolean({ description: 'false when identical content was already stored (same checksum)' }),
+  dataset: Type.Ref('Dataset'),
+  summary: Summary,
+});
+
+const Options = Type.Object(
+  {
+    text_col: Type.Optional(Type.String({ minLength: 1 })),
+    label_col: Type.Optional(Type.String({ minLength: 1 })),
+    conversation_col: Type.Optional(Type.String({ minLength: 1 })),
+    speaker_col: Type.Optional(Type.String({ minLength: 1 })),
+    timestamp_col: Type.Optional(Type.String({ minLength: 1 })),
+    split_col: Type.Optional(Type.String({ minLength: 1 })),
+    nfkc: Type.Optional(Type.Boolean()),
+    collapse_whitespace: Type.Optional(Type.Boolean()),
+    trim: Type.Optional(Type.Boolean()),
+    lowercase: Type.Optional(Type.Boolean()),
+    drop_empty: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, description: 'column mapping (csv/jsonl) and preprocessing steps' },
+);
+const UploadBody = Type.Object(
+  {
+    dataset_type: Type.Union(DATASET_TYPES.map((t) => Type.Literal(t))),
+    file_path: Type.String({ minLength: 1, description: 'a file or folder inside DATASET_DIR' }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    new_version: Type.Optional(Type.Boolean({ description: 'store version n+1 even if identical content exists' })),
+    preprocess: Type.Optional(Type.Boolean({ default: true })),
+    options: Type.Optional(Options),
+  },
+  { additionalProperties: false },
+);
+type UploadBodyT = Static<typeof UploadBody>;
+
+const IdParams = Type.Object({ id: Type.String({ description: 'dataset id, or name (latest version), or name@version' }) });
+const ExampleQuery = Type.Object({
+  split: Type.Optional(Type.String()),
+  label: Type.Optional(Type.String()),
+  q: Type.Optional(Type.String({ description: 'case-insensitive substring of the text' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+  cursor: Type.Optional(Type.String({ description: 'next_cursor of the previous page' })),
+});
+const ExamplePage = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      split: Type.String(),
+      text: Type.String(),
+      norm_text: Type.String(),
+      label: Type.Union([Type.String(), Type.Null()]),
+      metadata: Type.Union([Type.Record(Type.String(), Json), Type.Null()]),
+    }),
+  ),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+function parseBool(value: string | undefined, field: string): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (['true', '1', 'yes'].includes(value.toLowerCase())) return true;
+  if (['false', '0', 'no'].includes(value.toLowerCase())) return false;
+  throw new ValidationError(`${field} must be true or false`, [{ field, problem: 'must be true or false' }]);
+}
+
+export default async function datasetsRoutes(app: LabApp): Promise<void> {
+  const maxBytes = app.lab.settings.maxUploadBytes;
+  await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 20 } });
+  app.addSchema(DatasetSchema);
+
+  app.post(
+    '/datasets/upload',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Ingest a dataset from DATASET_DIR (JSON) or from an uploaded file (multipart)',
+        description:
+          'JSON: `{"dataset_type": "banking77", "file_path": "BANKING77"}` reads a file or folder inside DATASET_DIR ' +
+          '(absolute paths, `..` and symlinks leading outside are refused). multipart/form-data: a `file` part ' +
+          `(.csv, .jsonl, .json; at most ${Math.round(maxBytes / 1048576)} MB, 413 beyond) with fields dataset_type, ` +
+          'name, new_version, preprocess and options (a JSON string). Ingestion is one transaction: a bad row stores ' +
+          'nothing. Identical content returns the stored dataset (200, created=false) unless new_version is true.',
+        body: { content: { 'application/json': { schema: UploadBody } } },
+        response: { 200: UploadResult, 201: UploadResult, ...errorResponses(400, 409, 413) },
+      },
+    },
+    async (request, reply) => {
+      const lab = app.lab;
+      let result: Awaited<ReturnType<typeof ingestDataset>>;
+      if (request.isMultipart()) {
+        result = await withUploadDir(async (dir) => {
+          const fields: Record<string, string> = {};
+          let filePath: string | undefined;
+          let originalName = '';
+          for await (const part of request.parts()) {
+            if (part.type === 'file') {
+              originalName = part.filename;
+              filePath = path.join(dir, uploadFileName(part.filename));
+              await pipeline(part.file, createWriteStream(filePath));
+              if (part.file.truncated) throw tooLarge(maxBytes);
+            } else {
+              fields[part.fieldname] = String(part.value);
+            }
+          }
+          if (!filePath) {
+            throw new ValidationError('multipart upload needs a file part', [{ field: 'file', problem: 'missing' }]);
+          }
+          let options: UploadFields['options'];
+          try {
+            options = fields.options ? (JSON.parse(fields.options) as UploadFields['options']) : undefined;
+          } catch {
+            throw new ValidationError('options must be a JSON object', [{ field: 'options', problem: 'not JSON' }]);
+          }
+          const ingestRequest = requestFromFields(
+            {
+              dataset_type: fields.dataset_type ?? '',
+              name: fields.name || path.basename(originalName, path.extname(originalName)),
+              new_version: parseBool(fields.new_version, 'new_version'),
+              preprocess: parseBool(fields.preprocess, 'preprocess'),
+              options,
+            },
+            filePath,
+          );
+          return ingestDataset(lab, { ...ingestRequest, sourceLabel: `upload:${originalName}` });
+        }).catch((err: unknown) => {
+          const e = err as { code?: string; statusCode?: number };
+          if (e.code === 'FST_REQ_FILE_TOO_LARGE' || e.statusCode === 413) throw tooLarge(maxBytes);
+          throw err;
+        });
+      } else {
+        const body = request.body as UploadBodyT | undefined;
+        if (!body) throw new ValidationError('send JSON or multipart/form-data', [{ field: 'body', problem: 'missing' }]);
+        result = await ingestFromDatasetDir(lab, body);
+      }
+      const summary = await getDatasetSummary(lab, result.dataset.id);
+      return reply.status(result.created ? 201 : 200).send({ created: result.created, dataset: result.dataset, summary });
+    },
+  );
+
+  app.get(
+    '/datasets',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'List datasets (every version)',
+        response: { 200: Type.Object({ items: Type.Array(Type.Ref('Dataset')) }) },
+      },
+    },
+    async () => ({ items: await listDatasets(app.lab) }),
+  );
+
+  app.get(
+    '/datasets/:id',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'One dataset',
+        params: IdParams,
+        response: { 200: Type.Ref('Dataset'), ...errorResponses(404) },
+      },
+    },
+    async (request) => getDataset(app.lab, request.params.id),
+  );
+
+  app.get(
+    '/datasets/:id/summary',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Counts per split, label distribution, text lengths, conversations and speakers',
+        params: IdParams,
+        response: { 200: Summary, ...errorResponses(404) },
+      },
+    },
+    async (request) => getDatasetSummary(app.lab, request.params.id),
+  );
+
+  app.get(
+    '/datasets/:id/validation',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'The stored validation report (computed at ingestion)',
+        params: IdParams,
+        response: { 200: ValidationReport, ...errorResponses(404) },
+      },
+    },
+    async (request) => getValidation(app.lab, request.params.id),
+  );
+
+  app.post(
+    '/datasets/:id/validation',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Recompute and store the validation report (findings added by training are kept)',
+        params: IdParams,
+        response: { 200: ValidationReport, ...errorResponses(404) },
+      },
+    },
+    async (request) => validateDataset(app.lab, request.params.id),
+  );
+
+  app.get(
+    '/datasets/:id/examples',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Browse examples (cursor pagination)',
+        params: IdParams,
+        querystring: ExampleQuery,
+        response: { 200: ExamplePage, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => listExamples(app.lab, request.params.id, request.query),
+  );
+
+  app.delete(
+    '/datasets/:id',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Delete a dataset with its examples, conversations and turns',
+        params: IdParams,
+        response: { 200: Type.Object({ deleted: Type.Ref('Dataset') }), ...errorResponses(404) },
+      },
+    },
+    async (request) => ({ deleted: await deleteDataset(app.lab, request.params.id) }),
+  );
+}
+
+function tooLarge(maxBytes: number): AppError {
+  const mb = Math.round((maxBytes / 1048576) * 10) / 10;
+  return new AppError('PAYLOAD_TOO_LARGE', `uploaded file is larger than the ${mb} MB limit (MAX_UPLOAD_MB)`, 413, [
+    { field: 'file', problem: `larger than ${mb} MB` },
+  ]);
+}

@@ -1,0 +1,34 @@
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import type { Settings } from '../config/settings.js';
+import { ValidationError } from '../core/errors.js';
+
+const outside = (filePath: string, why: string) =>
+  new ValidationError(`file_path "${filePath}" ${why}; it must name a file or folder inside DATASET_DIR`, [
+    { field: 'body.file_path', problem: why },
+  ]);
+
+/**
+ * Resolves an API `file_path` inside DATASET_DIR. Absolute paths and `..` escapes are refused,
+ * and so is a symlink whose target lies outside (checked on the real path).
+ */
+export function resolveInsideDatasetDir(settings: Settings, filePath: string): string {
+  if (filePath.trim() === '') throw outside(filePath, 'is empty');
+  if (path.isAbsolute(filePath) || /^[a-zA-Z]:[\\/]/.test(filePath)) throw outside(filePath, 'is an absolute path');
+  const root = path.resolve(settings.datasetDir);
+  const resolved = path.resolve(root, filePath);
+  if (!isInside(root, resolved)) throw outside(filePath, 'escapes DATASET_DIR with ..');
+  if (existsSync(resolved)) assertRealPathInside(root, resolved, filePath);
+  return resolved;
+}
+
+/** Throws when `file`, after following symlinks, lies outside `root`. */
+export function assertRealPathInside(root: string, file: string, shown = file): void {
+  const realRoot = existsSync(root) ? realpathSync(root) : path.resolve(root);
+  if (!isInside(realRoot, realpathSync(file))) throw outside(shown, 'leads outside DATASET_DIR through a symlink');
+}
+
+function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
