@@ -1,0 +1,582 @@
+import { useMemo, useState } from 'react';
+import { Chart } from '../components/Chart';
+import { DataTable } from '../components/DataTable';
+import { Card, Code, PageHeader, Stat } from '../components/Page';
+import { Async, Empty } from '../components/States';
+import { withQuery } from '../lib/api';
+import { barChart, lineChart, sankeyChart, stackedAreaChart } from '../lib/charts';
+import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
+import { listOf, nextCursorOf, num } from '../lib/shapes';
+import type { Dataset } from '../lib/types';
+import { useApi } from '../lib/useApi';
+
+type Filters = Record<string, string>;
+
+interface IntentsResult {
+  total: number;
+  distinct_intents: number;
+  intents: Array<{ intent: string; count: number; share: number }>;
+  series: Array<{ period: string; counts: Record<string, number>; total: number }>;
+}
+interface FlowsResult {
+  conversations: number;
+  transitions: number;
+  links: Array<{ source: string; target: string; count: number }>;
+  entries: Array<{ intent: string; count: number; share: number }>;
+  exits: Array<{ intent: string; count: number; share: number }>;
+  paths: Array<{ path: string[]; count: number; share: number }>;
+}
+interface FallbackResult {
+  threshold: number;
+  turns: number;
+  scored_turns: number;
+  fallback: number;
+  share: number;
+  series: Array<{ period: string; turns: number; fallback: number; share: number }>;
+}
+
+/**
+ * A Sankey needs an acyclic graph, but intent transitions loop (A→B→A). Drawing "from" intents on
+ * the left and "to" intents on the right keeps every transition while staying acyclic.
+ */
+export function flowSankey(links: FlowsResult['links'], limit = 30) {
+  const top = [...links].sort((a, b) => b.count - a.count).slice(0, limit);
+  const to = (name: string) => `→ ${name}`;
+  const nodes = [...new Set([...top.map((l) => l.source), ...top.map((l) => to(l.target))])];
+  return sankeyChart({
+    title: `Intent flow: top ${top.length} transitions between consecutive user intents`,
+    nodes,
+    links: top.map((l) => ({ source: l.source, target: to(l.target), value: l.count })),
+  });
+}
+
+function IntentsSection({ filters }: { filters: Filters }) {
+  const state = useApi<IntentsResult>(withQuery('/analytics/intents', { ...filters, top: 10 }));
+  return (
+    <Async state={state} feature="Intent distribution">
+      {(data) => {
+        if (data.total === 0)
+          return (
+            <Empty title="No labelled user turns for these filters.">
+              Ingest conversations (e.g. <Code>chatlab datasets ingest --type sgd --path ../shared/datasets/sgd</Code>)
+              or label raw logs with <Code>chatlab analyze --dataset &lt;id&gt; --model production</Code>.
+            </Empty>
+          );
+        const names = data.intents.map((i) => i.intent);
+        const timed = data.series.length > 0;
+        return (
+          <>
+            <Chart
+              testId="intent-bars"
+              height={Math.max(260, names.length * 26 + 90)}
+              option={barChart({
+                title: 'Intent distribution (user turns)',
+                categories: names,
+                values: data.intents.map((i) => i.count),
+                xName: 'User turns',
+                yName: 'Intent',
+                horizontal: true,
+                seriesName: 'turns',
+              })}
+            />
+            {timed ? (
+              <Chart
+                testId="intent-series"
+                option={stackedAreaChart({
+                  title: 'Intent distribution over time',
+                  periods: data.series.map((p) => p.period),
+                  series: names.map((n) => ({ name: n, values: data.series.map((p) => p.counts[n] ?? 0) })),
+                  xName: 'Period',
+                  yName: 'User turns',
+                })}
+              />
+            ) : (
+              <Empty title="No timestamps in these turns, so there is no trend over time." />
+            )}
+            <DataTable
+              title="Intent distribution"
+              rows={data.intents}
+              rowKey={(i) => i.intent}
+              columns={[
+                { key: 'intent', label: 'Intent', value: (i) => i.intent },
+                { key: 'count', label: 'User turns', value: (i) => i.count, numeric: true },
+                {
+                  key: 'share',
+                  label: 'Share',
+                  value: (i) => i.share,
+                  render: (i) => fmtPercent(i.share),
+                  numeric: true,
+                },
+              ]}
+            />
+          </>
+        );
+      }}
+    </Async>
+  );
+}
+
+function FlowsSection({ filters }: { filters: Filters }) {
+  const state = useApi<FlowsResult>(withQuery('/analytics/flows', filters));
+  return (
+    <Async state={state} feature="Conversation flows">
+      {(data) =>
+        data.links.length === 0 ? (
+          <Empty title="No transitions between user intents for these filters." />
+        ) : (
+          <>
+            <p className="muted">
+              {fmtNumber(data.transitions)} transitions in {fmtNumber(data.conversations)} conversations.
+            </p>
+            <Chart
+              testId="flow-sankey"
+              height={Math.max(420, Math.min(data.links.length, 30) * 18)}
+              option={flowSankey(data.links)}
+            />
+            <div className="grid-2">
+              <DataTable
+                title="Entry intents"
+                rows={data.entries}
+                rowKey={(e) => e.intent}
+                columns={[
+                  { key: 'intent', label: 'First intent', value: (e) => e.intent },
+                  { key: 'count', label: 'Conversations', value: (e) => e.count, numeric: true },
+                  {
+                    key: 'share',
+                    label: 'Share',
+                    value: (e) => e.share,
+                    render: (e) => fmtPercent(e.share),
+                    numeric: true,
+                  },
+                ]}
+              />
+              <DataTable
+                title="Exit intents (drop-off)"
+                rows={data.exits}
+                rowKey={(e) => e.intent}
+                columns={[
+                  { key: 'intent', label: 'Last intent', value: (e) => e.intent },
+                  { key: 'count', label: 'Conversations', value: (e) => e.count, numeric: true },
+                  {
+                    key: 'share',
+                    label: 'Share',
+                    value: (e) => e.share,
+                    render: (e) => fmtPercent(e.share),
+                    numeric: true,
+                  },
+                ]}
+              />
+            </div>
+            <DataTable
+              title="Most common paths"
+              rows={data.paths}
+              rowKey={(p) => p.path.join('>')}
+              columns={[
+                { key: 'path', label: 'Path', value: (p) => p.path.join(' → ') },
+                { key: 'count', label: 'Conversations', value: (p) => p.count, numeric: true },
+                {
+                  key: 'share',
+                  label: 'Share',
+                  value: (p) => p.share,
+                  render: (p) => fmtPercent(p.share),
+                  numeric: true,
+                },
+              ]}
+            />
+          </>
+        )
+      }
+    </Async>
+  );
+}
+
+function SentimentSection({ filters }: { filters: Filters }) {
+  const state = useApi<Record<string, unknown>>(withQuery('/analytics/sentiment', filters));
+  return (
+    <Async state={state} feature="Sentiment">
+      {(data) => {
+        const series = listOf<Record<string, unknown>>(data.series ?? []);
+        const byIntent = listOf<Record<string, unknown>>(data.by_intent ?? []);
+        const mean = num(data.mean ?? (data.overall as Record<string, unknown> | undefined)?.mean);
+        return (
+          <>
+            <div className="stats">
+              <Stat
+                label="Mean compound score (VADER)"
+                value={mean !== undefined ? mean.toFixed(3) : '—'}
+                testId="sentiment-mean"
+              />
+            </div>
+            {series.length > 0 ? (
+              <Chart
+                testId="sentiment-trend"
+                option={lineChart({
+                  title: 'Sentiment trend (mean VADER compound score of user turns)',
+                  series: [{ name: 'mean compound', points: series.map((p) => [String(p.period), num(p.mean) ?? 0]) }],
+                  xName: 'Period',
+                  yName: 'Mean compound score',
+                  xType: 'category',
+                  yMin: -1,
+                  yMax: 1,
+                })}
+              />
+            ) : byIntent.length > 0 ? (
+              <Chart
+                testId="sentiment-trend"
+                height={Math.max(260, Math.min(byIntent.length, 25) * 22 + 90)}
+                option={barChart({
+                  title: 'Sentiment by intent (no timestamps for a trend)',
+                  categories: byIntent.slice(0, 25).map((r) => String(r.intent)),
+                  values: byIntent.slice(0, 25).map((r) => Number((num(r.mean) ?? 0).toFixed(3))),
+                  xName: 'Mean compound score',
+                  yName: 'Intent',
+                  horizontal: true,
+                  seriesName: 'mean compound',
+                })}
+              />
+            ) : (
+              <Empty title="No sentiment scores stored.">
+                Scores are computed at ingestion or with <Code>chatlab analyze --dataset &lt;id&gt;</Code>.
+              </Empty>
+            )}
+            {byIntent.length > 0 && (
+              <DataTable
+                title="Sentiment by intent"
+                rows={byIntent}
+                rowKey={(r) => String(r.intent)}
+                columns={[
+                  { key: 'intent', label: 'Intent', value: (r) => String(r.intent) },
+                  { key: 'turns', label: 'Turns', value: (r) => num(r.turns ?? r.count) ?? null, numeric: true },
+                  { key: 'mean', label: 'Mean', value: (r) => num(r.mean) ?? null, numeric: true },
+                  {
+                    key: 'neg',
+                    label: 'Negative',
+                    value: (r) => num(r.negative ?? r.negative_share) ?? null,
+                    render: (r) => fmtPercent(num(r.negative ?? r.negative_share)),
+                    numeric: true,
+                  },
+                  {
+                    key: 'pos',
+                    label: 'Positive',
+                    value: (r) => num(r.positive ?? r.positive_share) ?? null,
+                    render: (r) => fmtPercent(num(r.positive ?? r.positive_share)),
+                    numeric: true,
+                  },
+                ]}
+              />
+            )}
+          </>
+        );
+      }}
+    </Async>
+  );
+}
+
+function SessionsSection({ filters }: { filters: Filters }) {
+  const state = useApi<Record<string, unknown>>(withQuery('/analytics/sessions', filters));
+  return (
+    <Async state={state} feature="Sessions">
+      {(data) => {
+        const histogram = listOf<Record<string, unknown>>(data.histogram ?? data.length_histogram ?? []);
+        return histogram.length === 0 ? (
+          <Empty title="No conversations for these filters." />
+        ) : (
+          <Chart
+            testId="session-histogram"
+            option={barChart({
+              title: 'Conversation length (session) histogram',
+              categories: histogram.map((b) =>
+                String(b.label ?? b.bucket ?? b.turns ?? b.length ?? `${String(b.min)}–${String(b.max)}`),
+              ),
+              values: histogram.map((b) => num(b.conversations ?? b.count) ?? 0),
+              xName: 'Turns per conversation',
+              yName: 'Conversations',
+              seriesName: 'conversations',
+            })}
+          />
+        );
+      }}
+    </Async>
+  );
+}
+
+function FallbackSection({ filters }: { filters: Filters }) {
+  const state = useApi<FallbackResult>(withQuery('/analytics/fallback', filters));
+  return (
+    <Async state={state} feature="Fallback rate">
+      {(data) => (
+        <>
+          <div className="stats">
+            <Stat label="Fallback rate" value={fmtPercent(data.share)} testId="fallback-rate" />
+            <Stat label="Fallback turns" value={fmtNumber(data.fallback)} />
+            <Stat label="User turns" value={fmtNumber(data.turns)} />
+            <Stat label="Threshold" value={data.threshold.toFixed(2)} />
+          </div>
+          {data.series.length > 0 && (
+            <Chart
+              testId="fallback-series"
+              height={260}
+              option={lineChart({
+                title: 'Fallback rate over time',
+                series: [{ name: 'fallback share', points: data.series.map((p) => [p.period, p.share]) }],
+                xName: 'Period',
+                yName: 'Share of user turns',
+                xType: 'category',
+                yMin: 0,
+              })}
+            />
+          )}
+          {data.scored_turns === 0 && (
+            <p className="muted">
+              No turn has a classifier confidence yet; label them with{' '}
+              <Code>chatlab analyze --dataset &lt;id&gt; --model production</Code>.
+            </p>
+          )}
+        </>
+      )}
+    </Async>
+  );
+}
+
+interface ConversationRow {
+  id: number;
+  external_id: string;
+  dataset_id: number;
+  turn_count: number;
+  started_at: number | null;
+  split?: string | null;
+}
+interface TurnRow {
+  id: number;
+  idx: number;
+  speaker: string;
+  text: string;
+  intent: string | null;
+  predicted_intent: string | null;
+  confidence: number | null;
+  sentiment: number | null;
+  ts: number | null;
+}
+
+function ConversationViewer({ datasetId, initial }: { datasetId: string; initial: string | null }) {
+  const [draft, setDraft] = useState('');
+  const [q, setQ] = useState('');
+  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  const [open, setOpen] = useState<string | null>(initial);
+  const list = useApi<unknown>(
+    withQuery('/conversations', { dataset_id: datasetId, q, limit: 15, cursor: cursors[cursors.length - 1] }),
+  );
+  const detail = useApi<Record<string, unknown>>(open ? `/conversations/${open}` : null);
+  const next = nextCursorOf(list.data);
+
+  return (
+    <div className="viewer">
+      <div>
+        <form
+          className="form-inline"
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setQ(draft);
+            setCursors([null]);
+          }}
+        >
+          <label>
+            Search turns
+            <input type="search" value={draft} onChange={(e) => setDraft(e.target.value)} name="conversation-q" />
+          </label>
+          <button type="submit">Search</button>
+        </form>
+        <Async state={list} feature="Conversations">
+          {(data) => (
+            <>
+              <DataTable
+                title="Conversations"
+                testId="conversations-table"
+                rows={listOf<ConversationRow>(data, 'conversations')}
+                rowKey={(c) => c.id}
+                empty={
+                  <Empty title="No conversations.">
+                    Ingest a log, e.g. <Code>chatlab datasets ingest --type sgd --path ../shared/datasets/sgd</Code>.
+                  </Empty>
+                }
+                columns={[
+                  {
+                    key: 'id',
+                    label: 'Conversation',
+                    value: (c) => c.external_id,
+                    render: (c) => (
+                      <button
+                        type="button"
+                        className="link"
+                        onClick={() => setOpen(String(c.id))}
+                        aria-pressed={open === String(c.id)}
+                      >
+                        {c.external_id}
+                      </button>
+                    ),
+                  },
+                  { key: 'turns', label: 'Turns', value: (c) => c.turn_count, numeric: true },
+                  {
+                    key: 'started',
+                    label: 'Started',
+                    value: (c) => c.started_at,
+                    render: (c) => (c.started_at ? fmtDate(c.started_at) : '—'),
+                  },
+                ]}
+              />
+              <div className="pager">
+                <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
+                  ← Previous
+                </button>
+                <span className="muted">Page {cursors.length}</span>
+                <button type="button" disabled={!next} onClick={() => setCursors((c) => [...c, next])}>
+                  Next →
+                </button>
+              </div>
+            </>
+          )}
+        </Async>
+      </div>
+      <div>
+        {!open ? (
+          <Empty title="Pick a conversation on the left to read its turns." />
+        ) : (
+          <Async state={detail} feature="Conversation">
+            {(data) => {
+              const conversation = (data.conversation ?? data) as Record<string, unknown>;
+              const turns = listOf<TurnRow>(data.turns ?? conversation.turns ?? []);
+              return (
+                <div data-testid="conversation-detail">
+                  <h3>Conversation {String(conversation.external_id ?? open)}</h3>
+                  <DataTable
+                    title="Turns"
+                    testId="turns-table"
+                    rows={turns}
+                    rowKey={(t) => t.id ?? t.idx}
+                    columns={[
+                      { key: 'idx', label: '#', value: (t) => t.idx, numeric: true },
+                      {
+                        key: 'speaker',
+                        label: 'Speaker',
+                        value: (t) => t.speaker,
+                        render: (t) => (
+                          <span className={`speaker speaker-${t.speaker.toLowerCase()}`}>{t.speaker}</span>
+                        ),
+                      },
+                      { key: 'text', label: 'Text', value: (t) => t.text },
+                      { key: 'intent', label: 'Intent', value: (t) => t.intent ?? t.predicted_intent ?? null },
+                      {
+                        key: 'confidence',
+                        label: 'Confidence',
+                        value: (t) => t.confidence,
+                        render: (t) => fmtPercent(t.confidence),
+                        numeric: true,
+                      },
+                      {
+                        key: 'sentiment',
+                        label: 'Sentiment',
+                        value: (t) => t.sentiment,
+                        render: (t) =>
+                          t.sentiment === null || t.sentiment === undefined ? '—' : t.sentiment.toFixed(2),
+                        numeric: true,
+                      },
+                    ]}
+                  />
+                </div>
+              );
+            }}
+          </Async>
+        )}
+      </div>
+    </div>
+  );
+}
+
+export function ConversationsPage({ query }: { query: URLSearchParams }) {
+  const datasets = useApi<unknown>('/datasets');
+  const withConversations = listOf<Dataset>(datasets.data, 'datasets').filter((d) => d.conversation_count > 0);
+  const [datasetId, setDatasetId] = useState(query.get('dataset') ?? '');
+  const [granularity, setGranularity] = useState('day');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const effective = datasetId || (withConversations[0] ? String(withConversations[0].id) : '');
+  const filters = useMemo<Filters>(() => {
+    const f: Filters = { granularity };
+    if (effective) f.dataset = effective;
+    if (from) f.from = from;
+    if (to) f.to = to;
+    return f;
+  }, [effective, granularity, from, to]);
+
+  return (
+    <>
+      <PageHeader title="Conversations">
+        What users ask, where conversations go, where they fail and how users feel.
+      </PageHeader>
+      <Async state={datasets} feature="Datasets">
+        {() =>
+          withConversations.length === 0 ? (
+            <Empty title="No conversation logs yet.">
+              Ingest one with <Code>chatlab datasets ingest --type sgd --path ../shared/datasets/sgd</Code> (or a
+              CSV/JSONL log with <Code>--type csv</Code>).
+            </Empty>
+          ) : (
+            <>
+              <Card>
+                <form className="form-inline" aria-label="Analytics filters" onSubmit={(e) => e.preventDefault()}>
+                  <label>
+                    Dataset
+                    <select value={effective} onChange={(e) => setDatasetId(e.target.value)} name="dataset">
+                      {withConversations.map((d) => (
+                        <option key={d.id} value={d.id}>
+                          #{d.id} {d.name} ({fmtNumber(d.conversation_count)} conversations)
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label>
+                    Granularity
+                    <select value={granularity} onChange={(e) => setGranularity(e.target.value)} name="granularity">
+                      {['hour', 'day', 'week', 'month'].map((g) => (
+                        <option key={g}>{g}</option>
+                      ))}
+                    </select>
+                  </label>
+                  <label>
+                    From
+                    <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} name="from" />
+                  </label>
+                  <label>
+                    To
+                    <input type="date" value={to} onChange={(e) => setTo(e.target.value)} name="to" />
+                  </label>
+                </form>
+              </Card>
+              <Card title="Intent distribution" id="intents">
+                <IntentsSection filters={filters} />
+              </Card>
+              <Card title="Flows" id="flows">
+                <FlowsSection filters={filters} />
+              </Card>
+              <div className="grid-2">
+                <Card title="Sentiment" id="sentiment">
+                  <SentimentSection filters={filters} />
+                </Card>
+                <Card title="Sessions" id="sessions">
+                  <SessionsSection filters={filters} />
+                </Card>
+              </div>
+              <Card title="Fallback" id="fallback">
+                <FallbackSection filters={filters} />
+              </Card>
+              <Card title="Conversation viewer" id="viewer">
+                <ConversationViewer key={effective} datasetId={effective} initial={query.get('conversation')} />
+              </Card>
+            </>
+          )
+        }
+      </Async>
+    </>
+  );
+}

@@ -1,0 +1,430 @@
+import { useMemo, useState, type FormEvent } from 'react';
+import { Chart } from '../components/Chart';
+import { DataTable } from '../components/DataTable';
+import { DownloadButton } from '../components/DownloadButton';
+import { Card, Code, PageHeader, Stat } from '../components/Page';
+import { Async, Empty, ErrorState } from '../components/States';
+import { api, withQuery } from '../lib/api';
+import { barChart } from '../lib/charts';
+import { fmtDate, fmtNumber, parseMaybeJson } from '../lib/format';
+import { href, navigate } from '../lib/router';
+import { listOf, nextCursorOf, num } from '../lib/shapes';
+import type { Dataset } from '../lib/types';
+import { useApi } from '../lib/useApi';
+
+const DATASET_TYPES = ['banking77', 'sgd', 'bitext', 'csv', 'jsonl'];
+
+function splitText(d: Dataset): string {
+  const splits = parseMaybeJson<Record<string, number>>(d.split_counts, {});
+  return Object.entries(splits)
+    .map(([k, v]) => `${k} ${fmtNumber(v)}`)
+    .join(', ');
+}
+
+function IngestForm({ onDone }: { onDone: () => void }) {
+  const [type, setType] = useState('banking77');
+  const [path, setPath] = useState('');
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await api<Dataset & { dataset?: Dataset }>('/datasets/upload', {
+        method: 'POST',
+        body: { dataset_type: type, file_path: path, ...(name ? { name } : {}) },
+      });
+      onDone();
+      const id = created.dataset?.id ?? created.id;
+      if (id !== undefined) navigate(`/datasets/${id}`);
+    } catch (e) {
+      setError(e as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="form-inline" onSubmit={submit} aria-label="Ingest a dataset">
+      <label>
+        Type
+        <select value={type} onChange={(e) => setType(e.target.value)} name="dataset_type">
+          {DATASET_TYPES.map((t) => (
+            <option key={t}>{t}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Path inside DATASET_DIR
+        <input
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+          name="file_path"
+          placeholder="banking77"
+          required
+        />
+      </label>
+      <label>
+        Name (optional)
+        <input value={name} onChange={(e) => setName(e.target.value)} name="name" />
+      </label>
+      <button type="submit" className="primary" disabled={busy}>
+        {busy ? 'Ingesting…' : 'Ingest dataset'}
+      </button>
+      {error && <ErrorState error={error} />}
+    </form>
+  );
+}
+
+export function DatasetsPage() {
+  const datasets = useApi<unknown>('/datasets');
+  return (
+    <>
+      <PageHeader title="Datasets">Intent datasets and conversation logs stored in the lab.</PageHeader>
+      <Card title="Ingest" id="ingest">
+        <p className="muted">
+          Loads a dataset from a folder or file inside the server's <code>DATASET_DIR</code>. From a shell:{' '}
+          <Code>chatlab datasets ingest --type banking77 --path ../shared/datasets/banking77</Code>
+        </p>
+        <IngestForm onDone={datasets.reload} />
+      </Card>
+      <Card title="All datasets" id="datasets">
+        <Async state={datasets} feature="Datasets">
+          {(data) => (
+            <DataTable
+              title="Datasets"
+              testId="datasets-table"
+              rows={listOf<Dataset>(data, 'datasets')}
+              rowKey={(d) => d.id}
+              initialSort={{ key: 'id', dir: 'desc' }}
+              empty={
+                <Empty title="No datasets yet.">
+                  Use the <strong>Ingest dataset</strong> button above, or run{' '}
+                  <Code>chatlab datasets ingest --type banking77 --path ../shared/datasets/banking77</Code>.
+                </Empty>
+              }
+              columns={[
+                { key: 'id', label: 'ID', value: (d) => d.id, numeric: true },
+                {
+                  key: 'name',
+                  label: 'Name',
+                  value: (d) => d.name,
+                  render: (d) => <a href={href(`/datasets/${d.id}`)}>{d.name}</a>,
+                },
+                { key: 'type', label: 'Type', value: (d) => d.type },
+                { key: 'version', label: 'Version', value: (d) => d.version, numeric: true },
+                { key: 'splits', label: 'Splits', value: (d) => splitText(d) },
+                { key: 'examples', label: 'Examples', value: (d) => d.example_count, numeric: true },
+                { key: 'labels', label: 'Labels', value: (d) => d.label_count, numeric: true },
+                { key: 'conversations', label: 'Conversations', value: (d) => d.conversation_count, numeric: true },
+                { key: 'turns', label: 'Turns', value: (d) => d.turn_count, numeric: true },
+                { key: 'created', label: 'Created', value: (d) => d.created_at, render: (d) => fmtDate(d.created_at) },
+              ]}
+            />
+          )}
+        </Async>
+      </Card>
+    </>
+  );
+}
+
+interface LabelCount {
+  label: string;
+  count: number;
+}
+
+/** Label counts from a summary, whichever of the usual shapes it uses. */
+export function labelDistribution(summary: Record<string, unknown>): LabelCount[] {
+  const raw =
+    summary.label_distribution ??
+    summary.labels ??
+    summary.label_counts ??
+    (summary.overall as Record<string, unknown> | undefined)?.labels;
+  if (Array.isArray(raw)) {
+    return raw
+      .map((r: Record<string, unknown>) => ({
+        label: String(r.label ?? r.intent ?? r.name),
+        count: num(r.count ?? r.total) ?? 0,
+      }))
+      .sort((a, b) => b.count - a.count);
+  }
+  if (raw && typeof raw === 'object') {
+    return Object.entries(raw as Record<string, unknown>)
+      .map(([label, count]) => ({
+        label,
+        count:
+          typeof count === 'object' && count
+            ? (num((count as Record<string, unknown>).total ?? (count as Record<string, unknown>).count) ?? 0)
+            : (num(count) ?? 0),
+      }))
+      .sort((a, b) => b.count - a.count);
+  }
+  return [];
+}
+
+interface Finding {
+  code?: string;
+  check?: string;
+  kind?: string;
+  type?: string;
+  severity: string;
+  split?: string;
+  message?: string;
+  count?: number;
+  examples?: unknown[];
+}
+
+function findingsOf(report: unknown): Finding[] {
+  return listOf<Finding>(report, 'findings', 'issues');
+}
+
+function exampleText(example: unknown): string {
+  if (typeof example === 'string') return example;
+  if (example && typeof example === 'object') {
+    const e = example as Record<string, unknown>;
+    const main = e.text ?? e.norm_text ?? e.label;
+    return main !== undefined
+      ? `${String(main)}${e.label && e.text ? ` (${String(e.label)})` : ''}`
+      : JSON.stringify(example);
+  }
+  return String(example);
+}
+
+function Validation({ id }: { id: string }) {
+  const state = useApi<unknown>(`/datasets/${id}/validation`);
+  const [severity, setSeverity] = useState('');
+  return (
+    <Async state={state} feature="Validation report">
+      {(data) => {
+        const all = findingsOf(data);
+        const rows = severity ? all.filter((f) => f.severity === severity) : all;
+        return (
+          <DataTable
+            title="Validation findings"
+            testId="validation-table"
+            rows={rows}
+            rowKey={(_f, i) => i}
+            toolbar={
+              <label>
+                Severity{' '}
+                <select value={severity} onChange={(e) => setSeverity(e.target.value)}>
+                  <option value="">all</option>
+                  <option>error</option>
+                  <option>warning</option>
+                  <option>info</option>
+                </select>
+              </label>
+            }
+            empty={<Empty title="No findings at this severity." />}
+            columns={[
+              {
+                key: 'severity',
+                label: 'Severity',
+                value: (f) => f.severity,
+                render: (f) => <span className={`badge badge-${f.severity}`}>{f.severity}</span>,
+              },
+              { key: 'check', label: 'Check', value: (f) => f.code ?? f.check ?? f.kind ?? f.type ?? '' },
+              { key: 'split', label: 'Split', value: (f) => f.split ?? 'all' },
+              { key: 'count', label: 'Count', value: (f) => f.count ?? null, numeric: true },
+              { key: 'message', label: 'Finding', value: (f) => f.message ?? '' },
+              {
+                key: 'examples',
+                label: 'Examples',
+                sortable: false,
+                value: (f) => (f.examples ?? []).slice(0, 3).map(exampleText).join(' | '),
+                render: (f) => (
+                  <ul className="examples">
+                    {(f.examples ?? []).slice(0, 3).map((e, i) => (
+                      <li key={i}>{exampleText(e)}</li>
+                    ))}
+                  </ul>
+                ),
+              },
+            ]}
+          />
+        );
+      }}
+    </Async>
+  );
+}
+
+interface ExampleRow {
+  id: number;
+  split: string;
+  text: string;
+  label: string | null;
+}
+
+function ExampleBrowser({ id, labels, splits }: { id: string; labels: string[]; splits: string[] }) {
+  const [draft, setDraft] = useState('');
+  const [q, setQ] = useState('');
+  const [split, setSplit] = useState('');
+  const [label, setLabel] = useState('');
+  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  const cursor = cursors[cursors.length - 1] ?? null;
+  const limit = 25;
+  const path = withQuery(`/datasets/${id}/examples`, { q, split, label, limit, cursor });
+  const state = useApi<unknown>(path);
+  const reset = () => setCursors([null]);
+  const next = nextCursorOf(state.data);
+
+  return (
+    <>
+      <form
+        className="form-inline"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setQ(draft);
+          reset();
+        }}
+      >
+        <label>
+          Search text
+          <input type="search" value={draft} onChange={(e) => setDraft(e.target.value)} name="q" />
+        </label>
+        <label>
+          Split
+          <select value={split} onChange={(e) => (setSplit(e.target.value), reset())} name="split">
+            <option value="">all</option>
+            {splits.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Label
+          <select value={label} onChange={(e) => (setLabel(e.target.value), reset())} name="label">
+            <option value="">all</option>
+            {labels.map((l) => (
+              <option key={l}>{l}</option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Search</button>
+      </form>
+      <Async state={state} feature="Example browser">
+        {(data) => (
+          <>
+            <DataTable
+              title="Examples"
+              testId="examples-table"
+              rows={listOf<ExampleRow>(data, 'examples')}
+              rowKey={(e) => e.id}
+              empty={<Empty title="No examples match these filters." />}
+              columns={[
+                { key: 'id', label: 'ID', value: (e) => e.id, numeric: true },
+                { key: 'split', label: 'Split', value: (e) => e.split },
+                { key: 'label', label: 'Label', value: (e) => e.label },
+                { key: 'text', label: 'Text', value: (e) => e.text },
+              ]}
+            />
+            <div className="pager">
+              <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
+                ← Previous
+              </button>
+              <span className="muted">Page {cursors.length}</span>
+              <button type="button" disabled={!next} onClick={() => setCursors((c) => [...c, next])}>
+                Next →
+              </button>
+            </div>
+          </>
+        )}
+      </Async>
+    </>
+  );
+}
+
+export function DatasetDetailPage({ id }: { id: string; query: URLSearchParams }) {
+  const dataset = useApi<Dataset & { dataset?: Dataset }>(`/datasets/${id}`);
+  const summary = useApi<Record<string, unknown>>(`/datasets/${id}/summary`);
+  const d = dataset.data?.dataset ?? dataset.data;
+  const distribution = useMemo(() => (summary.data ? labelDistribution(summary.data) : []), [summary.data]);
+  const splits = Object.keys(parseMaybeJson<Record<string, number>>(d?.split_counts, {}));
+  const chart = useMemo(
+    () =>
+      barChart({
+        title: 'Label distribution',
+        subtitle: `${distribution.length} labels`,
+        categories: distribution.map((x) => x.label),
+        values: distribution.map((x) => x.count),
+        xName: 'Examples',
+        yName: 'Label',
+        horizontal: true,
+        seriesName: 'examples',
+      }),
+    [distribution],
+  );
+
+  const [deleting, setDeleting] = useState<Error | null>(null);
+  const remove = async () => {
+    if (!d || !window.confirm(`Delete dataset ${d.name} with its examples and conversations?`)) return;
+    try {
+      await api(`/datasets/${id}`, { method: 'DELETE' });
+      navigate('/datasets');
+    } catch (e) {
+      setDeleting(e as Error);
+    }
+  };
+
+  return (
+    <>
+      <Async state={dataset} feature="Dataset">
+        {() => (
+          <PageHeader
+            title={`Dataset: ${d?.name ?? id}`}
+            actions={
+              <>
+                <a className="button" href={href('/training', { dataset: id })}>
+                  Train a model on it
+                </a>
+                <DownloadButton
+                  path={`/reports/datasets/${id}.pdf`}
+                  filename={`dataset-${id}-report.pdf`}
+                  label="PDF report"
+                />
+                <button type="button" className="danger" onClick={remove}>
+                  Delete
+                </button>
+              </>
+            }
+          >
+            {d?.type} · version {d?.version} · created {fmtDate(d?.created_at)} · source <code>{d?.source}</code>
+          </PageHeader>
+        )}
+      </Async>
+      {deleting && <ErrorState error={deleting} />}
+      {d && (
+        <div className="stats">
+          <Stat label="Examples" value={fmtNumber(d.example_count)} testId="dataset-examples" />
+          <Stat label="Labels" value={fmtNumber(d.label_count)} testId="dataset-labels" />
+          <Stat label="Conversations" value={fmtNumber(d.conversation_count)} />
+          <Stat label="Turns" value={fmtNumber(d.turn_count)} />
+          <Stat label="Splits" value={splitText(d) || '—'} />
+        </div>
+      )}
+      <Card title="Label distribution" id="labels">
+        <Async state={summary} feature="Dataset summary">
+          {() =>
+            distribution.length === 0 ? (
+              <Empty title="This dataset has no labelled examples." />
+            ) : (
+              <Chart
+                option={chart}
+                height={Math.max(300, Math.min(distribution.length, 80) * 16 + 100)}
+                testId="label-chart"
+              />
+            )
+          }
+        </Async>
+      </Card>
+      <Card title="Validation findings" id="validation">
+        <Validation id={id} />
+      </Card>
+      <Card title="Examples" id="examples">
+        <ExampleBrowser id={id} labels={distribution.map((x) => x.label).sort()} splits={splits} />
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,671 @@
+import { useEffect, useMemo, useState } from 'react';
+import { Chart } from '../components/Chart';
+import { DataTable } from '../components/DataTable';
+import { DownloadButton } from '../components/DownloadButton';
+import { Card, Code, PageHeader, Stat, StatusBadge } from '../components/Page';
+import { Async, Empty, ErrorState, Loading } from '../components/States';
+import { api, ApiError, withQuery } from '../lib/api';
+import { calibrationChart, confusionHeatmap, lineChart } from '../lib/charts';
+import { intentF1Deltas, topConfusedPairs, type IntentScores } from '../lib/evaluation';
+import { fmtDate, fmtDuration, fmtNumber, fmtPercent } from '../lib/format';
+import { href, navigate } from '../lib/router';
+import { accuracyOf, macroF1Of, runMetrics, runTags } from '../lib/runs';
+import { listOf, num } from '../lib/shapes';
+import type { Run } from '../lib/types';
+import { useApi } from '../lib/useApi';
+
+export function ExperimentsPage() {
+  const runs = useApi<unknown>('/training/runs?limit=500');
+  const [dataset, setDataset] = useState('');
+  const [model, setModel] = useState('');
+  const [status, setStatus] = useState('');
+  const [tag, setTag] = useState('');
+  const [selected, setSelected] = useState<number[]>([]);
+  const all = listOf<Run>(runs.data, 'runs');
+  const rows = all.filter(
+    (r) =>
+      (!dataset || String(r.dataset_id) === dataset) &&
+      (!model || r.model_type === model) &&
+      (!status || r.status === status) &&
+      (!tag || runTags(r).some((t) => t.toLowerCase().includes(tag.toLowerCase()))),
+  );
+  const distinct = (values: Array<string | number | null>) =>
+    [...new Set(values.filter((v) => v !== null).map(String))].sort();
+  const toggle = (id: number) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
+
+  return (
+    <>
+      <PageHeader
+        title="Experiments"
+        actions={
+          <button
+            type="button"
+            className="primary"
+            disabled={selected.length < 2}
+            onClick={() => navigate('/experiments/compare', { runs: selected.join(',') })}
+          >
+            Compare selected ({selected.length})
+          </button>
+        }
+      >
+        Every training run with its parameters and results. Tick two or more runs to compare them.
+      </PageHeader>
+      <Card>
+        <Async state={runs} feature="Training runs">
+          {() => (
+            <DataTable
+              title="Runs"
+              testId="runs-table"
+              rows={rows}
+              rowKey={(r) => r.id}
+              initialSort={{ key: 'id', dir: 'desc' }}
+              toolbar={
+                <div className="filters">
+                  <label>
+                    Dataset
+                    <select value={dataset} onChange={(e) => setDataset(e.target.value)} name="filter-dataset">
+                      <option value="">all</option>
+                      {distinct(all.map((r) => r.dataset_id)).map((d) => (
+                        <option key={d}>{d}</option>
+                      ))}
+                    </select>
+                  </label>
+                  <label>
+                    Model
+                    <select value={model} onChange={(e) => setModel(e.target.value)} name="filter-model">
+                      <option value="">all</option>
+                      {distinct(all.map((r) => r.model_type)).map((d) => (
+                        <option key={d}>{d}</option>
+                      ))}
+                    </select>
+                  </label>
+                  <label>
+                    Status
+                    <select value={status} onChange={(e) => setStatus(e.target.value)} name="filter-status">
+                      <option value="">all</option>
+                      {['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((d) => (
+                        <option key={d}>{d}</option>
+                      ))}
+                    </select>
+                  </label>
+                  <label>
+                    Tag
+                    <input value={tag} onChange={(e) => setTag(e.target.value)} name="filter-tag" size={10} />
+                  </label>
+                </div>
+              }
+              empty={
+                <Empty title={all.length === 0 ? 'No runs yet.' : 'No runs match these filters.'}>
+                  {all.length === 0 && (
+                    <>
+                      Start one on the <a href={href('/training')}>Training</a> page or with{' '}
+                      <Code>chatlab train --dataset &lt;id&gt; --model tfidf-linear</Code>.
+                    </>
+                  )}
+                </Empty>
+              }
+              columns={[
+                {
+                  key: 'select',
+                  label: 'Compare',
+                  sortable: false,
+                  value: () => null,
+                  render: (r) => (
+                    <input
+                      type="checkbox"
+                      aria-label={`Select run ${r.id} for comparison`}
+                      checked={selected.includes(r.id)}
+                      disabled={r.status !== 'succeeded'}
+                      onChange={() => toggle(r.id)}
+                    />
+                  ),
+                },
+                {
+                  key: 'id',
+                  label: 'Run',
+                  value: (r) => r.id,
+                  render: (r) => <a href={href(`/runs/${r.id}`)}>#{r.id}</a>,
+                  numeric: true,
+                },
+                { key: 'name', label: 'Name', value: (r) => r.name ?? '' },
+                { key: 'dataset', label: 'Dataset', value: (r) => r.dataset_id },
+                { key: 'model', label: 'Model type', value: (r) => r.model_type },
+                {
+                  key: 'status',
+                  label: 'Status',
+                  value: (r) => r.status,
+                  render: (r) => <StatusBadge status={r.status} />,
+                },
+                {
+                  key: 'acc',
+                  label: 'Accuracy',
+                  value: (r) => accuracyOf(r),
+                  render: (r) => fmtPercent(accuracyOf(r)),
+                  numeric: true,
+                },
+                {
+                  key: 'f1',
+                  label: 'Macro F1',
+                  value: (r) => macroF1Of(r),
+                  render: (r) => fmtPercent(macroF1Of(r)),
+                  numeric: true,
+                },
+                { key: 'tags', label: 'Tags', value: (r) => runTags(r).join(' ') },
+                {
+                  key: 'duration',
+                  label: 'Duration',
+                  value: (r) => r.duration_ms ?? null,
+                  render: (r) => fmtDuration(r.duration_ms),
+                  numeric: true,
+                },
+                {
+                  key: 'started',
+                  label: 'Started',
+                  value: (r) => r.started_at ?? r.created_at ?? '',
+                  render: (r) => fmtDate(r.started_at ?? r.created_at),
+                },
+              ]}
+            />
+          )}
+        </Async>
+      </Card>
+    </>
+  );
+}
+
+/** Evaluation outputs of a run; any part can be missing (failed run, older artifact layout). */
+export interface RunEvaluation {
+  intents?: Record<string, IntentScores>;
+  confusion?: { labels: string[]; matrix: number[][] };
+  errors?: Array<Record<string, unknown>>;
+  calibration?: { ece?: number; bins: Array<{ confidence: number; accuracy: number; count: number }> };
+  mcnemar?: unknown;
+}
+
+interface RunDetail extends Run {
+  metric_history?: Array<{ key: string; step: number; value: number }>;
+  artifacts?: Array<{ path: string; kind: string; size_bytes: number }>;
+  model_version?: number | null;
+  evaluation?: RunEvaluation;
+}
+
+/** Reads the evaluation of a run from `/training/runs/{id}/evaluation`; null when the run has none. */
+async function loadEvaluation(id: string | number): Promise<RunEvaluation | null> {
+  try {
+    return await api<RunEvaluation>(`/training/runs/${id}/evaluation`);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }
+}
+
+function useEvaluation(id: string | number, enabled: boolean) {
+  const [state, setState] = useState<{ data?: RunEvaluation | null; error?: Error }>({});
+  useEffect(() => {
+    if (!enabled) return;
+    let live = true;
+    loadEvaluation(id).then(
+      (data) => live && setState({ data }),
+      (error: Error) => live && setState({ error }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [id, enabled]);
+  return state;
+}
+
+function MetricCurves({ history }: { history: Array<{ key: string; step: number; value: number }> }) {
+  const keys = [...new Set(history.map((h) => h.key))].sort();
+  const lossKeys = keys.filter((k) => /loss/i.test(k));
+  const otherKeys = keys.filter((k) => !/loss/i.test(k));
+  const series = (ks: string[]) =>
+    ks.map((k) => ({
+      name: k,
+      points: history
+        .filter((h) => h.key === k)
+        .sort((a, b) => a.step - b.step)
+        .map((h) => [h.step, h.value] as [number, number]),
+    }));
+  const loss = useMemo(
+    () => lineChart({ title: 'Loss by step', series: series(lossKeys), xName: 'Step (epoch)', yName: 'Loss' }),
+    [history],
+  );
+  const other = useMemo(
+    () =>
+      lineChart({
+        title: 'Validation metrics by step',
+        series: series(otherKeys),
+        xName: 'Step (epoch)',
+        yName: 'Value',
+      }),
+    [history],
+  );
+  if (history.length === 0) return <Empty title="This run logged no metric history." />;
+  return (
+    <div className="grid-2">
+      {lossKeys.length > 0 && <Chart option={loss} height={280} testId="loss-curve" />}
+      {otherKeys.length > 0 && <Chart option={other} height={280} testId="metric-curve" />}
+    </div>
+  );
+}
+
+function IntentTable({
+  intents,
+  title = 'Per-intent scores',
+}: {
+  intents: Record<string, IntentScores>;
+  title?: string;
+}) {
+  const rows = Object.entries(intents).map(([intent, s]) => ({ intent, ...s }));
+  return (
+    <DataTable
+      title={title}
+      testId="intent-table"
+      rows={rows}
+      rowKey={(r) => r.intent}
+      initialSort={{ key: 'f1', dir: 'asc' }}
+      columns={[
+        { key: 'intent', label: 'Intent', value: (r) => r.intent },
+        {
+          key: 'precision',
+          label: 'Precision',
+          value: (r) => r.precision,
+          render: (r) => fmtPercent(r.precision),
+          numeric: true,
+        },
+        { key: 'recall', label: 'Recall', value: (r) => r.recall, render: (r) => fmtPercent(r.recall), numeric: true },
+        {
+          key: 'f1',
+          label: 'F1',
+          value: (r) => r['f1-score'],
+          render: (r) => fmtPercent(r['f1-score']),
+          numeric: true,
+        },
+        { key: 'support', label: 'Support', value: (r) => r.support, numeric: true },
+        {
+          key: 'confused',
+          label: 'Confused with',
+          sortable: false,
+          value: (r) =>
+            Object.entries(r.confused_with ?? {})
+              .map(([k, v]) => `${k} (${v})`)
+              .join('; '),
+        },
+      ]}
+    />
+  );
+}
+
+function Confusion({
+  confusion,
+  title = 'Confusion matrix',
+}: {
+  confusion: { labels: string[]; matrix: number[][] };
+  title?: string;
+}) {
+  const option = useMemo(() => confusionHeatmap({ title, ...confusion }), [confusion, title]);
+  const pairs = topConfusedPairs(confusion.labels, confusion.matrix, 10);
+  const n = confusion.labels.length;
+  return (
+    <div className="confusion">
+      <Chart option={option} height={Math.max(420, Math.min(n, 80) * 12 + 200)} testId="confusion-heatmap" />
+      <DataTable
+        title="Top confused pairs"
+        testId="confused-pairs"
+        rows={pairs}
+        rowKey={(p) => `${p.actual}->${p.predicted}`}
+        empty={<Empty title="No confusions: every test example was classified correctly." />}
+        columns={[
+          { key: 'actual', label: 'True intent', value: (p) => p.actual },
+          { key: 'predicted', label: 'Predicted as', value: (p) => p.predicted },
+          { key: 'count', label: 'Count', value: (p) => p.count, numeric: true },
+        ]}
+      />
+    </div>
+  );
+}
+
+function errorField(e: Record<string, unknown>, ...keys: string[]): unknown {
+  for (const k of keys) if (e[k] !== undefined) return e[k];
+  return undefined;
+}
+
+function Misclassified({ errors }: { errors: Array<Record<string, unknown>> }) {
+  const [q, setQ] = useState('');
+  const rows = errors.filter((e) => !q || JSON.stringify(e).toLowerCase().includes(q.toLowerCase()));
+  return (
+    <DataTable
+      title="Misclassified examples"
+      testId="errors-table"
+      rows={rows}
+      rowKey={(_e, i) => i}
+      toolbar={
+        <label>
+          Filter
+          <input type="search" value={q} onChange={(e) => setQ(e.target.value)} name="errors-filter" />
+        </label>
+      }
+      empty={<Empty title="No misclassified test examples." />}
+      columns={[
+        { key: 'text', label: 'Text', value: (e) => String(errorField(e, 'text') ?? '') },
+        {
+          key: 'true',
+          label: 'True intent',
+          value: (e) => String(errorField(e, 'label', 'true', 'true_label', 'intent') ?? ''),
+        },
+        {
+          key: 'pred',
+          label: 'Predicted',
+          value: (e) =>
+            String(
+              (errorField(e, 'predicted', 'prediction', 'predicted_label') as unknown) ??
+                (e.top as Array<{ intent?: string; label?: string }> | undefined)?.[0]?.intent ??
+                '',
+            ),
+        },
+        {
+          key: 'conf',
+          label: 'Confidence',
+          value: (e) => num(errorField(e, 'confidence')) ?? null,
+          render: (e) => fmtPercent(num(errorField(e, 'confidence'))),
+          numeric: true,
+        },
+        {
+          key: 'top',
+          label: 'Top 3',
+          sortable: false,
+          value: (e) =>
+            ((errorField(e, 'top', 'top3', 'top_k', 'ranking') as Array<Record<string, unknown>> | undefined) ?? [])
+              .map((t) => `${String(t.intent ?? t.label)} ${fmtPercent(num(t.confidence ?? t.probability))}`)
+              .join('; '),
+        },
+      ]}
+    />
+  );
+}
+
+function CalibrationView({ calibration }: { calibration: NonNullable<RunEvaluation['calibration']> }) {
+  const option = useMemo(
+    () =>
+      calibrationChart({
+        title: 'Calibration (reliability diagram)',
+        subtitle: calibration.ece !== undefined ? `ECE ${(calibration.ece * 100).toFixed(2)} %` : undefined,
+        bins: calibration.bins,
+      }),
+    [calibration],
+  );
+  return <Chart option={option} height={320} testId="calibration-chart" />;
+}
+
+export function RunDetailPage({ id }: { id: string }) {
+  const run = useApi<RunDetail>(`/training/runs/${id}`);
+  const r = run.data;
+  const evaluation = useEvaluation(id, r?.status === 'succeeded');
+  const metrics = r ? runMetrics(r) : {};
+  const ev = r?.evaluation ?? evaluation.data ?? undefined;
+
+  return (
+    <Async state={run} feature="Run">
+      {() =>
+        !r ? null : (
+          <>
+            <PageHeader
+              title={`Run #${r.id}${r.name ? `: ${r.name}` : ''}`}
+              actions={
+                <>
+                  <StatusBadge status={r.status} />
+                  {r.status === 'succeeded' && (
+                    <DownloadButton
+                      path={`/reports/runs/${r.id}.pdf`}
+                      filename={`run-${r.id}-report.pdf`}
+                      label="PDF report"
+                    />
+                  )}
+                </>
+              }
+            >
+              {r.model_type} on dataset{' '}
+              {r.dataset_id !== null ? <a href={href(`/datasets/${r.dataset_id}`)}>#{r.dataset_id}</a> : '—'} · started{' '}
+              {fmtDate(r.started_at ?? r.created_at)} · {fmtDuration(r.duration_ms)}
+              {r.model_version ? (
+                <>
+                  {' '}
+                  · registered as <a href={href('/models')}>version {r.model_version}</a>
+                </>
+              ) : null}
+            </PageHeader>
+            {r.error && (
+              <div className="state state-error" role="alert">
+                <strong>{r.status === 'cancelled' ? 'Cancelled' : 'Failed'}:</strong> {r.error}
+              </div>
+            )}
+            <div className="stats">
+              <Stat label="Test accuracy" value={fmtPercent(metrics.accuracy)} testId="run-accuracy" />
+              <Stat label="Macro F1" value={fmtPercent(metrics.macro_f1)} testId="run-macro-f1" />
+              <Stat label="Weighted F1" value={fmtPercent(metrics.weighted_f1)} />
+              <Stat
+                label="Fallback threshold"
+                value={metrics.threshold !== undefined ? metrics.threshold.toFixed(3) : '—'}
+              />
+              <Stat label="ECE" value={fmtPercent(metrics.ece ?? ev?.calibration?.ece, 2)} />
+            </div>
+            <div className="grid-2">
+              <Card title="Parameters" id="params">
+                <DataTable
+                  title="Parameters"
+                  rows={Object.entries(r.params ?? {}).map(([key, value]) => ({
+                    key,
+                    value: typeof value === 'object' ? JSON.stringify(value) : String(value),
+                  }))}
+                  rowKey={(p) => p.key}
+                  empty={<Empty title="No parameters recorded." />}
+                  columns={[
+                    { key: 'key', label: 'Parameter', value: (p) => p.key },
+                    { key: 'value', label: 'Value', value: (p) => p.value },
+                  ]}
+                />
+              </Card>
+              <Card title="Metrics" id="metrics">
+                <DataTable
+                  title="Metrics"
+                  rows={Object.entries(metrics).map(([key, value]) => ({ key, value }))}
+                  rowKey={(p) => p.key}
+                  empty={<Empty title="No metrics recorded." />}
+                  columns={[
+                    { key: 'key', label: 'Metric', value: (p) => p.key },
+                    { key: 'value', label: 'Value', value: (p) => p.value, numeric: true },
+                  ]}
+                />
+              </Card>
+            </div>
+            <Card title="Metric curves" id="curves">
+              <MetricCurves history={r.metric_history ?? []} />
+            </Card>
+            {r.status === 'succeeded' &&
+              (evaluation.error ? (
+                <ErrorState error={evaluation.error} />
+              ) : !ev && evaluation.data === undefined ? (
+                <Loading what="evaluation" />
+              ) : !ev ? (
+                <Empty title="No evaluation artifacts found for this run." />
+              ) : (
+                <>
+                  {ev.intents && (
+                    <Card title="Per-intent precision, recall and F1" id="intents">
+                      <IntentTable intents={ev.intents} />
+                    </Card>
+                  )}
+                  {ev.confusion && (
+                    <Card title="Confusion matrix" id="confusion">
+                      <Confusion confusion={ev.confusion} />
+                    </Card>
+                  )}
+                  <div className="grid-2">
+                    {ev.calibration && (
+                      <Card title="Calibration" id="calibration">
+                        <CalibrationView calibration={ev.calibration} />
+                      </Card>
+                    )}
+                    {ev.errors && (
+                      <Card title="Misclassified test examples" id="errors">
+                        <Misclassified errors={ev.errors} />
+                      </Card>
+                    )}
+                  </div>
+                </>
+              ))}
+          </>
+        )
+      }
+    </Async>
+  );
+}
+
+interface Comparison {
+  mcnemar?: {
+    b: number;
+    c: number;
+    pValue?: number;
+    p_value?: number;
+    significant: boolean;
+    method?: string;
+    alpha?: number;
+  };
+  [key: string]: unknown;
+}
+
+export function CompareRunsPage({ ids }: { ids: string[] }) {
+  const [runs, setRuns] = useState<Array<{ run: RunDetail; evaluation: RunEvaluation | null }> | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const comparison = useApi<Comparison>(
+    ids.length >= 2 ? withQuery('/experiments/compare', { runs: ids.join(',') }) : null,
+  );
+
+  useEffect(() => {
+    let live = true;
+    Promise.all(
+      ids.map(async (id) => ({
+        run: await api<RunDetail>(`/training/runs/${id}`),
+        evaluation: await loadEvaluation(id),
+      })),
+    ).then(
+      (data) => live && setRuns(data),
+      (e: Error) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, [ids.join(',')]);
+
+  if (ids.length < 2)
+    return (
+      <Empty title="Pick at least two runs to compare.">
+        Tick runs on the <a href={href('/experiments')}>Experiments</a> page and press <strong>Compare selected</strong>
+        .
+      </Empty>
+    );
+  if (error) return <ErrorState error={error} />;
+  if (!runs) return <Loading what="runs" />;
+
+  const metricKeys = [...new Set(runs.flatMap(({ run }) => Object.keys(runMetrics(run))))].sort();
+  const base = runMetrics(runs[0]!.run);
+  const deltas = intentF1Deltas(runs.map((r) => r.evaluation?.intents));
+  const last = runs[runs.length - 1]!;
+  const mc = comparison.data?.mcnemar;
+
+  return (
+    <>
+      <PageHeader title={`Compare runs ${ids.map((i) => `#${i}`).join(', ')}`}>
+        Deltas are against the first run (#{ids[0]}), the baseline.
+      </PageHeader>
+      <Card title="Significance of the difference" id="significance">
+        {comparison.error && !(comparison.error instanceof ApiError && comparison.error.routeMissing) ? (
+          <ErrorState error={comparison.error} />
+        ) : !mc ? (
+          comparison.loading ? (
+            <Loading what="comparison" />
+          ) : (
+            <Empty title="The server gave no significance test for these runs (they need the same test set)." />
+          )
+        ) : (
+          <p data-testid="mcnemar">
+            McNemar's test, run #{ids[0]} vs #{ids[ids.length - 1]}: {fmtNumber(mc.b)} test examples right only in the
+            first, {fmtNumber(mc.c)} right only in the second; p = {(mc.pValue ?? mc.p_value ?? NaN).toPrecision(3)} →{' '}
+            <strong>{mc.significant ? 'significant difference' : 'not significant'}</strong>
+            {mc.alpha !== undefined ? ` at α = ${mc.alpha}` : ''}.
+          </p>
+        )}
+      </Card>
+      <Card title="Metrics side by side" id="compare-metrics">
+        <DataTable
+          title="Metrics side by side"
+          testId="compare-metrics"
+          rows={metricKeys}
+          rowKey={(k) => k}
+          columns={[
+            { key: 'metric', label: 'Metric', value: (k) => k },
+            ...runs.map(({ run }) => ({
+              key: `run-${run.id}`,
+              label: `#${run.id} ${run.model_type}`,
+              value: (k: string) => runMetrics(run)[k] ?? null,
+              numeric: true,
+            })),
+            {
+              key: 'delta',
+              label: `Δ (#${last.run.id} − #${runs[0]!.run.id})`,
+              value: (k: string) => {
+                const a = base[k];
+                const b = runMetrics(last.run)[k];
+                return a !== undefined && b !== undefined ? b - a : null;
+              },
+              numeric: true,
+            },
+          ]}
+        />
+      </Card>
+      {deltas.length > 0 && (
+        <Card title="Per-intent F1 deltas" id="intent-deltas">
+          <DataTable
+            title="Per-intent F1 deltas"
+            testId="intent-deltas"
+            rows={deltas}
+            rowKey={(d) => d.intent}
+            columns={[
+              { key: 'intent', label: 'Intent', value: (d) => d.intent },
+              ...runs.map(({ run }, i) => ({
+                key: `f1-${run.id}`,
+                label: `F1 #${run.id}`,
+                value: (d: (typeof deltas)[number]) => d.f1[i] ?? null,
+                render: (d: (typeof deltas)[number]) => fmtPercent(d.f1[i]),
+                numeric: true,
+              })),
+              {
+                key: 'delta',
+                label: 'Δ F1',
+                value: (d) => d.delta ?? null,
+                render: (d) => (
+                  <span className={d.delta !== undefined && d.delta < 0 ? 'neg' : d.delta ? 'pos' : undefined}>
+                    {d.delta === undefined ? '—' : `${d.delta >= 0 ? '+' : ''}${(d.delta * 100).toFixed(1)} pt`}
+                  </span>
+                ),
+                numeric: true,
+              },
+            ]}
+          />
+        </Card>
+      )}
+      <div className={runs.length === 2 ? 'grid-2' : undefined}>
+        {runs.map(({ run, evaluation }) => (
+          <Card key={run.id} title={`Confusion matrix, run #${run.id}`}>
+            {evaluation?.confusion ? (
+              <Confusion confusion={evaluation.confusion} title={`Run #${run.id} (${run.model_type})`} />
+            ) : (
+              <Empty title="No confusion matrix for this run." />
+            )}
+          </Card>
+        ))}
+      </div>
+    </>
+  );
+}

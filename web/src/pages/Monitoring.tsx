@@ -1,0 +1,231 @@
+import { useEffect, useState } from 'react';
+import { Chart } from '../components/Chart';
+import { DataTable } from '../components/DataTable';
+import { Card, Code, PageHeader, Stat, StatusBadge } from '../components/Page';
+import { Async, Empty } from '../components/States';
+import { barChart } from '../lib/charts';
+import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
+import { listOf, num } from '../lib/shapes';
+import { useApi } from '../lib/useApi';
+
+interface RouteSummary {
+  route: string;
+  requests: number;
+  errors: number;
+  rate_per_s: number;
+  error_rate: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+}
+interface RequestsSummary {
+  window: string;
+  total: Omit<RouteSummary, 'route'>;
+  routes: RouteSummary[];
+}
+interface SystemSnapshot {
+  cpu: { process_percent: number; system_percent: number; cores: number };
+  memory: { rss_bytes: number; heap_used_bytes: number; system_used_percent: number };
+  event_loop: { delay_p99_ms: number | null };
+  disk: { free_percent: number | null };
+  database: { dialect: string; ok: boolean; round_trip_ms: number | null };
+}
+
+const mib = (bytes: number | undefined) => (bytes === undefined ? '—' : `${(bytes / 2 ** 20).toFixed(0)} MiB`);
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v.toFixed(1)} ms`);
+
+/** Re-fetches every `seconds` while the page is open. */
+function useInterval(callback: () => void, seconds: number) {
+  useEffect(() => {
+    const timer = setInterval(callback, seconds * 1000);
+    return () => clearInterval(timer);
+  }, [callback, seconds]);
+}
+
+export function MonitoringPage() {
+  const [window, setWindow] = useState('5m');
+  const requests = useApi<RequestsSummary>(`/monitoring/requests?window=${window}`);
+  const system = useApi<SystemSnapshot>('/monitoring/system');
+  const alerts = useApi<unknown>('/alerts');
+  const history = useApi<unknown>('/alerts/history');
+  useInterval(requests.reload, 10);
+  useInterval(system.reload, 10);
+
+  return (
+    <>
+      <PageHeader
+        title="Monitoring"
+        actions={
+          <label>
+            Window{' '}
+            <select value={window} onChange={(e) => setWindow(e.target.value)} name="window">
+              <option value="5m">5 minutes</option>
+              <option value="1h">1 hour</option>
+              <option value="24h">24 hours</option>
+            </select>
+          </label>
+        }
+      >
+        Request rate, latency and errors per route, process health and alerts. Refreshes every 10 s; Prometheus scrapes{' '}
+        <a href="/metrics">/metrics</a>.
+      </PageHeader>
+      <Card title="Requests" id="requests">
+        <Async state={requests} feature="Request metrics">
+          {(data) => (
+            <>
+              <div className="stats">
+                <Stat label="Requests / s" value={fmtNumber(data.total.rate_per_s, 2)} testId="request-rate" />
+                <Stat label="Requests" value={fmtNumber(data.total.requests)} />
+                <Stat label="Error rate (5xx)" value={fmtPercent(data.total.error_rate, 2)} testId="error-rate" />
+                <Stat label="p50 latency" value={ms(data.total.p50_ms)} />
+                <Stat label="p95 latency" value={ms(data.total.p95_ms)} />
+                <Stat label="p99 latency" value={ms(data.total.p99_ms)} />
+              </div>
+              {data.routes.length > 0 && (
+                <Chart
+                  testId="latency-chart"
+                  height={Math.max(260, Math.min(data.routes.length, 20) * 40 + 100)}
+                  option={{
+                    ...barChart({
+                      title: `Latency per route (last ${data.window})`,
+                      categories: data.routes.slice(0, 20).map((r) => r.route),
+                      values: [],
+                      xName: 'Milliseconds',
+                      yName: 'Route',
+                      horizontal: true,
+                    }),
+                    legend: { top: 24 },
+                    series: (['p50_ms', 'p95_ms', 'p99_ms'] as const).map((k) => ({
+                      type: 'bar',
+                      name: k.replace('_ms', ''),
+                      data: data.routes.slice(0, 20).map((r) => r[k] ?? 0),
+                    })),
+                  }}
+                />
+              )}
+              <DataTable
+                title="Routes"
+                testId="routes-table"
+                rows={data.routes}
+                rowKey={(r) => r.route}
+                initialSort={{ key: 'requests', dir: 'desc' }}
+                empty={<Empty title="No requests in this window yet." />}
+                columns={[
+                  { key: 'route', label: 'Route', value: (r) => r.route },
+                  { key: 'requests', label: 'Requests', value: (r) => r.requests, numeric: true },
+                  {
+                    key: 'rate',
+                    label: 'Req/s',
+                    value: (r) => r.rate_per_s,
+                    render: (r) => fmtNumber(r.rate_per_s, 3),
+                    numeric: true,
+                  },
+                  { key: 'errors', label: 'Errors', value: (r) => r.errors, numeric: true },
+                  {
+                    key: 'error_rate',
+                    label: 'Error rate',
+                    value: (r) => r.error_rate,
+                    render: (r) => fmtPercent(r.error_rate, 2),
+                    numeric: true,
+                  },
+                  { key: 'p50', label: 'p50 ms', value: (r) => r.p50_ms, numeric: true, render: (r) => ms(r.p50_ms) },
+                  { key: 'p95', label: 'p95 ms', value: (r) => r.p95_ms, numeric: true, render: (r) => ms(r.p95_ms) },
+                  { key: 'p99', label: 'p99 ms', value: (r) => r.p99_ms, numeric: true, render: (r) => ms(r.p99_ms) },
+                ]}
+              />
+            </>
+          )}
+        </Async>
+      </Card>
+      <Card title="System" id="system">
+        <Async state={system} feature="System probes">
+          {(s) => (
+            <div className="stats">
+              <Stat label="Process CPU" value={`${fmtNumber(s.cpu.process_percent, 1)} %`} testId="cpu" />
+              <Stat label="System CPU" value={`${fmtNumber(s.cpu.system_percent, 1)} % of ${s.cpu.cores} cores`} />
+              <Stat label="Process memory (RSS)" value={mib(s.memory.rss_bytes)} testId="rss" />
+              <Stat label="Heap used" value={mib(s.memory.heap_used_bytes)} />
+              <Stat label="System memory used" value={`${fmtNumber(s.memory.system_used_percent, 1)} %`} />
+              <Stat label="Event-loop delay p99" value={ms(s.event_loop.delay_p99_ms)} testId="event-loop" />
+              <Stat label="Disk free" value={s.disk.free_percent === null ? '—' : `${s.disk.free_percent} %`} />
+              <Stat
+                label={`Database (${s.database.dialect})`}
+                value={s.database.ok ? ms(s.database.round_trip_ms) : 'DOWN'}
+              />
+            </div>
+          )}
+        </Async>
+      </Card>
+      <div className="grid-2">
+        <Card title="Alert rules" id="alerts">
+          <Async state={alerts} feature="Alerts">
+            {(data) => (
+              <DataTable
+                title="Alert rules"
+                testId="alerts-table"
+                rows={listOf<Record<string, unknown>>(data, 'rules', 'alerts')}
+                rowKey={(r, i) => String(r.rule ?? i)}
+                empty={
+                  <Empty title="No alert rules configured.">
+                    Add rules under <Code>ALERTS</Code> in <code>config.json</code> (e.g. <code>p95_latency_ms</code>{' '}
+                    with a threshold).
+                  </Empty>
+                }
+                columns={[
+                  { key: 'rule', label: 'Rule', value: (r) => String(r.rule ?? r.metric) },
+                  {
+                    key: 'state',
+                    label: 'State',
+                    value: (r) => String(r.state),
+                    render: (r) => <StatusBadge status={String(r.state)} />,
+                  },
+                  { key: 'value', label: 'Value', value: (r) => num(r.value) ?? null, numeric: true },
+                  {
+                    key: 'since',
+                    label: 'Since',
+                    value: (r) => (r.since as string | null) ?? '',
+                    render: (r) => fmtDate(r.since as string | null),
+                  },
+                ]}
+              />
+            )}
+          </Async>
+        </Card>
+        <Card title="Alert history" id="alert-history">
+          <Async state={history} feature="Alert history">
+            {(data) => (
+              <DataTable
+                title="Alert history"
+                rows={listOf<Record<string, unknown>>(data, 'alerts', 'history')}
+                rowKey={(r, i) => String(r.id ?? i)}
+                empty={<Empty title="No alert has fired." />}
+                columns={[
+                  { key: 'rule', label: 'Rule', value: (r) => String(r.rule) },
+                  {
+                    key: 'state',
+                    label: 'State',
+                    value: (r) => String(r.state),
+                    render: (r) => <StatusBadge status={String(r.state)} />,
+                  },
+                  { key: 'value', label: 'Value', value: (r) => num(r.value) ?? null, numeric: true },
+                  {
+                    key: 'started',
+                    label: 'Started',
+                    value: (r) => String(r.started_at ?? ''),
+                    render: (r) => fmtDate(r.started_at as string),
+                  },
+                  {
+                    key: 'resolved',
+                    label: 'Resolved',
+                    value: (r) => String(r.resolved_at ?? ''),
+                    render: (r) => fmtDate(r.resolved_at as string | null),
+                  },
+                ]}
+              />
+            )}
+          </Async>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,180 @@
+import { Async, Empty } from '../components/States';
+import { Card, Code, PageHeader, Stat, StatusBadge } from '../components/Page';
+import { DataTable } from '../components/DataTable';
+import { fmtDate, fmtDuration, fmtNumber, fmtPercent } from '../lib/format';
+import { href } from '../lib/router';
+import { accuracyOf } from '../lib/runs';
+import { listOf } from '../lib/shapes';
+import type { Dataset, Run } from '../lib/types';
+import { useApi } from '../lib/useApi';
+
+interface Readiness {
+  status: string;
+  checks: Array<{ name: string; ok: boolean; detail: string }>;
+}
+
+function Count({
+  path,
+  label,
+  testId,
+  count,
+}: {
+  path: string;
+  label: string;
+  testId: string;
+  count: (data: unknown) => number;
+}) {
+  const state = useApi<unknown>(path);
+  const value = state.error ? '—' : state.data === undefined ? '…' : fmtNumber(count(state.data));
+  return <Stat label={label} value={value} testId={testId} />;
+}
+
+export function OverviewPage() {
+  const datasets = useApi<unknown>('/datasets');
+  const runs = useApi<unknown>('/training/runs?limit=10');
+  const health = useApi<Readiness>('/health/ready');
+  const datasetList = listOf<Dataset>(datasets.data, 'datasets');
+  const conversations = datasetList.reduce((sum, d) => sum + (d.conversation_count ?? 0), 0);
+
+  return (
+    <>
+      <PageHeader title="Overview">What is in the lab and how the service is doing.</PageHeader>
+      <div className="stats">
+        <Stat
+          label="Datasets"
+          value={datasets.data ? fmtNumber(datasetList.length) : datasets.error ? '—' : '…'}
+          testId="count-datasets"
+        />
+        <Stat
+          label="Conversations"
+          value={datasets.data ? fmtNumber(conversations) : datasets.error ? '—' : '…'}
+          testId="count-conversations"
+        />
+        <Count
+          path="/training/runs"
+          label="Training runs"
+          testId="count-runs"
+          count={(d) => listOf(d, 'runs').length}
+        />
+        <Count
+          path="/models"
+          label="Model versions"
+          testId="count-models"
+          count={(d) => listOf(d, 'models', 'versions').length}
+        />
+      </div>
+
+      <div className="grid-2">
+        <Card title="Latest runs" id="latest-runs">
+          <Async state={runs} feature="Training runs">
+            {(data) => {
+              const rows = listOf<Run>(data, 'runs').slice(0, 10);
+              return (
+                <DataTable
+                  title="Latest runs"
+                  rows={rows}
+                  rowKey={(r) => r.id}
+                  empty={
+                    <Empty title="No training runs yet.">
+                      Start one on the <a href={href('/training')}>Training</a> page, or run{' '}
+                      <Code>chatlab train --dataset &lt;id&gt; --model tfidf-linear</Code>.
+                    </Empty>
+                  }
+                  columns={[
+                    {
+                      key: 'id',
+                      label: 'Run',
+                      value: (r) => r.id,
+                      render: (r) => <a href={href(`/runs/${r.id}`)}>#{r.id}</a>,
+                      numeric: true,
+                    },
+                    { key: 'model', label: 'Model type', value: (r) => r.model_type },
+                    {
+                      key: 'status',
+                      label: 'Status',
+                      value: (r) => r.status,
+                      render: (r) => <StatusBadge status={r.status} />,
+                    },
+                    {
+                      key: 'acc',
+                      label: 'Accuracy',
+                      value: (r) => accuracyOf(r),
+                      render: (r) => fmtPercent(accuracyOf(r)),
+                      numeric: true,
+                    },
+                    {
+                      key: 'duration',
+                      label: 'Duration',
+                      value: (r) => r.duration_ms ?? null,
+                      render: (r) => fmtDuration(r.duration_ms),
+                      numeric: true,
+                    },
+                    {
+                      key: 'created',
+                      label: 'Started',
+                      value: (r) => r.started_at ?? r.created_at ?? '',
+                      render: (r) => fmtDate(r.started_at ?? r.created_at),
+                    },
+                  ]}
+                />
+              );
+            }}
+          </Async>
+        </Card>
+
+        <Card title="Service health" id="health">
+          {health.error && !health.data ? (
+            <div className="state state-error" role="alert">
+              Health check failed: {health.error.message}
+            </div>
+          ) : !health.data ? (
+            <div className="state">Checking…</div>
+          ) : (
+            <>
+              <p>
+                <StatusBadge status={health.data.status === 'ready' ? 'succeeded' : 'failed'} />{' '}
+                <span data-testid="health-status">{health.data.status}</span>
+              </p>
+              <DataTable
+                title="Readiness checks"
+                rows={health.data.checks}
+                rowKey={(c) => c.name}
+                columns={[
+                  { key: 'name', label: 'Check', value: (c) => c.name },
+                  { key: 'ok', label: 'OK', value: (c) => (c.ok ? 'yes' : 'no') },
+                  { key: 'detail', label: 'Detail', value: (c) => c.detail },
+                ]}
+              />
+            </>
+          )}
+        </Card>
+      </div>
+
+      <Card title="Datasets" id="overview-datasets">
+        <Async state={datasets} feature="Datasets">
+          {() =>
+            datasetList.length === 0 ? (
+              <Empty title="No datasets yet.">
+                Ingest one with{' '}
+                <Code>chatlab datasets ingest --type banking77 --path ../shared/datasets/banking77</Code> or the form on
+                the <a href={href('/datasets')}>Datasets</a> page.
+              </Empty>
+            ) : (
+              <ul className="plain">
+                {datasetList.slice(0, 8).map((d) => (
+                  <li key={d.id}>
+                    <a href={href(`/datasets/${d.id}`)}>{d.name}</a>{' '}
+                    <span className="muted">
+                      ({d.type}, v{d.version}, {fmtNumber(d.example_count)} examples, {fmtNumber(d.conversation_count)}{' '}
+                      conversations)
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </Async>
+      </Card>
+    </>
+  );
+}

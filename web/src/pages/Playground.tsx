@@ -1,0 +1,177 @@
+import { useMemo, useState, type FormEvent } from 'react';
+import { Chart } from '../components/Chart';
+import { Card, Code, PageHeader } from '../components/Page';
+import { Empty, ErrorState } from '../components/States';
+import { api, ApiError } from '../lib/api';
+import { barChart } from '../lib/charts';
+import { fmtPercent } from '../lib/format';
+import { href } from '../lib/router';
+import { listOf, num } from '../lib/shapes';
+import type { ModelVersion } from '../lib/types';
+import { useApi } from '../lib/useApi';
+
+interface Ranked {
+  intent: string;
+  confidence: number;
+}
+
+export interface Prediction {
+  text?: string;
+  intent: string;
+  confidence: number;
+  fallback: boolean;
+  top: Ranked[];
+  model?: string;
+}
+
+/** One prediction out of `/intents/predict`'s answer, whatever its envelope. */
+export function readPrediction(answer: Record<string, unknown>): Prediction {
+  const inner = (listOf<Record<string, unknown>>(answer, 'predictions', 'results')[0] ?? answer) as Record<
+    string,
+    unknown
+  >;
+  const rawTop = (inner.top_k ?? inner.top ?? inner.ranking ?? []) as Array<Record<string, unknown>>;
+  const top = rawTop.map((t) => ({
+    intent: String(t.intent ?? t.label),
+    confidence: num(t.confidence ?? t.probability) ?? 0,
+  }));
+  const model = answer.model as Record<string, unknown> | string | undefined;
+  return {
+    text: inner.text as string | undefined,
+    intent: String(inner.intent ?? top[0]?.intent ?? ''),
+    confidence: num(inner.confidence) ?? top[0]?.confidence ?? 0,
+    fallback: Boolean(inner.fallback),
+    top,
+    model:
+      typeof model === 'string'
+        ? model
+        : model
+          ? `v${String(model.version)} (${String(model.model_type ?? model.name ?? '')})`
+          : undefined,
+  };
+}
+
+export function PlaygroundPage() {
+  const models = useApi<unknown>('/models');
+  const versions = listOf<ModelVersion>(models.data, 'models', 'versions');
+  const aliases = [...new Set(versions.flatMap((v) => v.aliases ?? []))].sort();
+  const [text, setText] = useState('');
+  const [model, setModel] = useState('');
+  const [topK, setTopK] = useState(5);
+  const [result, setResult] = useState<Prediction | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await api<Record<string, unknown>>('/intents/predict', {
+        method: 'POST',
+        body: { text, top_k: topK, ...(model ? { model } : {}) },
+      });
+      setResult(readPrediction(answer));
+    } catch (e) {
+      setResult(null);
+      setError(e as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const chart = useMemo(
+    () =>
+      result &&
+      barChart({
+        title: `Top ${result.top.length} intents`,
+        categories: result.top.map((t) => t.intent),
+        values: result.top.map((t) => Number(t.confidence.toFixed(4))),
+        xName: 'Confidence',
+        yName: 'Intent',
+        horizontal: true,
+        seriesName: 'confidence',
+      }),
+    [result],
+  );
+  const noModel = error instanceof ApiError && error.status === 404 && !error.routeMissing;
+
+  return (
+    <>
+      <PageHeader title="Playground">Type what a user might say and see what the model makes of it.</PageHeader>
+      <Card>
+        <form className="form-grid" onSubmit={submit} aria-label="Predict an intent">
+          <label className="wide">
+            Sentence
+            <textarea
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              name="text"
+              rows={2}
+              required
+              placeholder="I still have not received my new card"
+            />
+          </label>
+          <label>
+            Model
+            <select value={model} onChange={(e) => setModel(e.target.value)} name="model">
+              <option value="">default (production)</option>
+              {aliases.map((a) => (
+                <option key={a} value={a}>
+                  alias {a}
+                </option>
+              ))}
+              {versions.map((v) => (
+                <option key={v.id} value={String(v.version)}>
+                  version {v.version} ({v.model_type})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Top k
+            <input
+              type="number"
+              min={1}
+              max={20}
+              value={topK}
+              onChange={(e) => setTopK(Number(e.target.value))}
+              name="top_k"
+            />
+          </label>
+          <div className="form-actions">
+            <button type="submit" className="primary" disabled={busy || !text.trim()}>
+              {busy ? 'Predicting…' : 'Predict'}
+            </button>
+          </div>
+        </form>
+      </Card>
+      {noModel && (
+        <Empty title="No model answers to that name.">
+          {error.message}. Promote a version on the <a href={href('/models')}>Models</a> page, or run{' '}
+          <Code>chatlab models promote &lt;version&gt; --alias production</Code>.
+        </Empty>
+      )}
+      {error && !noModel && <ErrorState error={error} />}
+      {result && chart && (
+        <Card title="Prediction" id="prediction">
+          <p data-testid="prediction">
+            <strong data-testid="predicted-intent">{result.intent}</strong> with confidence{' '}
+            {fmtPercent(result.confidence)}
+            {result.model ? ` (model ${result.model})` : ''}.{' '}
+            {result.fallback ? (
+              <span className="badge badge-failed" data-testid="fallback">
+                would fall back: confidence under the model's threshold
+              </span>
+            ) : (
+              <span className="badge badge-succeeded" data-testid="fallback">
+                no fallback
+              </span>
+            )}
+          </p>
+          <Chart option={chart} height={Math.max(220, result.top.length * 34 + 90)} testId="topk-chart" />
+        </Card>
+      )}
+    </>
+  );
+}
