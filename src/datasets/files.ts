@@ -2,6 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parse as parseCsv } from 'csv-parse';
 import { ValidationError } from '../core/errors.js';
+import { locateJsonError } from './json-error.js';
 
 /**
  * Reading the publishers' files safely: strict UTF-8, clear errors naming the file and line,
@@ -82,11 +83,9 @@ function countLinesBeforeInvalid(chunk: Buffer): number {
 export function parseJson(file: string, text: string, firstLine = 1): unknown {
   try {
     return JSON.parse(text);
-  } catch (err) {
-    const message = (err as Error).message;
-    const pos = /position (\d+)/.exec(message);
-    const line = pos ? firstLine + countNewlines(text.slice(0, Number(pos[1]))) : firstLine;
-    throw fileError(file, `malformed JSON (${message})`, line);
+  } catch {
+    const { offset, problem } = locateJsonError(text);
+    throw fileError(file, `malformed JSON (${problem})`, firstLine + countNewlines(text.slice(0, offset)));
   }
 }
 
