@@ -1,5 +1,6 @@
 import type { Settings } from '../config/settings.js';
 import { openLab } from '../core/context.js';
+import { AppError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { buildApp, type LabApp } from './app.js';
 
@@ -9,21 +10,53 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+export interface ServerOptions {
+  handleSignals?: boolean;
+  /** Allow listening on a non-loopback address with auth off (`chatlab serve --insecure`). */
+  insecure?: boolean;
+  /** Alert evaluation and request-sampling intervals (defaults: 15 s and 60 s). */
+  alertIntervalMs?: number;
+  sampleIntervalMs?: number;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** Refuses to expose an unauthenticated API to the network unless explicitly told to. */
+export function assertSafeExposure(settings: Pick<Settings, 'host' | 'auth'>, insecure = false): void {
+  if (settings.auth === 'off' && !isLoopbackHost(settings.host) && !insecure) {
+    throw new AppError(
+      'INSECURE',
+      `refusing to listen on ${settings.host} with CHATLAB_AUTH=off: anyone on the network could change the lab; set CHATLAB_AUTH=required (and create keys with chatlab keys create) or pass --insecure`,
+      400,
+    );
+  }
+}
+
 /**
- * Opens the lab, listens, and shuts down gracefully on SIGINT/SIGTERM: the listener stops
- * accepting, in-flight requests finish, then the database closes.
+ * Opens the lab, listens, starts the alert evaluator and the minute sampler, and shuts down
+ * gracefully on SIGINT/SIGTERM: the listener stops accepting, in-flight requests finish, the
+ * timers stop (the last minute of request figures is stored), then the database closes.
  */
-export async function startServer(settings: Settings, handleSignals = true): Promise<RunningServer> {
+export async function startServer(
+  settings: Settings,
+  options: ServerOptions | boolean = {},
+): Promise<RunningServer> {
+  const opts: ServerOptions = typeof options === 'boolean' ? { handleSignals: options } : options;
+  assertSafeExposure(settings, opts.insecure);
   const logger = createLogger(settings);
   const lab = await openLab(settings);
   const app = await buildApp(lab, { logger });
   app.addHook('onClose', async () => {
+    await app.monitoring.stop();
     await lab.db.close();
   });
   const url = await app.listen({ host: settings.host, port: settings.port });
+  app.monitoring.start({ alertsMs: opts.alertIntervalMs, sampleMs: opts.sampleIntervalMs });
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= app.close());
-  if (handleSignals) {
+  if (opts.handleSignals ?? true) {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => {
         logger.info({ signal }, 'shutting down');
@@ -31,6 +64,12 @@ export async function startServer(settings: Settings, handleSignals = true): Pro
       });
     }
   }
-  logger.info({ url, docs: `${url}/docs`, database: settings.dialect }, 'chatlab listening');
+  if (settings.auth === 'off' && !isLoopbackHost(settings.host)) {
+    logger.warn({ host: settings.host }, 'API authentication is OFF on a network address (--insecure)');
+  }
+  logger.info(
+    { url, docs: `${url}/docs`, database: settings.dialect, auth: settings.auth, alert_rules: settings.alerts.length },
+    'chatlab listening',
+  );
   return { app, url, stop };
 }

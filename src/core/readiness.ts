@@ -3,6 +3,7 @@ import { access } from 'node:fs/promises';
 import { writableDirs } from '../config/settings.js';
 import { ping } from '../db/connection.js';
 import { migrationStatus } from '../db/migrate.js';
+import { hardLimitProblems } from '../monitoring/system.js';
 import type { LabContext } from './context.js';
 
 export interface CheckResult {
@@ -47,8 +48,16 @@ const folders: ReadinessCheck = async (ctx) => {
     : { name: 'folders', ok: false, detail: `not writable: ${failing.join(', ')}` };
 };
 
+/** Hard system limits (free disk of DATA_DIR, system memory): beyond them the lab cannot work safely. */
+const systemLimits: ReadinessCheck = async (ctx) => {
+  const problems = await hardLimitProblems(ctx.settings);
+  return problems.length === 0
+    ? { name: 'system', ok: true, detail: 'disk and memory within limits' }
+    : { name: 'system', ok: false, detail: problems.join('; ') };
+};
+
 /** The checks behind /health/ready; operations code may append its own (e.g. system limits). */
-export const readinessChecks: ReadinessCheck[] = [database, migrations, folders];
+export const readinessChecks: ReadinessCheck[] = [database, migrations, folders, systemLimits];
 
 export async function runReadinessChecks(ctx: LabContext, checks = readinessChecks): Promise<CheckResult[]> {
   return Promise.all(checks.map((check) => check(ctx)));

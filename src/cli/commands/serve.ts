@@ -1,6 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { startServer } from '../../api/server.js';
-import { settingsFromEnvironment } from '../output.js';
+import { loadSettings } from '../../config/settings.js';
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -16,12 +15,14 @@ export function registerServe(program: Command): void {
     .description('start the API and dashboard (http://HOST:PORT/, docs at /docs)')
     .option('--host <host>', 'address to listen on (default: HOST setting, 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default: PORT setting, 8000)', parsePort)
-    .action(async (options: { host?: string; port?: number }) => {
-      const settings = settingsFromEnvironment();
-      await startServer({
-        ...settings,
-        host: options.host ?? settings.host,
-        port: options.port ?? settings.port,
-      });
+    .option('--insecure', 'allow a non-loopback HOST with CHATLAB_AUTH=off (anyone on the network may change the lab)')
+    .action(async (options: { host?: string; port?: number; insecure?: boolean }) => {
+      const { startServer } = await import('../../api/server.js');
+      // Load with the --host override in place, so the auth default (required off loopback)
+      // follows the address actually listened on.
+      const env = { ...process.env };
+      if (options.host) env.HOST = options.host;
+      if (options.port !== undefined) env.PORT = String(options.port);
+      await startServer(loadSettings({ env }), { insecure: options.insecure });
     });
 }

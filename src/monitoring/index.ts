@@ -1,0 +1,90 @@
+import type { LabContext } from '../core/context.js';
+import type { Logger } from '../core/logger.js';
+import { AlertEvaluator, type MetricSource, type MetricValues } from './alerts.js';
+import { createChannels, type AlertChannel } from './channels/index.js';
+import { RequestMetrics } from './request-metrics.js';
+import { every, sampleRequestMinutes, type Timer } from './sampler.js';
+import { SystemMonitor } from './system.js';
+
+export interface MonitoringOptions {
+  logger: Pick<Logger, 'warn' | 'error' | 'info'>;
+  now?: () => number;
+  /** Replaces the lab's own metric source (tests drive alerts with it). */
+  source?: MetricSource;
+  channels?: AlertChannel[];
+}
+
+/** The values alert rules read: request figures over the last 5 minutes plus system probes. */
+export function labMetricSource(metrics: RequestMetrics, system: SystemMonitor): MetricSource {
+  return async (): Promise<MetricValues> => {
+    const requests = metrics.summary('5m').total;
+    const snapshot = await system.sample();
+    return {
+      p95_latency_ms: requests.p95_ms,
+      error_rate: requests.requests > 0 ? requests.error_rate : null,
+      request_rate: requests.rate_per_s,
+      cpu_percent: snapshot.cpu.process_percent,
+      memory_percent: snapshot.memory.system_used_percent,
+      disk_free_percent: snapshot.disk.free_percent,
+      event_loop_delay_ms: snapshot.event_loop.delay_p99_ms,
+      db_round_trip_ms: snapshot.database.round_trip_ms,
+    };
+  };
+}
+
+/**
+ * Everything monitoring for one app. Built with the app (no timers); `start` begins the alert
+ * evaluation and the minute sampler, which the server does and tests usually don't.
+ */
+export class Monitoring {
+  readonly metrics: RequestMetrics;
+  readonly system: SystemMonitor;
+  readonly alerts: AlertEvaluator;
+  private timers: Timer[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly lab: LabContext,
+    private readonly options: MonitoringOptions,
+  ) {
+    this.metrics = new RequestMetrics(options.now);
+    this.system = new SystemMonitor(lab.settings, lab.db);
+    const channels =
+      options.channels ??
+      createChannels(lab.settings.alertChannels, {
+        logger: options.logger,
+        webhookSecret: lab.settings.alertWebhookSecret,
+      });
+    this.alerts = new AlertEvaluator({
+      db: lab.db,
+      rules: lab.settings.alerts,
+      channels,
+      source: options.source ?? labMetricSource(this.metrics, this.system),
+      now: options.now,
+      onChannelError: (channel, err) =>
+        options.logger.warn({ channel, err: (err as Error).message }, 'alert channel failed'),
+    });
+  }
+
+  start(intervals: { alertsMs?: number; sampleMs?: number } = {}): void {
+    if (this.timers.length > 0) return;
+    const onError = (what: string) => (err: unknown) =>
+      this.options.logger.warn({ err: (err as Error).message }, `${what} failed`);
+    this.timers.push(every(intervals.alertsMs ?? 15_000, () => this.alerts.evaluate(), onError('alert evaluation')));
+    this.timers.push(
+      every(intervals.sampleMs ?? 60_000, () => sampleRequestMinutes(this.lab.db, this.metrics), onError('request sampling')),
+    );
+  }
+
+  /** Idempotent: the server and the app's onClose hook may both call it. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all(this.timers.map((t) => t.stop()));
+    this.timers = [];
+    // Store the minutes gathered so far so a restart loses at most the current minute.
+    await sampleRequestMinutes(this.lab.db, this.metrics).catch(() => {});
+    await this.alerts.idle();
+    this.system.stop();
+  }
+}
