@@ -89,7 +89,7 @@ export interface ExampleFilters {
 export function parseCursor(cursor: string | undefined): number | undefined {
   if (cursor === undefined || cursor === '') return undefined;
   if (!/^\d+$/.test(cursor)) {
-    throw new ValidationError('cursor is not one this API handed out', [{ field: 'query.cursor', problem: 'invalid cursor' }]);
+    throw new ValidationError('cursor is not one this API handed out', [{ field: 'querystring.cursor', problem: 'invalid cursor' }]);
   }
   return Number(cursor);
 }
