@@ -172,9 +172,16 @@ export class AlertEvaluator {
     }
   }
 
-  /** Resolves when every delivery started so far has succeeded or given up. */
-  async idle(): Promise<void> {
-    while (this.deliveries.size > 0) await Promise.allSettled([...this.deliveries]);
+  /** Resolves when every delivery started so far has succeeded or given up (or after `timeoutMs`). */
+  async idle(timeoutMs = Infinity): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.deliveries.size > 0 && Date.now() < deadline) {
+      const wait = [Promise.allSettled([...this.deliveries])];
+      if (Number.isFinite(timeoutMs)) {
+        wait.push(new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref()));
+      }
+      await Promise.race(wait);
+    }
   }
 
   status(): RuleStatus[] {

@@ -84,7 +84,8 @@ export class Monitoring {
     this.timers = [];
     // Store the minutes gathered so far so a restart loses at most the current minute.
     await sampleRequestMinutes(this.lab.db, this.metrics).catch(() => {});
-    await this.alerts.idle();
+    // Give deliveries in flight a moment; a webhook still retrying is abandoned at shutdown.
+    await this.alerts.idle(2000);
     this.system.stop();
   }
 }
