@@ -59,7 +59,7 @@ function parseTime(value: string | number | undefined, field: string, problems: 
 }
 
 /** Validates raw filters; one ValidationError naming every bad field. */
-export function parseFilters(raw: RawFilters, fieldPrefix = 'query.'): AnalyticsFilters {
+export function parseFilters(raw: RawFilters, fieldPrefix = 'querystring.'): AnalyticsFilters {
   const problems: ErrorDetail[] = [];
   const filters: AnalyticsFilters = { granularity: 'day' };
   if (raw.dataset !== undefined && raw.dataset !== '') {

@@ -31,7 +31,7 @@ export function assertKind(kind: string): AnalyticsKind {
 }
 
 /** Validates analytics options; one ValidationError naming each bad field. */
-export function parseOptions(raw: { top?: unknown; limit?: unknown; threshold?: unknown }, prefix = 'query.'): AnalyticsOptions {
+export function parseOptions(raw: { top?: unknown; limit?: unknown; threshold?: unknown }, prefix = 'querystring.'): AnalyticsOptions {
   const options: AnalyticsOptions = {};
   const problems: Array<{ field: string; problem: string }> = [];
   for (const key of ['top', 'limit'] as const) {

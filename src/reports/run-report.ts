@@ -1,0 +1,115 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { LabContext } from '../core/context.js';
+import { AppError, NotFoundError } from '../core/errors.js';
+import { confidenceHistogramOption, confusionMatrixOption, runF1Option, type IntentScore } from './chart-options.js';
+import { renderPng } from './charts.js';
+import type { Row } from './csv.js';
+import { PdfReport } from './pdf.js';
+
+function readJson<T>(dir: string, name: string): T | null {
+  const file = path.join(dir, name);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : null;
+}
+
+const AVERAGES = new Set(['accuracy', 'macro avg', 'weighted avg', 'micro avg']);
+
+/** The per-intent rows of a scikit-learn/Rasa style `intent_report.json`. */
+export function intentScores(report: Record<string, unknown>): IntentScore[] {
+  return Object.entries(report)
+    .filter(([k, v]) => !AVERAGES.has(k) && typeof v === 'object' && v !== null)
+    .map(([intent, v]) => {
+      const s = v as Record<string, number>;
+      return { intent, precision: s.precision ?? 0, recall: s.recall ?? 0, f1: s['f1-score'] ?? 0, support: s.support ?? 0 };
+    });
+}
+
+/**
+ * A training run's PDF, read from the run folder the pipeline wrote (`runs.run_dir`):
+ * metrics.json, intent_report.json, confusion_matrix.json and confidence_histogram.json.
+ */
+export async function runReportPdf(lab: LabContext, runId: number): Promise<Buffer> {
+  const run = await lab.db.kysely
+    .selectFrom('runs')
+    .leftJoin('experiments', 'experiments.id', 'runs.experiment_id')
+    .leftJoin('datasets', 'datasets.id', 'runs.dataset_id')
+    .select([
+      'runs.id',
+      'runs.name',
+      'runs.status',
+      'runs.model_type',
+      'runs.run_dir',
+      'runs.git_commit',
+      'runs.started_at',
+      'runs.ended_at',
+      'runs.duration_ms',
+      'experiments.name as experiment',
+      'datasets.name as dataset',
+    ])
+    .where('runs.id', '=', runId)
+    .executeTakeFirst();
+  if (!run) throw new NotFoundError('run', runId);
+  const dir = run.run_dir;
+  const metrics = dir ? readJson<Record<string, unknown>>(dir, 'metrics.json') : null;
+  if (!dir || !metrics) {
+    throw new AppError('REPORT_NOT_READY', `run ${runId} has no evaluation yet (status ${run.status})`, 409, [
+      { field: 'id', problem: `run is ${run.status}; its folder has no metrics.json` },
+    ]);
+  }
+  const report = readJson<Record<string, unknown>>(dir, 'intent_report.json') ?? {};
+  const confusion = readJson<{ labels: string[]; matrix: number[][] }>(dir, 'confusion_matrix.json');
+  const histogram = readJson<{ edges: number[]; correct: number[]; incorrect: number[] }>(dir, 'confidence_histogram.json');
+
+  const pdf = new PdfReport(`Run report: ${run.name}`);
+  pdf.title(`Run report: ${run.name} (run ${run.id})`, `Generated ${new Date().toISOString()} by Chatbot Analytics Lab`);
+  pdf.heading('Run');
+  pdf.table(
+    [
+      { field: 'experiment', value: run.experiment },
+      { field: 'dataset', value: run.dataset },
+      { field: 'model type', value: run.model_type },
+      { field: 'status', value: run.status },
+      { field: 'started', value: run.started_at },
+      { field: 'ended', value: run.ended_at },
+      { field: 'duration (s)', value: run.duration_ms === null ? null : Number(run.duration_ms) / 1000 },
+      { field: 'git commit', value: run.git_commit },
+      { field: 'run folder', value: dir },
+    ],
+    ['field', 'value'],
+  );
+
+  pdf.heading('Metrics');
+  const metricRows: Row[] = Object.entries(metrics)
+    .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
+    .map(([metric, value]) => ({ metric, value: value as number | string }));
+  pdf.table(metricRows, ['metric', 'value']);
+  for (const avg of ['macro avg', 'weighted avg']) {
+    const a = report[avg] as Record<string, number> | undefined;
+    if (a) pdf.paragraph(`${avg}: precision ${fmt(a.precision)}, recall ${fmt(a.recall)}, F1 ${fmt(a['f1-score'])}, support ${a.support ?? ''}`);
+  }
+
+  const scores = intentScores(report);
+  if (scores.length > 0) {
+    pdf.heading('Per-intent scores');
+    pdf.image(renderPng(runF1Option(scores), 800, 600), 600 / 800);
+  }
+  if (confusion && confusion.labels.length > 0) {
+    pdf.heading('Confusion matrix');
+    pdf.image(renderPng(confusionMatrixOption(confusion.labels, confusion.matrix), 800, 800), 1);
+  }
+  if (histogram && histogram.correct.length > 0) {
+    pdf.heading('Confidence');
+    pdf.image(renderPng(confidenceHistogramOption(histogram)));
+  }
+  if (scores.length > 0) {
+    pdf.heading('Per-intent table');
+    pdf.table(
+      [...scores]
+        .sort((a, b) => a.f1 - b.f1 || a.intent.localeCompare(b.intent))
+        .map((s) => ({ intent: s.intent, precision: s.precision, recall: s.recall, f1: s.f1, support: s.support })),
+    );
+  }
+  return pdf.end();
+}
+
+const fmt = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(4));
