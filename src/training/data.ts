@@ -1,10 +1,12 @@
 /**
  * The labelled examples a training run uses, read from the dataset tables, and the checks that
- * make a dataset trainable. Reads `datasets`/`examples` directly: a run needs only id, text,
- * label and split, and reading them here keeps training independent of ingestion internals.
+ * make a dataset trainable (through the datasets repository).
  */
 import type { LabContext } from '../core/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
+import { getDatasetRow, getLabelledExamples } from '../datasets/repository.js';
+import type { PreprocessOptions } from '../datasets/types.js';
+import type { Dataset } from '../db/schema.js';
 
 export interface TrainingExample {
   id: number;
@@ -19,18 +21,19 @@ export interface DatasetRef {
   type: string;
   checksum: string;
   version: number;
+  /** The preprocessing the dataset's texts went through; prediction applies the same. */
+  preprocess: PreprocessOptions;
 }
 
-/** A dataset by numeric id or by name (the newest version of that name). */
+/** A dataset by numeric id, by name (newest version) or `name@version`. */
 export async function findDataset(lab: LabContext, idOrName: string | number, field = 'dataset_id'): Promise<DatasetRef> {
-  const db = lab.db.kysely;
   const text = String(idOrName).trim();
   if (text === '') throw new ValidationError(`${field} is required`, [{ field, problem: 'is required' }]);
-  let q = db.selectFrom('datasets').select(['id', 'name', 'type', 'checksum', 'version']);
-  q = /^\d+$/.test(text) ? q.where('id', '=', Number(text)) : q.where('name', '=', text).orderBy('version', 'desc');
-  const row = await q.executeTakeFirst();
-  if (!row) {
-    const known = await db.selectFrom('datasets').select(['id', 'name']).orderBy('id').limit(20).execute();
+  try {
+    return toRef(await getDatasetRow(lab, text));
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    const known = await lab.db.kysely.selectFrom('datasets').select(['id', 'name']).orderBy('id').limit(20).execute();
     throw new NotFoundError('dataset', text, [
       {
         field,
@@ -40,14 +43,24 @@ export async function findDataset(lab: LabContext, idOrName: string | number, fi
       },
     ]);
   }
-  return row;
+}
+
+function toRef(row: Dataset): DatasetRef {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    checksum: row.checksum,
+    version: row.version,
+    preprocess: JSON.parse(row.preprocess || '{}') as PreprocessOptions,
+  };
 }
 
 /** The newest dataset of a type (e.g. `banking77`), for requests that name `dataset_type`. */
 export async function findDatasetByType(lab: LabContext, type: string): Promise<DatasetRef> {
   const row = await lab.db.kysely
     .selectFrom('datasets')
-    .select(['id', 'name', 'type', 'checksum', 'version'])
+    .selectAll()
     .where('type', '=', type)
     .orderBy('id', 'desc')
     .executeTakeFirst();
@@ -56,18 +69,12 @@ export async function findDatasetByType(lab: LabContext, type: string): Promise<
       { field: 'dataset_type', problem: `no ${type} dataset is stored: ingest one first (chatlab datasets ingest)` },
     ]);
   }
-  return row;
+  return toRef(row);
 }
 
+/** Labelled examples with their preprocessed text, from the datasets repository. */
 export async function loadExamples(lab: LabContext, datasetId: number): Promise<TrainingExample[]> {
-  const rows = await lab.db.kysely
-    .selectFrom('examples')
-    .select(['id', 'text', 'label', 'split'])
-    .where('dataset_id', '=', datasetId)
-    .where('label', 'is not', null)
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => ({ id: r.id, text: r.text, label: r.label!, split: r.split }));
+  return getLabelledExamples(lab, datasetId);
 }
 
 /**

@@ -29,7 +29,8 @@ import { checkTrainable, findDataset, findDatasetByType, loadExamples, type Data
 import { publish } from './events.js';
 import { validateParams, withDefaults, type ParamValue } from './params.js';
 import { confusionMatrixSvg, evaluate, intentReportJson } from './report.js';
-import { trainInWorker, type RunnerHandle } from './runner.js';
+import { cancelActive, track, untrack } from './control.js';
+import { trainInWorker } from './runner.js';
 
 export interface TrainRequest {
   datasetId?: string | number;
@@ -93,7 +94,7 @@ export function checkModelType(type: unknown): ModelType {
 export async function resolveDataset(lab: LabContext, req: Pick<TrainRequest, 'datasetId' | 'datasetType'>): Promise<DatasetRef> {
   if (req.datasetId !== undefined && req.datasetId !== '') return findDataset(lab, req.datasetId);
   if (req.datasetType) return findDatasetByType(lab, req.datasetType);
-  throw new ValidationError('give dataset_id (id or name) or dataset_type', [
+  throw new ValidationError('dataset_id (id or name) or dataset_type is required', [
     { field: 'dataset_id', problem: 'dataset_id or dataset_type is required' },
   ]);
 }
@@ -104,6 +105,23 @@ export function trainTestOf(examples: TrainingExample[], seed: number): { train:
   if (test.length > 0) return { train: examples.filter((e) => e.split !== 'test'), test };
   const { train, holdout } = stratifiedSplit(examples.map((e) => e.label), 0.2, seed);
   return { train: train.map((i) => examples[i]!), test: holdout.map((i) => examples[i]!) };
+}
+
+const VALIDATION_SPLITS = new Set(['validation', 'dev', 'val']);
+
+/**
+ * The dataset's own validation split when it has one; otherwise a stratified share of train,
+ * carved with the run's seed so the same seed gives the same validation set.
+ */
+export function trainValidationOf(
+  pool: TrainingExample[],
+  fraction: number,
+  seed: number,
+): { train: TrainingExample[]; validation: TrainingExample[] } {
+  const own = pool.filter((e) => VALIDATION_SPLITS.has(e.split));
+  if (own.length > 0) return { train: pool.filter((e) => !VALIDATION_SPLITS.has(e.split)), validation: own };
+  const split = stratifiedSplit(pool.map((e) => e.label), fraction, seed);
+  return { train: split.train.map((i) => pool[i]!), validation: split.holdout.map((i) => pool[i]!) };
 }
 
 /** Everything that can be wrong with a request is found here, before a run exists. */
@@ -145,22 +163,6 @@ export async function prepareRun(lab: LabContext, req: TrainRequest, parentRunId
   };
 }
 
-/** Runs being executed in this process, so a cancel request can reach them. */
-const active = new Map<number, { cancel(): void; cancelled: boolean }>();
-
-export function isActive(runId: number): boolean {
-  return active.has(runId);
-}
-
-/** Cancels a run in this process; returns false when the run is not executing here. */
-export function cancelActive(runId: number): boolean {
-  const control = active.get(runId);
-  if (!control) return false;
-  control.cancelled = true;
-  control.cancel();
-  return true;
-}
-
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
 }
@@ -198,12 +200,8 @@ export async function executeRun(lab: LabContext, prepared: PreparedRun): Promis
   const modelDir = path.join(lab.settings.modelDir, DEFAULT_MODEL_NAME, `run-${runId}`);
   const log: string[] = [];
   const say = (line: string) => log.push(`${new Date().toISOString()} ${line}`);
-  let handle: RunnerHandle | undefined;
-  const control = { cancelled: false, cancel: () => handle?.cancel() };
-  active.set(runId, control);
-  const checkCancel = () => {
-    if (control.cancelled) throw new CancelledError();
-  };
+  const control = track(runId);
+  const checkCancel = () => control.check();
 
   try {
     // A run cancelled while queued never starts.
@@ -221,9 +219,7 @@ export async function executeRun(lab: LabContext, prepared: PreparedRun): Promis
     phase('load');
     const examples = await loadExamples(lab, dataset.id);
     const { train: trainPool, test } = trainTestOf(examples, seed);
-    const split = stratifiedSplit(trainPool.map((e) => e.label), prepared.validationFraction, seed);
-    const train = split.train.map((i) => trainPool[i]!);
-    const validation = split.holdout.map((i) => trainPool[i]!);
+    const { train, validation } = trainValidationOf(trainPool, prepared.validationFraction, seed);
     say(`split: train ${train.length}, validation ${validation.length}, test ${test.length}`);
     checkCancel();
 
@@ -235,7 +231,14 @@ export async function executeRun(lab: LabContext, prepared: PreparedRun): Promis
       params,
       seed,
       validation_fraction: prepared.validationFraction,
-      dataset: { id: dataset.id, name: dataset.name, type: dataset.type, version: dataset.version, checksum: dataset.checksum },
+      dataset: {
+        id: dataset.id,
+        name: dataset.name,
+        type: dataset.type,
+        version: dataset.version,
+        checksum: dataset.checksum,
+        preprocess: dataset.preprocess,
+      },
       split_sizes: { train: train.length, validation: validation.length, test: test.length },
       git_commit: gitCommit(),
       node: process.version,
@@ -274,7 +277,7 @@ export async function executeRun(lab: LabContext, prepared: PreparedRun): Promis
 
     phase('train', { message: `${modelType} on ${train.length} examples` });
     const stagingDir = path.join(runDir, 'model');
-    handle = trainInWorker(
+    const handle = trainInWorker(
       {
         modelType,
         params,
@@ -287,7 +290,7 @@ export async function executeRun(lab: LabContext, prepared: PreparedRun): Promis
       },
       onEvent,
     );
-    if (control.cancelled) handle.cancel();
+    control.attach(handle);
     let result;
     try {
       result = await handle.result;
@@ -364,7 +367,7 @@ export async function executeRun(lab: LabContext, prepared: PreparedRun): Promis
             modelType,
             path: modelDir,
             labels,
-            metrics: { ...summary, dataset_id: dataset.id },
+            metrics: { ...summary, dataset_id: dataset.id, preprocess: dataset.preprocess },
             description: `${modelType} on ${dataset.name} (run ${runId})`,
           });
           await finishRun(lab, runId, { status: 'succeeded', metrics: summary }, trx);
@@ -394,7 +397,7 @@ export async function executeRun(lab: LabContext, prepared: PreparedRun): Promis
     publish({ type: 'status', run_id: runId, status: run.status, error: run.error });
     return run;
   } finally {
-    active.delete(runId);
+    untrack(runId);
   }
 }
 

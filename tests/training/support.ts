@@ -1,11 +1,12 @@
 /**
- * A real BANKING77 subset stored straight into the dataset tables (training tests must not depend
- * on the ingestion code's progress). 10 intents, capped per intent, so tfidf-linear trains in
- * well under a second.
+ * A real BANKING77 subset (10 intents, capped per intent, so tfidf-linear trains in well under a
+ * second), ingested like a user's data.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { ingestDataset } from '../../src/datasets/ingest.js';
 import type { LabContext } from '../../src/core/context.js';
 
 export const banking77Dir = path.resolve(import.meta.dirname, '../../../shared/datasets/banking77');
@@ -43,41 +44,17 @@ export interface SeedOptions {
   extraTrain?: Array<{ text: string; label: string }>;
 }
 
-export async function seedBanking77(lab: LabContext, options: SeedOptions = {}): Promise<number> {
+/** Writes the subset in the publisher's layout and ingests it through the datasets code. */
+export async function seedBanking77(lab: LabContext & { dir: string }, options: SeedOptions = {}): Promise<number> {
   const intents = options.intents ?? SUBSET_INTENTS;
-  const train = readSplit('train.csv', intents, options.trainPerIntent ?? 60);
+  const name = options.name ?? 'banking77-subset';
+  const train = readSplit('train.csv', intents, options.trainPerIntent ?? 60).map((r) => ({ text: r.text, category: r.category }));
+  for (const extra of options.extraTrain ?? []) train.push({ text: extra.text, category: extra.label });
   const test = readSplit('test.csv', intents, options.testPerIntent ?? 20);
-  const db = lab.db.kysely;
-  const dataset = await db
-    .insertInto('datasets')
-    .values({
-      name: options.name ?? 'banking77-subset',
-      type: 'banking77',
-      source: banking77Dir,
-      checksum: `test-${intents.length}-${train.length}-${test.length}`,
-      label_count: intents.length,
-      example_count: train.length + test.length,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const rows = [
-    ...train.map((r) => ({ split: 'train', text: r.text, label: r.category })),
-    ...(options.extraTrain ?? []).map((r) => ({ split: 'train', text: r.text, label: r.label })),
-    ...test.map((r) => ({ split: 'test', text: r.text, label: r.category })),
-  ];
-  for (let i = 0; i < rows.length; i += 200) {
-    await db
-      .insertInto('examples')
-      .values(
-        rows.slice(i, i + 200).map((r) => ({
-          dataset_id: dataset.id,
-          split: r.split,
-          text: r.text,
-          norm_text: r.text.toLowerCase(),
-          label: r.label,
-        })),
-      )
-      .execute();
-  }
+  const folder = path.join(lab.dir, `seed-${name}`);
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(path.join(folder, 'train.csv'), stringify(train, { header: true, columns: ['text', 'category'] }));
+  writeFileSync(path.join(folder, 'test.csv'), stringify(test, { header: true, columns: ['text', 'category'] }));
+  const { dataset } = await ingestDataset(lab, { type: 'banking77', path: folder, name });
   return dataset.id;
 }

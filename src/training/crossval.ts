@@ -1,0 +1,160 @@
+/**
+ * The cross-validation run: k-fold scores (mean ± std) for one configuration, and likely label
+ * errors found from the out-of-fold probabilities, added to the dataset's validation report.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { LabContext } from '../core/context.js';
+import { ValidationError } from '../core/errors.js';
+import { addValidationFindings } from '../datasets/validation.js';
+import { addArtifacts, createRun, finishRun, getRun, logMetrics, markRunning, type RunView } from '../experiments/runs.js';
+import { findLabelIssues } from '../nlp/evaluation/index.js';
+import { getTrainer } from '../nlp/registry.js';
+import { CancelledError } from '../nlp/types.js';
+import { track, untrack } from './control.js';
+import { crossValidate } from './cv.js';
+import { checkTrainable, loadExamples } from './data.js';
+import { publish } from './events.js';
+import { validateParams, withDefaults } from './params.js';
+import { checkModelType, gitCommit, resolveDataset, trainTestOf } from './pipeline.js';
+
+export interface CrossvalRequest {
+  datasetId?: string | number;
+  datasetType?: string;
+  modelType: string;
+  overrides?: Record<string, unknown>;
+  folds?: number;
+  seed?: number;
+  experiment?: string;
+  /** How many likely label errors to keep in the report. */
+  maxLabelIssues?: number;
+}
+
+export interface PreparedCrossval {
+  runId: number;
+  request: CrossvalRequest;
+}
+
+export function checkFolds(folds: unknown, field = 'folds'): number {
+  if (folds === undefined) return 5;
+  if (typeof folds !== 'number' || !Number.isInteger(folds) || folds < 2 || folds > 20) {
+    throw new ValidationError(`${field} must be an integer between 2 and 20 (got ${JSON.stringify(folds)})`, [
+      { field, problem: 'must be an integer between 2 and 20' },
+    ]);
+  }
+  return folds;
+}
+
+export async function prepareCrossval(lab: LabContext, request: CrossvalRequest): Promise<PreparedCrossval> {
+  const modelType = checkModelType(request.modelType);
+  const params = validateParams(getTrainer(modelType).paramSpec, request.overrides ?? {});
+  const folds = checkFolds(request.folds);
+  const dataset = await resolveDataset(lab, request);
+  const seed = request.seed ?? 42;
+  checkTrainable(trainTestOf(await loadExamples(lab, dataset.id), seed).train, dataset.name);
+  const runId = await createRun(lab, {
+    experiment: request.experiment ?? 'crossval',
+    name: `crossval-${modelType}-${dataset.name}`,
+    datasetId: dataset.id,
+    modelType,
+    params: { ...withDefaults(getTrainer(modelType).paramSpec, params), folds, seed },
+    tags: { kind: 'crossval' },
+    gitCommit: gitCommit(),
+  });
+  return { runId, request: { ...request, modelType, datasetId: dataset.id, folds, seed, overrides: params } };
+}
+
+export async function executeCrossval(lab: LabContext, prepared: PreparedCrossval): Promise<RunView> {
+  const { runId, request } = prepared;
+  const control = track(runId);
+  try {
+    if ((await getRun(lab, runId)).status !== 'queued') return await getRun(lab, runId);
+    const runDir = path.join(lab.settings.runsDir, `crossval_${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}_run${runId}`);
+    mkdirSync(runDir, { recursive: true });
+    await markRunning(lab, runId, { runDir });
+    publish({ type: 'status', run_id: runId, status: 'running' });
+    const datasetId = Number(request.datasetId);
+    const seed = request.seed!;
+    const pool = trainTestOf(await loadExamples(lab, datasetId), seed).train;
+    const modelType = checkModelType(request.modelType);
+    const params = withDefaults(getTrainer(modelType).paramSpec, request.overrides as Record<string, never>);
+    const cv = await crossValidate(
+      pool,
+      modelType,
+      params,
+      seed,
+      request.folds!,
+      control,
+      async (fold, score) => {
+        publish({ type: 'phase', run_id: runId, phase: 'fold', done: fold + 1, total: request.folds!, message: `accuracy ${score.accuracy.toFixed(4)}` });
+        await logMetrics(lab, runId, [
+          { key: 'fold_accuracy', step: fold, value: score.accuracy },
+          { key: 'fold_macro_f1', step: fold, value: score.macro_f1 },
+        ]);
+      },
+      undefined,
+      lab.settings.modelCacheDir,
+    );
+    control.check();
+    const labelIndex = new Map(cv.labels.map((l, i) => [l, i]));
+    const issues = findLabelIssues(cv.oof, pool.map((e) => labelIndex.get(e.label)!), cv.labels);
+    const kept = issues.slice(0, request.maxLabelIssues ?? 100).map((issue) => ({
+      example_id: pool[issue.index]!.id,
+      text: pool[issue.index]!.text,
+      ...issue,
+    }));
+    const summary = {
+      folds: request.folds!,
+      accuracy_mean: cv.accuracy.mean,
+      accuracy_std: cv.accuracy.std,
+      macro_f1_mean: cv.macro_f1.mean,
+      macro_f1_std: cv.macro_f1.std,
+      likely_label_errors: issues.length,
+    };
+    writeFileSync(path.join(runDir, 'crossval.json'), JSON.stringify({ ...summary, per_fold: cv.folds }, null, 2));
+    writeFileSync(path.join(runDir, 'label_issues.jsonl'), kept.map((i) => JSON.stringify(i)).join('\n') + '\n');
+    await addValidationFindings(lab, datasetId, [
+      {
+        id: 'likely_label_errors',
+        severity: issues.length ? 'warning' : 'info',
+        split: 'train',
+        message: issues.length
+          ? `${issues.length} training example(s) look mislabelled: a ${request.folds}-fold ${modelType} model is confident they belong to another intent (run ${runId})`
+          : `no likely label errors found by ${request.folds}-fold cross-validation (run ${runId})`,
+        count: issues.length,
+        examples: kept.slice(0, 20).map((i) => ({
+          example_id: i.example_id,
+          text: i.text,
+          given: i.given,
+          suggested: i.suggested,
+          given_probability: Number(i.given_probability.toFixed(4)),
+          suggested_probability: Number(i.suggested_probability.toFixed(4)),
+        })),
+      },
+    ]);
+    await addArtifacts(lab, runId, [
+      { path: 'crossval.json', kind: 'crossval', size_bytes: 0, sha256: '' },
+      { path: 'label_issues.jsonl', kind: 'label_issues', size_bytes: 0, sha256: '' },
+    ].map((a) => ({ ...a, ...fileInfo(path.join(runDir, a.path)) })));
+    await finishRun(lab, runId, { status: 'succeeded', metrics: summary });
+    publish({ type: 'status', run_id: runId, status: 'succeeded' });
+  } catch (err) {
+    const cancelled = err instanceof CancelledError || control.cancelled;
+    await finishRun(lab, runId, { status: cancelled ? 'cancelled' : 'failed', error: cancelled ? 'cancelled by request' : (err as Error).message });
+    publish({ type: 'status', run_id: runId, status: cancelled ? 'cancelled' : 'failed' });
+  } finally {
+    untrack(runId);
+  }
+  return getRun(lab, runId);
+}
+
+/** Size and checksum of an artifact file. */
+export function fileInfo(file: string): { size_bytes: number; sha256: string } {
+  const data = readFileSync(file);
+  return { size_bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
+export async function runCrossval(lab: LabContext, request: CrossvalRequest): Promise<RunView> {
+  return executeCrossval(lab, await prepareCrossval(lab, request));
+}

@@ -1,0 +1,93 @@
+/**
+ * k-fold stratified cross-validation of one model configuration on the training pool: each fold
+ * trains in the worker thread on k-1 folds and scores the held-out fold. Returns per-fold
+ * metrics and the out-of-fold probabilities (every example scored by a model that never saw it).
+ */
+import { accuracy, argmaxRows, classificationReport, meanStd, stratifiedKFold } from '../nlp/evaluation/index.js';
+import type { ModelType, TrainingEvent } from '../nlp/types.js';
+import type { RunControl } from './control.js';
+import type { TrainingExample } from './data.js';
+import type { ParamValue } from './params.js';
+import { trainInWorker } from './runner.js';
+
+export interface FoldScore {
+  fold: number;
+  accuracy: number;
+  macro_f1: number;
+  examples: number;
+}
+
+export interface CrossValidation {
+  labels: string[];
+  folds: FoldScore[];
+  accuracy: { mean: number; std: number };
+  macro_f1: { mean: number; std: number };
+  /** Out-of-fold probabilities, pool.length x labels.length, in `labels` order. */
+  oof: Float32Array;
+}
+
+export async function crossValidate(
+  pool: TrainingExample[],
+  modelType: ModelType,
+  params: Record<string, ParamValue>,
+  seed: number,
+  k: number,
+  control: RunControl,
+  onFold?: (fold: number, score: FoldScore) => void | Promise<void>,
+  onEvent?: (fold: number, event: TrainingEvent) => void,
+  cacheDir?: string,
+): Promise<CrossValidation> {
+  const labels = [...new Set(pool.map((e) => e.label))].sort();
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  const assignment = stratifiedKFold(pool.map((e) => e.label), k, seed);
+  const oof = new Float32Array(pool.length * labels.length);
+  const folds: FoldScore[] = [];
+  for (let fold = 0; fold < k; fold++) {
+    control.check();
+    const train = pool.filter((_, i) => assignment[i] !== fold);
+    const heldIdx = pool.map((_, i) => i).filter((i) => assignment[i] === fold);
+    const held = heldIdx.map((i) => pool[i]!);
+    const handle = trainInWorker(
+      {
+        modelType,
+        params,
+        seed: seed + fold,
+        train: train.map(({ text, label }) => ({ text, label })),
+        // The held-out fold doubles as the trainer's validation set for its epoch history; the
+        // configuration (params) is fixed before, so nothing is chosen on it.
+        validation: held.map(({ text, label }) => ({ text, label })),
+        score: { held: held.map((e) => e.text) },
+        cacheDir,
+      },
+      (event) => onEvent?.(fold, event),
+    );
+    control.attach(handle);
+    const result = await handle.result;
+    // A fold's model may lack a label absent from its training part: map into the global order.
+    const proba = result.proba.held!;
+    const kLocal = result.labels.length;
+    const map = result.labels.map((l) => labelIndex.get(l)!);
+    heldIdx.forEach((row, r) => {
+      for (let c = 0; c < kLocal; c++) oof[row * labels.length + map[c]!] = proba[r * kLocal + c]!;
+    });
+    const local = new Float32Array(held.length * labels.length);
+    heldIdx.forEach((row, r) => local.set(oof.subarray(row * labels.length, (row + 1) * labels.length), r * labels.length));
+    const { pred } = argmaxRows(local, labels.length);
+    const truth = held.map((e) => labelIndex.get(e.label)!);
+    const score = {
+      fold,
+      accuracy: accuracy(truth, pred),
+      macro_f1: classificationReport(labels, truth, pred).macro_f1,
+      examples: held.length,
+    };
+    folds.push(score);
+    await onFold?.(fold, score);
+  }
+  return {
+    labels,
+    folds,
+    accuracy: meanStd(folds.map((f) => f.accuracy)),
+    macro_f1: meanStd(folds.map((f) => f.macro_f1)),
+    oof,
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Serving a registered model: resolve a reference (alias, version, name:version; default
+ * `production`), load the artifact folder once per process, and predict with the model's
+ * fallback threshold and its dataset's preprocessing.
+ */
+import type { LabContext } from '../core/context.js';
+import { ValidationError } from '../core/errors.js';
+import { preprocessText, resolvePreprocess } from '../datasets/preprocess.js';
+import type { PreprocessOptions } from '../datasets/types.js';
+import { resolveModel } from '../experiments/registry.js';
+import { argmaxRows, topK as topKOf } from '../nlp/evaluation/index.js';
+import { loadClassifier } from '../nlp/registry.js';
+import type { IntentClassifier } from '../nlp/types.js';
+
+export interface Prediction {
+  intent: string;
+  confidence: number;
+  top: Array<{ intent: string; confidence: number }>;
+  /** True when the confidence is below the model's threshold: answer with a fallback. */
+  fallback: boolean;
+}
+
+export interface Predictor {
+  modelVersion: number;
+  modelName: string;
+  modelType: string;
+  labels: string[];
+  threshold: number;
+  predict(texts: string[], topK?: number): Promise<Prediction[]>;
+}
+
+/** Loaded classifiers by artifact folder; a folder's content never changes once registered. */
+const cache = new Map<string, Promise<IntentClassifier>>();
+
+export function clearPredictorCache(): void {
+  cache.clear();
+}
+
+function load(dir: string): Promise<IntentClassifier> {
+  let loading = cache.get(dir);
+  if (!loading) {
+    loading = loadClassifier(dir);
+    cache.set(dir, loading);
+    // A failed load is not cached: the next request tries again.
+    loading.catch(() => cache.delete(dir));
+  }
+  return loading;
+}
+
+export const MAX_TEXTS = 1000;
+export const MAX_TEXT_LENGTH = 10_000;
+
+export function checkTexts(texts: unknown, field = 'texts'): string[] {
+  if (!Array.isArray(texts) || texts.length === 0) {
+    throw new ValidationError(`${field} must be a non-empty list of texts`, [{ field, problem: 'must contain at least one text' }]);
+  }
+  if (texts.length > MAX_TEXTS) {
+    throw new ValidationError(`at most ${MAX_TEXTS} texts per request`, [{ field, problem: `more than ${MAX_TEXTS} texts` }]);
+  }
+  texts.forEach((t, i) => {
+    if (typeof t !== 'string' || t.trim() === '') {
+      throw new ValidationError(`${field}[${i}] is empty: give the text to classify`, [{ field: `${field}[${i}]`, problem: 'must be a non-empty string' }]);
+    }
+    if (t.length > MAX_TEXT_LENGTH) {
+      throw new ValidationError(`${field}[${i}] is longer than ${MAX_TEXT_LENGTH} characters`, [
+        { field: `${field}[${i}]`, problem: `longer than ${MAX_TEXT_LENGTH} characters` },
+      ]);
+    }
+  });
+  return texts as string[];
+}
+
+export async function getPredictor(lab: LabContext, modelRef?: string): Promise<Predictor> {
+  const model = await resolveModel(lab, modelRef ?? 'production');
+  const classifier = await load(model.path);
+  const labels = [...classifier.labels];
+  const preprocess = resolvePreprocess((model.metrics?.preprocess ?? {}) as PreprocessOptions);
+  const threshold = model.threshold;
+  return {
+    modelVersion: model.version,
+    modelName: model.name,
+    modelType: model.model_type,
+    labels,
+    threshold,
+    async predict(texts: string[], topK = 3): Promise<Prediction[]> {
+      checkTexts(texts);
+      const k = Math.max(1, Math.min(Math.floor(topK) || 1, labels.length));
+      const proba = await classifier.predictProba(texts.map((t) => preprocessText(t, preprocess)));
+      const { pred, conf } = argmaxRows(proba, labels.length);
+      return texts.map((_, i) => ({
+        intent: labels[pred[i]!]!,
+        confidence: conf[i]!,
+        top: topKOf(proba, labels.length, i, k).map((t) => ({ intent: labels[t.index]!, confidence: t.p })),
+        fallback: conf[i]! < threshold,
+      }));
+    },
+  };
+}
