@@ -164,6 +164,7 @@ export function labelDistribution(summary: Record<string, unknown>): LabelCount[
 }
 
 interface Finding {
+  id?: string;
   code?: string;
   check?: string;
   kind?: string;
@@ -183,10 +184,13 @@ function exampleText(example: unknown): string {
   if (typeof example === 'string') return example;
   if (example && typeof example === 'object') {
     const e = example as Record<string, unknown>;
-    const main = e.text ?? e.norm_text ?? e.label;
-    return main !== undefined
-      ? `${String(main)}${e.label && e.text ? ` (${String(e.label)})` : ''}`
-      : JSON.stringify(example);
+    // Duplicate and conflict findings carry the group of texts that collide.
+    if (Array.isArray(e.texts)) return e.texts.map((t) => JSON.stringify(String(t))).join(' = ');
+    if (typeof e.text === 'string') return e.label ? `${e.text} (${String(e.label)})` : e.text;
+    return Object.entries(e)
+      .filter(([, v]) => typeof v !== 'object')
+      .map(([k, v]) => `${k}: ${String(v)}`)
+      .join(', ');
   }
   return String(example);
 }
@@ -224,7 +228,7 @@ function Validation({ id }: { id: string }) {
                 value: (f) => f.severity,
                 render: (f) => <span className={`badge badge-${f.severity}`}>{f.severity}</span>,
               },
-              { key: 'check', label: 'Check', value: (f) => f.code ?? f.check ?? f.kind ?? f.type ?? '' },
+              { key: 'check', label: 'Check', value: (f) => f.id ?? f.code ?? f.check ?? f.kind ?? f.type ?? '' },
               { key: 'split', label: 'Split', value: (f) => f.split ?? 'all' },
               { key: 'count', label: 'Count', value: (f) => f.count ?? null, numeric: true },
               { key: 'message', label: 'Finding', value: (f) => f.message ?? '' },

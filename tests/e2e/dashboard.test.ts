@@ -1,0 +1,195 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  browserAvailability,
+  copySgd,
+  E2E_INTENTS,
+  launchBrowser,
+  resultsDir,
+  startLabServer,
+  writeBankingSubset,
+  type LabServer,
+} from './support.js';
+
+/**
+ * The whole dashboard loop in Debian's Chromium against the real built server: real ingestion of
+ * 10 BANKING77 intents and the SGD subset, training from the form, inspection, comparison,
+ * promotion, prediction, conversation analytics, monitoring and exports. Each step asserts that
+ * what the page shows equals what the API answers, and saves a screenshot to test-results/.
+ */
+const availability = browserAvailability();
+if (!availability.run) console.warn(`dashboard e2e skipped: ${availability.reason}`);
+
+describe.runIf(availability.run)('dashboard in Chromium', () => {
+  let server: LabServer;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let context: BrowserContext;
+  let page: Page;
+  let banking: { id: number; name: string; example_count: number; label_count: number };
+  let sgd: { id: number; conversation_count: number };
+  let subset: { train: number; test: number };
+  const pageErrors: string[] = [];
+
+  const shot = async (name: string) => {
+    mkdirSync(resultsDir, { recursive: true });
+    await page.screenshot({ path: path.join(resultsDir, `e2e-${name}.png`), fullPage: true });
+  };
+  const visit = async (hash: string) => {
+    await page.goto(`${server.url}/#${hash}`);
+    await page.waitForLoadState('networkidle');
+  };
+  const noHorizontalOverflow = async () =>
+    page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+
+  beforeAll(async () => {
+    server = await startLabServer();
+    subset = writeBankingSubset(path.join(server.datasetDir, 'banking77-10'), E2E_INTENTS);
+    copySgd(server.datasetDir);
+    const b = await server.api('/datasets/upload', {
+      method: 'POST',
+      body: { dataset_type: 'banking77', file_path: 'banking77-10', name: 'banking77-10' },
+    });
+    expect(b.status, JSON.stringify(b.body)).toBeLessThan(300);
+    banking = b.body.dataset;
+    const s = await server.api('/datasets/upload', { method: 'POST', body: { dataset_type: 'sgd', file_path: 'sgd' } });
+    expect(s.status, JSON.stringify(s.body)).toBeLessThan(300);
+    sgd = s.body.dataset;
+
+    browser = await launchBrowser();
+    context = browser.context;
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('serves the app at / and shows the overview with counts from the API', async () => {
+    await visit('/');
+    await expect.poll(() => page.getByTestId('count-datasets').locator('.stat-value').textContent()).toBe('2');
+    const conversations = (await server.api('/datasets')).body.items.reduce(
+      (sum: number, d: { conversation_count: number }) => sum + d.conversation_count,
+      0,
+    );
+    expect(await page.getByTestId('count-conversations').locator('.stat-value').textContent()).toBe(
+      conversations.toLocaleString('en-US'),
+    );
+    await expect.poll(() => page.getByTestId('health-status').textContent()).toBe('ready');
+    await shot('overview');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('lists datasets and downloads the table as CSV matching the API', async () => {
+    await visit('/datasets');
+    const rows = page.getByTestId('datasets-table').locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => page.getByTestId('datasets-table').textContent()).toContain('banking77-10');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export Datasets as CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('datasets.csv');
+    const records = parse(readFileSync((await download.path())!), { columns: true }) as Array<Record<string, string>>;
+    const api = (await server.api('/datasets')).body.items as Array<{
+      id: number;
+      name: string;
+      example_count: number;
+    }>;
+    expect(records).toHaveLength(api.length);
+    for (const d of api) {
+      const row = records.find((r) => r.ID === String(d.id));
+      expect(row?.Name).toBe(d.name);
+      expect(row?.Examples).toBe(String(d.example_count));
+    }
+    await shot('datasets');
+  });
+
+  it('shows a dataset: summary, label chart, validation, example browser with filters and pages', async () => {
+    await visit(`/datasets/${banking.id}`);
+    await expect
+      .poll(() => page.getByTestId('dataset-examples').locator('.stat-value').textContent())
+      .toBe((subset.train + subset.test).toLocaleString('en-US'));
+    expect(await page.getByTestId('dataset-labels').locator('.stat-value').textContent()).toBe('10');
+    // The chart is SVG: its title and every label name are real text nodes.
+    const chart = page.getByTestId('label-chart');
+    await expect.poll(() => chart.locator('svg').count()).toBe(1);
+    const chartText = await chart.textContent();
+    expect(chartText).toContain('Label distribution');
+    for (const intent of E2E_INTENTS) expect(chartText).toContain(intent);
+
+    const validation = (await server.api(`/datasets/${banking.id}/validation`)).body.findings as unknown[];
+    await expect.poll(() => page.getByTestId('validation-table').locator('tbody tr').count()).toBe(validation.length);
+
+    const examples = page.getByTestId('examples-table');
+    await expect.poll(() => examples.locator('tbody tr').count()).toBe(25);
+    await page.locator('select[name=label]').selectOption('card_arrival');
+    await page.locator('select[name=split]').selectOption('test');
+    await expect
+      .poll(async () =>
+        (await examples.locator('tbody tr td:nth-child(3)').allTextContents()).every((t) => t === 'card_arrival'),
+      )
+      .toBe(true);
+    const apiPage = (await server.api(`/datasets/${banking.id}/examples?label=card_arrival&split=test&limit=25`)).body;
+    await expect
+      .poll(() => examples.locator('tbody tr td:nth-child(4)').first().textContent())
+      .toBe(apiPage.items[0].text);
+    await page.getByRole('button', { name: 'Next →' }).click();
+    const second = (
+      await server.api(
+        `/datasets/${banking.id}/examples?label=card_arrival&split=test&limit=25&cursor=${encodeURIComponent(apiPage.next_cursor)}`,
+      )
+    ).body;
+    await expect
+      .poll(() => examples.locator('tbody tr td:nth-child(4)').first().textContent())
+      .toBe(second.items[0].text);
+    await page.getByLabel('Search text').fill('still');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect
+      .poll(async () =>
+        (await examples.locator('tbody tr td:nth-child(4)').allTextContents()).every((t) => /still/i.test(t)),
+      )
+      .toBe(true);
+    await shot('dataset-detail');
+    expect(await noHorizontalOverflow()).toBe(true);
+  });
+
+  it('downloads the dataset PDF report', async () => {
+    await visit(`/datasets/${banking.id}`);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'PDF report' }).click(),
+    ]);
+    const bytes = readFileSync((await download.path())!);
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(bytes.length).toBeGreaterThan(2000);
+  });
+
+  it('explores conversations: intents, flows, sentiment, sessions, fallback and a conversation', async () => {
+    await visit(`/conversations?dataset=${sgd.id}`);
+    const intents = (await server.api(`/analytics/intents?dataset=${sgd.id}&top=10&granularity=day`)).body;
+    await expect.poll(() => page.getByTestId('intent-bars').textContent()).toContain(intents.intents[0].intent);
+    const flows = (await server.api(`/analytics/flows?dataset=${sgd.id}&granularity=day`)).body;
+    const topLink = [...flows.links].sort((a: { count: number }, b: { count: number }) => b.count - a.count)[0];
+    await expect.poll(() => page.getByTestId('flow-sankey').textContent()).toContain(topLink.source);
+    await expect.poll(() => page.getByTestId('session-histogram').locator('svg').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('sentiment-trend').locator('svg').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('fallback-rate').textContent()).toContain('%');
+
+    const list = (await server.api(`/conversations?dataset_id=${sgd.id}&limit=15`)).body.items;
+    const first = page.getByTestId('conversations-table').locator('tbody tr').first();
+    await expect.poll(() => first.textContent()).toContain(list[0].external_id);
+    await first.getByRole('button').click();
+    const detail = (await server.api(`/conversations/${list[0].id}`)).body;
+    await expect.poll(() => page.getByTestId('turns-table').locator('tbody tr').count()).toBe(detail.turns.length);
+    expect(await page.getByTestId('turns-table').locator('tbody tr').first().textContent()).toContain(
+      detail.turns[0].text,
+    );
+    await shot('conversations');
+    expect(pageErrors).toEqual([]);
+  });
+});
