@@ -1,11 +1,15 @@
 /** Model types by name: the trainer for a type, and loading any saved artifact folder. */
 import { ValidationError } from '../core/errors.js';
 import { readManifest } from './artifact.js';
+import { EncoderMlpClassifier, encoderMlpTrainer } from './classifiers/encoder-mlp.js';
+import { EnsembleClassifier, ensembleTrainer } from './classifiers/ensemble.js';
 import { TfidfLinearClassifier, tfidfLinearTrainer } from './classifiers/tfidf-linear.js';
 import type { IntentClassifier, ModelType, Trainer } from './types.js';
 
 const trainers: Partial<Record<ModelType, Trainer>> = {
   'tfidf-linear': tfidfLinearTrainer,
+  'encoder-mlp': encoderMlpTrainer,
+  ensemble: ensembleTrainer,
 };
 
 /** Model types that can be trained. */
@@ -30,6 +34,10 @@ export async function loadClassifier(dir: string): Promise<IntentClassifier> {
   switch (manifest.type) {
     case 'tfidf-linear':
       return TfidfLinearClassifier.load(dir, manifest);
+    case 'encoder-mlp':
+      return EncoderMlpClassifier.load(dir, manifest);
+    case 'ensemble':
+      return EnsembleClassifier.load(dir, manifest);
     default:
       throw new Error(`${dir}: unsupported model type ${JSON.stringify(manifest.type)}`);
   }
