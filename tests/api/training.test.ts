@@ -160,7 +160,7 @@ describeEachDialect('training API', (dialect) => {
       ['/training/run', { dataset_id: datasetId, model_type: 'gpt-9' }, 400, /unknown model type/],
       ['/training/run', { dataset_id: datasetId, model_type: 'tfidf-linear', training_overrides: { num_epochs: 0 } }, 400, /training_overrides.num_epochs must be >= 1/],
       ['/training/run', { dataset_id: datasetId, model_type: 'tfidf-linear', training_overrides: { learning_rate: 5 } }, 400, /learning_rate must be <= 1/],
-      ['/training/run', { model_type: 'tfidf-linear' }, 400, /dataset_id or dataset_type/],
+      ['/training/run', { model_type: 'tfidf-linear' }, 400, /or dataset_type is required/],
       ['/training/run', { dataset_type: 'sgd', model_type: 'tfidf-linear' }, 404, /no sgd dataset/],
       ['/intents/predict', { text: '   ' }, 400, /empty/],
       ['/intents/predict', { texts: [] }, 400, /at least one/],
@@ -200,5 +200,17 @@ describeEachDialect('training API', (dialect) => {
     const children = (await get(`/training/runs?parent_run_id=${parent.id}`)).json().runs;
     expect(children).toHaveLength(2);
     expect(children.every((c: { status: string; metrics: { test?: unknown } }) => c.status === 'succeeded')).toBe(true);
+  });
+
+  it('cross-validates with mean ± std and records the label-error finding on the dataset', async () => {
+    const res = await post('/training/crossval', { dataset_id: datasetId, model_type: 'tfidf-linear', folds: 3, training_overrides: { num_epochs: 5 } });
+    expect(res.statusCode, res.body).toBe(200);
+    const run = res.json();
+    expect(run.metrics).toMatchObject({ folds: 3, accuracy_mean: expect.any(Number), accuracy_std: expect.any(Number) });
+    const detail = (await get(`/training/runs/${run.id}`)).json();
+    expect(detail.metric_history.filter((h: { key: string }) => h.key === 'fold_accuracy')).toHaveLength(3);
+    const row = await api.lab.db.kysely.selectFrom('datasets').select('validation').where('id', '=', datasetId).executeTakeFirstOrThrow();
+    const finding = JSON.parse(row.validation!).training_findings.find((f: { id: string }) => f.id === 'likely_label_errors');
+    expect(finding).toMatchObject({ count: run.metrics.likely_label_errors, split: 'train', source: 'training' });
   });
 });
