@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { barChart, calibrationChart, confusionHeatmap, lineChart, sankeyChart } from '../../web/src/lib/charts.js';
+import { barChart, calibrationChart, lineChart } from '../../web/src/lib/charts.js';
 import { csvCell, toCsv } from '../../web/src/lib/csv.js';
-import { intentF1Deltas, topConfusedPairs } from '../../web/src/lib/evaluation.js';
+import { topConfusedPairs } from '../../web/src/lib/evaluation.js';
 import { listOf, nextCursorOf } from '../../web/src/lib/shapes.js';
 import { parseSseChunk } from '../../web/src/lib/sse.js';
 import { matchRoute } from '../../web/src/lib/router.js';
@@ -33,18 +33,6 @@ describe('evaluation helpers', () => {
       { actual: 'b', predicted: 'c', count: 3 },
       { actual: 'a', predicted: 'b', count: 2 },
     ]);
-  });
-
-  it('computes per-intent F1 deltas, worst regression first', () => {
-    const s = (f1: number) => ({ precision: f1, recall: f1, 'f1-score': f1, support: 10 });
-    const rows = intentF1Deltas([
-      { x: s(0.9), y: s(0.5) },
-      { x: s(0.7), y: s(0.8), z: s(1) },
-    ]);
-    expect(rows.map((r) => r.intent)).toEqual(['x', 'y', 'z']);
-    expect(rows[0]!.delta).toBeCloseTo(-0.2);
-    expect(rows[1]!.delta).toBeCloseTo(0.3);
-    expect(rows[2]!.delta).toBeUndefined();
   });
 });
 
@@ -85,14 +73,6 @@ describe('chart options', () => {
     const charts = [
       barChart({ title: 'Bars', categories: ['a'], values: [1], xName: 'X', yName: 'Y' }),
       lineChart({ title: 'Lines', series: [{ name: 's', points: [[1, 2]] }], xName: 'Step', yName: 'Loss' }),
-      confusionHeatmap({
-        title: 'CM',
-        labels: ['a', 'b'],
-        matrix: [
-          [1, 0],
-          [2, 3],
-        ],
-      }),
       calibrationChart({ title: 'Cal', bins: [{ confidence: 0.5, accuracy: 0.4, count: 3 }] }),
     ];
     for (const option of charts) {
@@ -100,20 +80,5 @@ describe('chart options', () => {
       expect((option.xAxis as { name: string }).name).toBeTruthy();
       expect((option.yAxis as { name: string }).name).toBeTruthy();
     }
-    expect((sankeyChart({ title: 'Flow', nodes: ['a', 'b'], links: [] }).title as { text: string }).text).toBe('Flow');
-  });
-
-  it('puts confusion counts at [predicted, true] cells', () => {
-    const option = confusionHeatmap({
-      title: 'CM',
-      labels: ['a', 'b'],
-      matrix: [
-        [1, 0],
-        [2, 3],
-      ],
-    });
-    const data = (option.series as Array<{ data: number[][] }>)[0]!.data;
-    expect(data).toContainEqual([0, 1, 2]);
-    expect((option.visualMap as { max: number }).max).toBe(3);
   });
 });

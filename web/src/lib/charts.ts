@@ -55,24 +55,6 @@ export function barChart(input: {
   };
 }
 
-/** Several bar series over the same categories (e.g. two runs side by side). */
-export function groupedBarChart(input: {
-  title: string;
-  categories: string[];
-  series: Array<{ name: string; values: number[] }>;
-  xName: string;
-  yName: string;
-}): ChartOption {
-  return {
-    ...base(input.title),
-    legend: { top: 24 },
-    grid: { left: 60, right: 20, top: 60, bottom: 90 },
-    xAxis: axis(input.xName, { type: 'category', data: input.categories, axisLabel: { rotate: 35 }, nameGap: 70 }),
-    yAxis: axis(input.yName, { type: 'value', nameGap: 44 }),
-    series: input.series.map((s) => ({ type: 'bar', name: s.name, data: s.values })),
-  };
-}
-
 /** Lines over a numeric or time x axis. */
 export function lineChart(input: {
   title: string;
@@ -98,102 +80,6 @@ export function lineChart(input: {
       showSymbol: s.points.length < 40,
       areaStyle: input.area ? { opacity: 0.15 } : undefined,
     })),
-  };
-}
-
-/** Stacked areas per category over time (intent distribution over time). */
-export function stackedAreaChart(input: {
-  title: string;
-  periods: string[];
-  series: Array<{ name: string; values: number[] }>;
-  xName: string;
-  yName: string;
-}): ChartOption {
-  return {
-    ...base(input.title),
-    legend: { top: 24, type: 'scroll' },
-    grid: { left: 64, right: 24, top: 64, bottom: 55 },
-    xAxis: axis(input.xName, { type: 'category', data: input.periods, boundaryGap: false }),
-    yAxis: axis(input.yName, { type: 'value', nameGap: 48 }),
-    series: input.series.map((s) => ({
-      type: 'line',
-      name: s.name,
-      stack: 'total',
-      areaStyle: {},
-      data: s.values,
-      showSymbol: false,
-    })),
-  };
-}
-
-/** Confusion matrix: rows are true labels, columns predicted labels. */
-export function confusionHeatmap(input: { title: string; labels: string[]; matrix: number[][] }): ChartOption {
-  const data: Array<[number, number, number]> = [];
-  let max = 0;
-  input.matrix.forEach((row, i) =>
-    row.forEach((count, j) => {
-      data.push([j, i, count]);
-      if (count > max) max = count;
-    }),
-  );
-  const n = input.labels.length;
-  return {
-    ...base(input.title),
-    tooltip: {
-      position: 'top',
-      confine: true,
-    },
-    grid: { left: 150, right: 80, top: 50, bottom: 130 },
-    xAxis: axis('Predicted intent', {
-      type: 'category',
-      data: input.labels,
-      nameGap: 110,
-      axisLabel: { rotate: 60, interval: n > 30 ? 'auto' : 0, width: 100, overflow: 'truncate' },
-      splitArea: { show: true },
-    }),
-    yAxis: axis('True intent', {
-      type: 'category',
-      data: input.labels,
-      inverse: true,
-      nameGap: 135,
-      axisLabel: { interval: n > 30 ? 'auto' : 0, width: 120, overflow: 'truncate' },
-    }),
-    visualMap: {
-      min: 0,
-      max: Math.max(1, max),
-      calculable: true,
-      orient: 'vertical',
-      right: 0,
-      top: 'middle',
-      inRange: { color: ['#f7fbff', '#6baed6', '#08306b'] },
-    },
-    series: [{ type: 'heatmap', name: 'examples', data, label: { show: n <= 15 } }],
-  };
-}
-
-export function sankeyChart(input: {
-  title: string;
-  nodes: string[];
-  links: Array<{ source: string; target: string; value: number }>;
-}): ChartOption {
-  return {
-    ...base(input.title),
-    tooltip: { trigger: 'item', confine: true },
-    series: [
-      {
-        type: 'sankey',
-        top: 50,
-        bottom: 20,
-        left: 20,
-        right: 140,
-        emphasis: { focus: 'adjacency' },
-        nodeAlign: 'left',
-        data: input.nodes.map((name) => ({ name })),
-        links: input.links,
-        lineStyle: { color: 'gradient', curveness: 0.5, opacity: 0.35 },
-        label: { fontSize: 11 },
-      },
-    ],
   };
 }
 

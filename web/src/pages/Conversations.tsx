@@ -4,51 +4,29 @@ import { DataTable } from '../components/DataTable';
 import { Card, Code, PageHeader, Stat } from '../components/Page';
 import { Async, Empty } from '../components/States';
 import { withQuery } from '../lib/api';
-import { barChart, lineChart, sankeyChart, stackedAreaChart } from '../lib/charts';
 import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
-import { listOf, nextCursorOf, num } from '../lib/shapes';
+import { listOf, nextCursorOf } from '../lib/shapes';
 import type { Dataset } from '../lib/types';
+import {
+  fallbackByIntentOption,
+  fallbackSeriesOption,
+  flowsSankeyOption,
+  intentsBarOption,
+  intentsSeriesOption,
+  named,
+  sentimentByIntentOption,
+  sentimentSeriesOption,
+  sessionsHistogramOption,
+  sessionsPerPeriodOption,
+} from '../lib/shared-charts';
 import { useApi } from '../lib/useApi';
+import type { FallbackResult } from '../../../src/analytics/fallback';
+import type { FlowsResult } from '../../../src/analytics/flows';
+import type { IntentsResult } from '../../../src/analytics/intents';
+import type { SentimentResult } from '../../../src/analytics/sentiment';
+import type { SessionsResult } from '../../../src/analytics/sessions';
 
 type Filters = Record<string, string>;
-
-interface IntentsResult {
-  total: number;
-  distinct_intents: number;
-  intents: Array<{ intent: string; count: number; share: number }>;
-  series: Array<{ period: string; counts: Record<string, number>; total: number }>;
-}
-interface FlowsResult {
-  conversations: number;
-  transitions: number;
-  links: Array<{ source: string; target: string; count: number }>;
-  entries: Array<{ intent: string; count: number; share: number }>;
-  exits: Array<{ intent: string; count: number; share: number }>;
-  paths: Array<{ path: string[]; count: number; share: number }>;
-}
-interface FallbackResult {
-  threshold: number;
-  turns: number;
-  scored_turns: number;
-  fallback: number;
-  share: number;
-  series: Array<{ period: string; turns: number; fallback: number; share: number }>;
-}
-
-/**
- * A Sankey needs an acyclic graph, but intent transitions loop (A→B→A). Drawing "from" intents on
- * the left and "to" intents on the right keeps every transition while staying acyclic.
- */
-export function flowSankey(links: FlowsResult['links'], limit = 30) {
-  const top = [...links].sort((a, b) => b.count - a.count).slice(0, limit);
-  const to = (name: string) => `→ ${name}`;
-  const nodes = [...new Set([...top.map((l) => l.source), ...top.map((l) => to(l.target))])];
-  return sankeyChart({
-    title: `Intent flow: top ${top.length} transitions between consecutive user intents`,
-    nodes,
-    links: top.map((l) => ({ source: l.source, target: to(l.target), value: l.count })),
-  });
-}
 
 function IntentsSection({ filters }: { filters: Filters }) {
   const state = useApi<IntentsResult>(withQuery('/analytics/intents', { ...filters, top: 10 }));
@@ -62,36 +40,20 @@ function IntentsSection({ filters }: { filters: Filters }) {
               or label raw logs with <Code>chatlab analyze --dataset &lt;id&gt; --model production</Code>.
             </Empty>
           );
-        const names = data.intents.map((i) => i.intent);
-        const timed = data.series.length > 0;
         return (
           <>
-            <Chart
-              testId="intent-bars"
-              height={Math.max(260, names.length * 26 + 90)}
-              option={barChart({
-                title: 'Intent distribution (user turns)',
-                categories: names,
-                values: data.intents.map((i) => i.count),
-                xName: 'User turns',
-                yName: 'Intent',
-                horizontal: true,
-                seriesName: 'turns',
-              })}
-            />
-            {timed ? (
+            <div className={data.series.length > 0 ? 'grid-2' : undefined}>
               <Chart
-                testId="intent-series"
-                option={stackedAreaChart({
-                  title: 'Intent distribution over time',
-                  periods: data.series.map((p) => p.period),
-                  series: names.map((n) => ({ name: n, values: data.series.map((p) => p.counts[n] ?? 0) })),
-                  xName: 'Period',
-                  yName: 'User turns',
-                })}
+                testId="intent-bars"
+                height={Math.max(280, data.intents.length * 26 + 110)}
+                option={named(intentsBarOption(data), 'User turns', 'Intent')}
               />
-            ) : (
-              <Empty title="No timestamps in these turns, so there is no trend over time." />
+              {data.series.length > 0 ? (
+                <Chart testId="intent-series" option={named(intentsSeriesOption(data), 'Period', 'User turns')} />
+              ) : null}
+            </div>
+            {data.series.length === 0 && (
+              <p className="muted">No timestamps in these turns, so there is no trend over time.</p>
             )}
             <DataTable
               title="Intent distribution"
@@ -125,13 +87,10 @@ function FlowsSection({ filters }: { filters: Filters }) {
           <Empty title="No transitions between user intents for these filters." />
         ) : (
           <>
-            <p className="muted">
-              {fmtNumber(data.transitions)} transitions in {fmtNumber(data.conversations)} conversations.
-            </p>
             <Chart
               testId="flow-sankey"
-              height={Math.max(420, Math.min(data.links.length, 30) * 18)}
-              option={flowSankey(data.links)}
+              height={Math.max(440, Math.min(data.nodes.length, 40) * 22)}
+              option={flowsSankeyOption(data)}
             />
             <div className="grid-2">
               <DataTable
@@ -191,111 +150,78 @@ function FlowsSection({ filters }: { filters: Filters }) {
 }
 
 function SentimentSection({ filters }: { filters: Filters }) {
-  const state = useApi<Record<string, unknown>>(withQuery('/analytics/sentiment', filters));
+  const state = useApi<SentimentResult>(withQuery('/analytics/sentiment', filters));
   return (
     <Async state={state} feature="Sentiment">
-      {(data) => {
-        const series = listOf<Record<string, unknown>>(data.series ?? []);
-        const byIntent = listOf<Record<string, unknown>>(data.by_intent ?? []);
-        const mean = num(data.mean ?? (data.overall as Record<string, unknown> | undefined)?.mean);
-        return (
+      {(data) =>
+        data.overall.turns === 0 ? (
+          <Empty title="No sentiment scores stored.">
+            User turns are scored at ingestion, or with <Code>chatlab analyze --dataset &lt;id&gt;</Code>.
+          </Empty>
+        ) : (
           <>
             <div className="stats">
               <Stat
                 label="Mean compound score (VADER)"
-                value={mean !== undefined ? mean.toFixed(3) : '—'}
+                value={data.overall.mean === null ? '—' : data.overall.mean.toFixed(3)}
                 testId="sentiment-mean"
               />
+              <Stat label="Negative turns" value={fmtPercent(data.overall.negative)} />
+              <Stat label="Positive turns" value={fmtPercent(data.overall.positive)} />
             </div>
-            {series.length > 0 ? (
-              <Chart
-                testId="sentiment-trend"
-                option={lineChart({
-                  title: 'Sentiment trend (mean VADER compound score of user turns)',
-                  series: [{ name: 'mean compound', points: series.map((p) => [String(p.period), num(p.mean) ?? 0]) }],
-                  xName: 'Period',
-                  yName: 'Mean compound score',
-                  xType: 'category',
-                  yMin: -1,
-                  yMax: 1,
-                })}
-              />
-            ) : byIntent.length > 0 ? (
-              <Chart
-                testId="sentiment-trend"
-                height={Math.max(260, Math.min(byIntent.length, 25) * 22 + 90)}
-                option={barChart({
-                  title: 'Sentiment by intent (no timestamps for a trend)',
-                  categories: byIntent.slice(0, 25).map((r) => String(r.intent)),
-                  values: byIntent.slice(0, 25).map((r) => Number((num(r.mean) ?? 0).toFixed(3))),
-                  xName: 'Mean compound score',
-                  yName: 'Intent',
-                  horizontal: true,
-                  seriesName: 'mean compound',
-                })}
-              />
+            {data.series.length > 0 ? (
+              <Chart testId="sentiment-trend" option={named(sentimentSeriesOption(data), 'Period', 'Share of turns')} />
             ) : (
-              <Empty title="No sentiment scores stored.">
-                Scores are computed at ingestion or with <Code>chatlab analyze --dataset &lt;id&gt;</Code>.
-              </Empty>
+              <>
+                <p className="muted">No timestamps, so no trend over time; by intent instead.</p>
+                <Chart
+                  testId="sentiment-trend"
+                  height={Math.max(280, Math.min(data.by_intent.length, 15) * 24 + 110)}
+                  option={named(sentimentByIntentOption(data), 'Mean compound score', 'Intent')}
+                />
+              </>
             )}
-            {byIntent.length > 0 && (
-              <DataTable
-                title="Sentiment by intent"
-                rows={byIntent}
-                rowKey={(r) => String(r.intent)}
-                columns={[
-                  { key: 'intent', label: 'Intent', value: (r) => String(r.intent) },
-                  { key: 'turns', label: 'Turns', value: (r) => num(r.turns ?? r.count) ?? null, numeric: true },
-                  { key: 'mean', label: 'Mean', value: (r) => num(r.mean) ?? null, numeric: true },
-                  {
-                    key: 'neg',
-                    label: 'Negative',
-                    value: (r) => num(r.negative ?? r.negative_share) ?? null,
-                    render: (r) => fmtPercent(num(r.negative ?? r.negative_share)),
-                    numeric: true,
-                  },
-                  {
-                    key: 'pos',
-                    label: 'Positive',
-                    value: (r) => num(r.positive ?? r.positive_share) ?? null,
-                    render: (r) => fmtPercent(num(r.positive ?? r.positive_share)),
-                    numeric: true,
-                  },
-                ]}
-              />
-            )}
+            <DataTable
+              title="Most negative conversations"
+              rows={data.most_negative}
+              rowKey={(r) => r.conversation_id}
+              columns={[
+                { key: 'conversation', label: 'Conversation', value: (r) => r.conversation },
+                { key: 'turns', label: 'Scored turns', value: (r) => r.turns, numeric: true },
+                { key: 'mean', label: 'Mean', value: (r) => r.mean, numeric: true },
+                { key: 'min', label: 'Lowest', value: (r) => r.min, numeric: true },
+              ]}
+            />
           </>
-        );
-      }}
+        )
+      }
     </Async>
   );
 }
 
 function SessionsSection({ filters }: { filters: Filters }) {
-  const state = useApi<Record<string, unknown>>(withQuery('/analytics/sessions', filters));
+  const state = useApi<SessionsResult>(withQuery('/analytics/sessions', filters));
   return (
     <Async state={state} feature="Sessions">
-      {(data) => {
-        const histogram = listOf<Record<string, unknown>>(data.histogram ?? data.length_histogram ?? []);
-        return histogram.length === 0 ? (
+      {(data) =>
+        data.length_histogram.length === 0 ? (
           <Empty title="No conversations for these filters." />
         ) : (
-          <Chart
-            testId="session-histogram"
-            option={barChart({
-              title: 'Conversation length (session) histogram',
-              categories: histogram.map((b) =>
-                String(b.label ?? b.bucket ?? b.turns ?? b.length ?? `${String(b.min)}–${String(b.max)}`),
-              ),
-              values: histogram.map((b) => num(b.conversations ?? b.count) ?? 0),
-              xName: 'Turns per conversation',
-              yName: 'Conversations',
-              seriesName: 'conversations',
-            })}
-          />
-        );
-      }}
+          <>
+            <Chart
+              testId="session-histogram"
+              option={named(sessionsHistogramOption(data), 'Turns per conversation', 'Conversations')}
+            />
+            {data.per_period.length > 0 && (
+              <Chart
+                testId="sessions-per-period"
+                height={260}
+                option={named(sessionsPerPeriodOption(data), 'Period', 'Conversations')}
+              />
+            )}
+          </>
+        )
+      }
     </Async>
   );
 }
@@ -310,22 +236,20 @@ function FallbackSection({ filters }: { filters: Filters }) {
             <Stat label="Fallback rate" value={fmtPercent(data.share)} testId="fallback-rate" />
             <Stat label="Fallback turns" value={fmtNumber(data.fallback)} />
             <Stat label="User turns" value={fmtNumber(data.turns)} />
+            <Stat label="Scored turns" value={fmtNumber(data.scored_turns)} />
             <Stat label="Threshold" value={data.threshold.toFixed(2)} />
           </div>
-          {data.series.length > 0 && (
-            <Chart
-              testId="fallback-series"
-              height={260}
-              option={lineChart({
-                title: 'Fallback rate over time',
-                series: [{ name: 'fallback share', points: data.series.map((p) => [p.period, p.share]) }],
-                xName: 'Period',
-                yName: 'Share of user turns',
-                xType: 'category',
-                yMin: 0,
-              })}
-            />
-          )}
+          <div className="grid-2">
+            {data.series.length > 0 && (
+              <Chart testId="fallback-series" option={named(fallbackSeriesOption(data), 'Period', 'Share')} />
+            )}
+            {data.by_intent.some((r) => r.fallback > 0) && (
+              <Chart
+                testId="fallback-by-intent"
+                option={named(fallbackByIntentOption(data), 'Fallback share', 'Intent')}
+              />
+            )}
+          </div>
           {data.scored_turns === 0 && (
             <p className="muted">
               No turn has a classifier confidence yet; label them with{' '}

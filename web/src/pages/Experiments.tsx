@@ -5,8 +5,9 @@ import { DownloadButton } from '../components/DownloadButton';
 import { Card, Code, PageHeader, Stat, StatusBadge } from '../components/Page';
 import { Async, Empty, ErrorState, Loading } from '../components/States';
 import { api, ApiError, withQuery } from '../lib/api';
-import { calibrationChart, confusionHeatmap, lineChart } from '../lib/charts';
-import { intentF1Deltas, topConfusedPairs, type IntentScores } from '../lib/evaluation';
+import { calibrationChart, lineChart } from '../lib/charts';
+import { confidenceHistogramOption, confusionMatrixOption, named, runF1Option } from '../lib/shared-charts';
+import { topConfusedPairs, type IntentScores } from '../lib/evaluation';
 import { fmtDate, fmtDuration, fmtNumber, fmtPercent } from '../lib/format';
 import { href, navigate } from '../lib/router';
 import { accuracyOf, macroF1Of, runMetrics, runTags } from '../lib/runs';
@@ -179,6 +180,8 @@ export interface RunEvaluation {
   confusion?: { labels: string[]; matrix: number[][] };
   errors?: Array<Record<string, unknown>>;
   calibration?: { ece?: number; bins: Array<{ confidence: number; accuracy: number; count: number }> };
+  confidence_histogram?: { edges: number[]; correct: number[]; incorrect: number[] };
+  errors_total?: number;
   mcnemar?: unknown;
 }
 
@@ -304,7 +307,18 @@ function Confusion({
   confusion: { labels: string[]; matrix: number[][] };
   title?: string;
 }) {
-  const option = useMemo(() => confusionHeatmap({ title, ...confusion }), [confusion, title]);
+  const option = useMemo(
+    () => ({
+      ...named(confusionMatrixOption(confusion.labels, confusion.matrix), 'Predicted intent', 'True intent'),
+      title: {
+        text: title,
+        subtext: 'row-normalised; rows: true intent, columns: predicted',
+        left: 'center',
+        textStyle: { fontSize: 14 },
+      },
+    }),
+    [confusion, title],
+  );
   const pairs = topConfusedPairs(confusion.labels, confusion.matrix, 10);
   const n = confusion.labels.length;
   return (
@@ -493,6 +507,23 @@ export function RunDetailPage({ id }: { id: string }) {
                 <>
                   {ev.intents && (
                     <Card title="Per-intent precision, recall and F1" id="intents">
+                      <Chart
+                        testId="f1-chart"
+                        height={Math.max(280, Math.min(Object.keys(ev.intents).length, 25) * 22 + 110)}
+                        option={named(
+                          runF1Option(
+                            Object.entries(ev.intents).map(([intent, v]) => ({
+                              intent,
+                              precision: v.precision,
+                              recall: v.recall,
+                              f1: v['f1-score'],
+                              support: v.support,
+                            })),
+                          ),
+                          'F1',
+                          'Intent',
+                        )}
+                      />
                       <IntentTable intents={ev.intents} />
                     </Card>
                   )}
@@ -505,10 +536,24 @@ export function RunDetailPage({ id }: { id: string }) {
                     {ev.calibration && (
                       <Card title="Calibration" id="calibration">
                         <CalibrationView calibration={ev.calibration} />
+                        {ev.confidence_histogram && (
+                          <Chart
+                            testId="confidence-histogram"
+                            height={300}
+                            option={named(
+                              confidenceHistogramOption(ev.confidence_histogram),
+                              'Confidence',
+                              'Test examples',
+                            )}
+                          />
+                        )}
                       </Card>
                     )}
                     {ev.errors && (
-                      <Card title="Misclassified test examples" id="errors">
+                      <Card
+                        title={`Misclassified test examples${ev.errors_total !== undefined ? ` (${fmtNumber(ev.errors_total)})` : ''}`}
+                        id="errors"
+                      >
                         <Misclassified errors={ev.errors} />
                       </Card>
                     )}
@@ -522,35 +567,142 @@ export function RunDetailPage({ id }: { id: string }) {
   );
 }
 
-interface Comparison {
-  mcnemar?: {
+interface Delta {
+  baseline: number | null;
+  candidate: number | null;
+  delta: number | null;
+}
+interface PairComparison {
+  baseline: number;
+  candidate: number;
+  metric_deltas: Record<string, Delta>;
+  intent_f1_deltas: Array<{ intent: string } & Delta>;
+  mcnemar: {
     b: number;
     c: number;
-    pValue?: number;
-    p_value?: number;
+    method: string;
+    pValue: number;
     significant: boolean;
-    method?: string;
-    alpha?: number;
-  };
-  [key: string]: unknown;
+    alpha: number;
+    shared_examples: number;
+  } | null;
+  verdict: string;
+}
+interface RunComparison {
+  runs: Run[];
+  comparisons: PairComparison[];
+}
+
+const signed = (d: number | null | undefined, asPercent = true) =>
+  d === null || d === undefined
+    ? '—'
+    : `${d >= 0 ? '+' : ''}${asPercent ? `${(d * 100).toFixed(2)} pt` : d.toFixed(3)}`;
+
+function DeltaCell({
+  value,
+  higherIsBetter = true,
+  percent = true,
+}: {
+  value: number | null;
+  higherIsBetter?: boolean;
+  percent?: boolean;
+}) {
+  const good = value !== null && (higherIsBetter ? value > 0 : value < 0);
+  const bad = value !== null && (higherIsBetter ? value < 0 : value > 0);
+  return <span className={good ? 'pos' : bad ? 'neg' : undefined}>{signed(value, percent)}</span>;
+}
+
+/** Metrics where a rise is worse, and those that are not fractions. */
+const LOWER_IS_BETTER = new Set(['ece', 'fallback_rate', 'train_seconds', 'loss']);
+const NOT_FRACTION = new Set(['train_seconds', 'train_examples', 'validation_examples']);
+
+function PairView({ pair, runs }: { pair: PairComparison; runs: Map<number, Run> }) {
+  const name = (id: number) => `#${id} ${runs.get(id)?.model_type ?? ''}`;
+  const mc = pair.mcnemar;
+  return (
+    <Card title={`Run ${name(pair.candidate)} against baseline ${name(pair.baseline)}`} id={`pair-${pair.candidate}`}>
+      <p data-testid="verdict">
+        <strong>{pair.verdict}</strong>
+      </p>
+      {mc ? (
+        <p data-testid="mcnemar">
+          McNemar's test ({mc.method}) on {fmtNumber(mc.shared_examples)} shared test examples: {fmtNumber(mc.b)} right
+          only in the baseline, {fmtNumber(mc.c)} right only in the candidate; p = {mc.pValue.toPrecision(3)} →{' '}
+          <strong>{mc.significant ? 'significant' : 'not significant'}</strong> at α = {mc.alpha}.
+        </p>
+      ) : (
+        <p className="muted">No significance test: the two runs share no test examples.</p>
+      )}
+      <div className="grid-2">
+        <DataTable
+          title={`Metric deltas ${pair.baseline} vs ${pair.candidate}`}
+          testId="compare-metrics"
+          rows={Object.entries(pair.metric_deltas).map(([metric, d]) => ({ metric, ...d }))}
+          rowKey={(r) => r.metric}
+          columns={[
+            { key: 'metric', label: 'Metric', value: (r) => r.metric },
+            { key: 'baseline', label: `#${pair.baseline}`, value: (r) => r.baseline, numeric: true },
+            { key: 'candidate', label: `#${pair.candidate}`, value: (r) => r.candidate, numeric: true },
+            {
+              key: 'delta',
+              label: 'Δ',
+              value: (r) => r.delta,
+              render: (r) => (
+                <DeltaCell
+                  value={r.delta}
+                  higherIsBetter={!LOWER_IS_BETTER.has(r.metric)}
+                  percent={!NOT_FRACTION.has(r.metric)}
+                />
+              ),
+              numeric: true,
+            },
+          ]}
+        />
+        <DataTable
+          title={`Per-intent F1 deltas ${pair.baseline} vs ${pair.candidate}`}
+          testId="intent-deltas"
+          rows={pair.intent_f1_deltas}
+          rowKey={(r) => r.intent}
+          initialSort={{ key: 'delta', dir: 'asc' }}
+          columns={[
+            { key: 'intent', label: 'Intent', value: (r) => r.intent },
+            {
+              key: 'baseline',
+              label: `F1 #${pair.baseline}`,
+              value: (r) => r.baseline,
+              render: (r) => fmtPercent(r.baseline),
+              numeric: true,
+            },
+            {
+              key: 'candidate',
+              label: `F1 #${pair.candidate}`,
+              value: (r) => r.candidate,
+              render: (r) => fmtPercent(r.candidate),
+              numeric: true,
+            },
+            {
+              key: 'delta',
+              label: 'Δ F1',
+              value: (r) => r.delta,
+              render: (r) => <DeltaCell value={r.delta} />,
+              numeric: true,
+            },
+          ]}
+        />
+      </div>
+    </Card>
+  );
 }
 
 export function CompareRunsPage({ ids }: { ids: string[] }) {
-  const [runs, setRuns] = useState<Array<{ run: RunDetail; evaluation: RunEvaluation | null }> | null>(null);
+  const comparison = useApi<RunComparison>(ids.length >= 2 ? withQuery('/runs/compare', { ids: ids.join(',') }) : null);
+  const [evaluations, setEvaluations] = useState<Map<string, RunEvaluation | null> | null>(null);
   const [error, setError] = useState<Error | null>(null);
-  const comparison = useApi<Comparison>(
-    ids.length >= 2 ? withQuery('/experiments/compare', { runs: ids.join(',') }) : null,
-  );
 
   useEffect(() => {
     let live = true;
-    Promise.all(
-      ids.map(async (id) => ({
-        run: await api<RunDetail>(`/training/runs/${id}`),
-        evaluation: await loadEvaluation(id),
-      })),
-    ).then(
-      (data) => live && setRuns(data),
+    Promise.all(ids.map(async (id) => [id, await loadEvaluation(id)] as const)).then(
+      (pairs) => live && setEvaluations(new Map(pairs)),
       (e: Error) => live && setError(e),
     );
     return () => {
@@ -565,106 +717,68 @@ export function CompareRunsPage({ ids }: { ids: string[] }) {
         .
       </Empty>
     );
-  if (error) return <ErrorState error={error} />;
-  if (!runs) return <Loading what="runs" />;
-
-  const metricKeys = [...new Set(runs.flatMap(({ run }) => Object.keys(runMetrics(run))))].sort();
-  const base = runMetrics(runs[0]!.run);
-  const deltas = intentF1Deltas(runs.map((r) => r.evaluation?.intents));
-  const last = runs[runs.length - 1]!;
-  const mc = comparison.data?.mcnemar;
 
   return (
     <>
       <PageHeader title={`Compare runs ${ids.map((i) => `#${i}`).join(', ')}`}>
-        Deltas are against the first run (#{ids[0]}), the baseline.
+        Each run is compared with the first one (#{ids[0]}), the baseline.
       </PageHeader>
-      <Card title="Significance of the difference" id="significance">
-        {comparison.error && !(comparison.error instanceof ApiError && comparison.error.routeMissing) ? (
-          <ErrorState error={comparison.error} />
-        ) : !mc ? (
-          comparison.loading ? (
-            <Loading what="comparison" />
-          ) : (
-            <Empty title="The server gave no significance test for these runs (they need the same test set)." />
-          )
-        ) : (
-          <p data-testid="mcnemar">
-            McNemar's test, run #{ids[0]} vs #{ids[ids.length - 1]}: {fmtNumber(mc.b)} test examples right only in the
-            first, {fmtNumber(mc.c)} right only in the second; p = {(mc.pValue ?? mc.p_value ?? NaN).toPrecision(3)} →{' '}
-            <strong>{mc.significant ? 'significant difference' : 'not significant'}</strong>
-            {mc.alpha !== undefined ? ` at α = ${mc.alpha}` : ''}.
-          </p>
-        )}
-      </Card>
-      <Card title="Metrics side by side" id="compare-metrics">
-        <DataTable
-          title="Metrics side by side"
-          testId="compare-metrics"
-          rows={metricKeys}
-          rowKey={(k) => k}
-          columns={[
-            { key: 'metric', label: 'Metric', value: (k) => k },
-            ...runs.map(({ run }) => ({
-              key: `run-${run.id}`,
-              label: `#${run.id} ${run.model_type}`,
-              value: (k: string) => runMetrics(run)[k] ?? null,
-              numeric: true,
-            })),
-            {
-              key: 'delta',
-              label: `Δ (#${last.run.id} − #${runs[0]!.run.id})`,
-              value: (k: string) => {
-                const a = base[k];
-                const b = runMetrics(last.run)[k];
-                return a !== undefined && b !== undefined ? b - a : null;
-              },
-              numeric: true,
-            },
-          ]}
-        />
-      </Card>
-      {deltas.length > 0 && (
-        <Card title="Per-intent F1 deltas" id="intent-deltas">
-          <DataTable
-            title="Per-intent F1 deltas"
-            testId="intent-deltas"
-            rows={deltas}
-            rowKey={(d) => d.intent}
-            columns={[
-              { key: 'intent', label: 'Intent', value: (d) => d.intent },
-              ...runs.map(({ run }, i) => ({
-                key: `f1-${run.id}`,
-                label: `F1 #${run.id}`,
-                value: (d: (typeof deltas)[number]) => d.f1[i] ?? null,
-                render: (d: (typeof deltas)[number]) => fmtPercent(d.f1[i]),
-                numeric: true,
-              })),
-              {
-                key: 'delta',
-                label: 'Δ F1',
-                value: (d) => d.delta ?? null,
-                render: (d) => (
-                  <span className={d.delta !== undefined && d.delta < 0 ? 'neg' : d.delta ? 'pos' : undefined}>
-                    {d.delta === undefined ? '—' : `${d.delta >= 0 ? '+' : ''}${(d.delta * 100).toFixed(1)} pt`}
-                  </span>
-                ),
-                numeric: true,
-              },
-            ]}
-          />
-        </Card>
-      )}
-      <div className={runs.length === 2 ? 'grid-2' : undefined}>
-        {runs.map(({ run, evaluation }) => (
-          <Card key={run.id} title={`Confusion matrix, run #${run.id}`}>
-            {evaluation?.confusion ? (
-              <Confusion confusion={evaluation.confusion} title={`Run #${run.id} (${run.model_type})`} />
-            ) : (
-              <Empty title="No confusion matrix for this run." />
-            )}
-          </Card>
-        ))}
+      <Async state={comparison} feature="Run comparison">
+        {(data) => {
+          const runs = new Map(data.runs.map((r) => [r.id, r]));
+          const headline = ['accuracy', 'macro_f1', 'weighted_f1', 'ece', 'fallback_rate', 'train_seconds'];
+          return (
+            <>
+              <Card title="Runs side by side" id="side-by-side">
+                <DataTable
+                  title="Runs side by side"
+                  testId="compare-runs"
+                  rows={data.runs}
+                  rowKey={(r) => r.id}
+                  columns={[
+                    {
+                      key: 'id',
+                      label: 'Run',
+                      value: (r) => r.id,
+                      render: (r) => <a href={href(`/runs/${r.id}`)}>#{r.id}</a>,
+                      numeric: true,
+                    },
+                    { key: 'model', label: 'Model type', value: (r) => r.model_type },
+                    { key: 'dataset', label: 'Dataset', value: (r) => r.dataset_id },
+                    ...headline.map((k) => ({
+                      key: k,
+                      label: k,
+                      value: (r: Run) => runMetrics(r)[k] ?? null,
+                      render: (r: Run) =>
+                        NOT_FRACTION.has(k) ? fmtNumber(runMetrics(r)[k], 2) : fmtPercent(runMetrics(r)[k], 2),
+                      numeric: true,
+                    })),
+                  ]}
+                />
+              </Card>
+              {data.comparisons.map((pair) => (
+                <PairView key={pair.candidate} pair={pair} runs={runs} />
+              ))}
+            </>
+          );
+        }}
+      </Async>
+      {error && <ErrorState error={error} />}
+      <div className={ids.length === 2 ? 'grid-2' : undefined}>
+        {ids.map((id) => {
+          const evaluation = evaluations?.get(id);
+          return (
+            <Card key={id} title={`Confusion matrix, run #${id}`}>
+              {!evaluations ? (
+                <Loading what="confusion matrix" />
+              ) : evaluation?.confusion ? (
+                <Confusion confusion={evaluation.confusion} title={`Run #${id}`} />
+              ) : (
+                <Empty title="No confusion matrix for this run." />
+              )}
+            </Card>
+          );
+        })}
       </div>
     </>
   );

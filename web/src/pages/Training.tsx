@@ -32,7 +32,7 @@ interface Progress {
 /** Normalises one SSE event payload (snake or camel case) into what the progress panel shows. */
 export function toProgress(event: string, payload: Record<string, unknown>): Progress {
   return {
-    phase: (payload.phase as string | undefined) ?? (event !== 'message' ? event : undefined),
+    phase: (payload.phase as string | undefined) ?? (event === 'epoch' ? 'train' : undefined),
     status: payload.status as string | undefined,
     epoch: num(payload.epoch),
     epochs: num(payload.epochs ?? payload.num_epochs),
@@ -40,7 +40,7 @@ export function toProgress(event: string, payload: Record<string, unknown>): Pro
     val_accuracy: num(payload.val_accuracy ?? payload.valAccuracy),
     done: num(payload.done),
     total: num(payload.total),
-    eta_s: num(payload.eta_s ?? payload.etaSeconds ?? payload.eta),
+    eta_s: num(payload.eta_seconds ?? payload.eta_s ?? payload.eta),
     message: payload.message as string | undefined,
     error: payload.error as string | undefined,
   };
