@@ -23,11 +23,13 @@ export function resolvePreprocess(options: PreprocessOptions | undefined): Requi
 }
 
 const WHITESPACE = /\s+/g;
+/** NFKC leaves ASCII text unchanged; most chatbot text is ASCII, so the costly call is skipped. */
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** The text the lab trains on (`examples.norm_text`); the original is stored beside it. */
 export function preprocessText(text: string, o: Required<PreprocessOptions>): string {
   let t = text;
-  if (o.nfkc) t = t.normalize('NFKC');
+  if (o.nfkc && !ASCII.test(t)) t = t.normalize('NFKC');
   if (o.collapseWhitespace) t = t.replace(WHITESPACE, ' ');
   if (o.trim) t = t.trim();
   if (o.lowercase) t = t.toLowerCase();
@@ -41,5 +43,5 @@ const PUNCTUATION = /[\p{P}\p{S}]+/gu;
  * ignored. Independent of the dataset's preprocessing so reports compare like with like.
  */
 export function duplicateKey(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(PUNCTUATION, ' ').replace(WHITESPACE, ' ').trim();
+  return (ASCII.test(text) ? text : text.normalize('NFKC')).toLowerCase().replace(PUNCTUATION, ' ').replace(WHITESPACE, ' ').trim();
 }

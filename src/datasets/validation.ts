@@ -57,6 +57,8 @@ interface Row {
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 // U+FFFD (a decoder already gave up on some bytes) or an unpaired surrogate (from a JSON escape).
 const BROKEN_UNICODE = /\uFFFD|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// A cheap pre-check: only texts with a surrogate or U+FFFD need the full look-around pattern.
+const MAYBE_BROKEN = /[\uD800-\uDFFF\uFFFD]/;
 
 const isEvaluationSplit = (split: string) => split !== 'train';
 
@@ -132,7 +134,7 @@ export async function computeReport(
     add({ id: 'long_text', severity: 'warning', split, message: `${split}: ${long.length} text(s) longer than ${o.maxTextLength} characters`, count: long.length, examples: sample(long) });
     const control = list.filter((r) => CONTROL.test(r.text));
     add({ id: 'control_characters', severity: 'warning', split, message: `${split}: ${control.length} text(s) contain control characters`, count: control.length, examples: sample(control) });
-    const broken = list.filter((r) => BROKEN_UNICODE.test(r.text));
+    const broken = list.filter((r) => MAYBE_BROKEN.test(r.text) && BROKEN_UNICODE.test(r.text));
     add({ id: 'invalid_unicode', severity: 'error', split, message: `${split}: ${broken.length} text(s) contain U+FFFD or unpaired surrogates (text that was not valid UTF-8 upstream)`, count: broken.length, examples: sample(broken) });
 
     // Duplicates: exact (same raw text) and normalised (same text ignoring case, punctuation, spaces).

@@ -14,10 +14,12 @@ export interface Columns {
   speaker: string;
   timestamp: string;
   split: string;
+  /** Every mapped name: the other columns become metadata. */
+  used: Set<string>;
 }
 
 export function columnsOf(mapping: ColumnMapping): Columns {
-  return {
+  const cols = {
     text: mapping.text ?? 'text',
     label: mapping.label ? [mapping.label] : ['label', 'intent'],
     conversation: mapping.conversation ?? 'conversation_id',
@@ -25,6 +27,7 @@ export function columnsOf(mapping: ColumnMapping): Columns {
     timestamp: mapping.timestamp ?? 'timestamp',
     split: mapping.split ?? 'split',
   };
+  return { ...cols, used: new Set([cols.text, cols.conversation, cols.speaker, cols.timestamp, cols.split, ...cols.label]) };
 }
 
 export interface RowContext {
@@ -46,10 +49,12 @@ export function rowRecords(values: Record<string, unknown>, cols: Columns, ctx: 
   const labelKey = cols.label.find((k) => k in values);
   const label = labelKey === undefined ? undefined : (str(values[labelKey]) ?? '').trim();
   const split = (str(values[cols.split]) ?? '').trim() || null;
-  const metadata: Record<string, unknown> = {};
-  const used = new Set([cols.text, cols.conversation, cols.speaker, cols.timestamp, cols.split, ...cols.label]);
-  for (const [k, v] of Object.entries(values)) if (!used.has(k) && v !== '' && v !== undefined) metadata[k] = v;
-  const meta = Object.keys(metadata).length > 0 ? metadata : undefined;
+  let meta: Record<string, unknown> | undefined;
+  for (const k in values) {
+    const v = values[k];
+    if (cols.used.has(k) || v === '' || v === undefined) continue;
+    (meta ??= {})[k] = v;
+  }
 
   const conversationValue = values[cols.conversation];
   if (conversationValue === undefined) {
