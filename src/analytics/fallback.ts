@@ -63,10 +63,21 @@ export async function fallbackAnalysis(
   const isFallback = sql`case when (t.confidence is not null and t.confidence < ${threshold})
     or lower(${eff}) in (${sql.join(FALLBACK_LABELS)}) then 1 else 0 end`;
 
-  const byIntent = await sql<{ intent: string | null; n: number; fb: number; scored: number; conf: number | null }>`
-    select ${eff} as intent, count(*) as n, sum(${isFallback}) as fb,
+  // Grouped by both label columns (index order, no sort); the effective intent is folded below.
+  const byLabels = await sql<{ intent: string | null; predicted: string | null; n: number; fb: number; scored: number; conf: number | null }>`
+    select t.intent as intent, t.predicted_intent as predicted, count(*) as n, sum(${isFallback}) as fb,
       count(t.confidence) as scored, sum(t.confidence) as conf
-    from turns t where ${where} group by ${eff}`.execute(lab.db.kysely);
+    from turns t where ${where} group by t.intent, t.predicted_intent`.execute(lab.db.kysely);
+  const folded = new Map<string | null, { n: number; fb: number; scored: number; conf: number }>();
+  for (const r of byLabels.rows) {
+    const key = r.intent ?? r.predicted;
+    const f = folded.get(key) ?? { n: 0, fb: 0, scored: 0, conf: 0 };
+    f.n += num(r.n);
+    f.fb += num(r.fb);
+    f.scored += num(r.scored);
+    f.conf += num(r.conf);
+    folded.set(key, f);
+  }
 
   const period = periodSql(sql.ref('t.ts'), filters.granularity);
   const series = await sql<{ p: number; n: number; fb: number }>`
@@ -89,19 +100,19 @@ export async function fallbackAnalysis(
   let turns = 0;
   let fallback = 0;
   let scored = 0;
-  const rows: FallbackRow[] = byIntent.rows.map((r) => {
-    const n = num(r.n);
-    const fb = num(r.fb);
-    const sc = num(r.scored);
+  const rows: FallbackRow[] = [...folded.entries()].map(([intent, r]) => {
+    const n = r.n;
+    const fb = r.fb;
+    const sc = r.scored;
     turns += n;
     fallback += fb;
     scored += sc;
     return {
-      intent: r.intent ?? '(none)',
+      intent: intent ?? '(none)',
       turns: n,
       fallback: fb,
       share: n === 0 ? 0 : round(fb / n),
-      mean_confidence: sc === 0 ? null : round(num(r.conf) / sc),
+      mean_confidence: sc === 0 ? null : round(r.conf / sc),
     };
   });
   rows.sort((a, b) => b.fallback - a.fallback || b.turns - a.turns || a.intent.localeCompare(b.intent));

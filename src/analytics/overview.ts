@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { LabContext } from '../core/context.js';
-import { describeFilters, effectiveIntent, num, numOrNull, round, turnWhere, type AnalyticsFilters } from './filters.js';
+import { describeFilters, num, numOrNull, round, turnWhere, type AnalyticsFilters } from './filters.js';
 import { conversationAggregate, lengthHistogram, quantileFromHistogram } from './sessions.js';
 
 export interface OverviewResult {
@@ -24,7 +24,6 @@ export async function overview(lab: LabContext, filters: AnalyticsFilters): Prom
   const histogram = await lengthHistogram(lab, filters);
   const conversations = histogram.reduce((s, b) => s + b.conversations, 0);
   const turns = histogram.reduce((s, b) => s + b.turns * b.conversations, 0);
-  const userTurns = histogram.reduce((s, b) => s + b.user_turns, 0);
   const withTime = histogram.reduce((s, b) => s + b.with_time, 0);
   const durationSum = histogram.reduce((s, b) => s + b.duration_sum, 0);
 
@@ -37,14 +36,28 @@ export async function overview(lab: LabContext, filters: AnalyticsFilters): Prom
     )
     select d from r where rn = (cnt + 1) / 2 or rn = (cnt + 2) / 2`.execute(lab.db.kysely);
 
-  const userWhere = turnWhere(filters, { defaultSpeaker: 'USER', intentScope: 'conversation' });
-  const eff = effectiveIntent('t');
-  const turnStats = await sql<{ intents: number; predicted: number; first: number | null; last: number | null }>`
-    select count(distinct ${eff}) as intents, count(t.predicted_intent) as predicted, min(t.ts) as first, max(t.ts) as last
-    from turns t where ${userWhere}`.execute(lab.db.kysely);
-  const stats = turnStats.rows[0];
-  const first = numOrNull(stats?.first);
-  const last = numOrNull(stats?.last);
+  // User-turn figures in one pass grouped by the two label columns (an index can serve that
+  // order); the effective intent (given, else predicted) is folded here.
+  const userWhere = sql`${turnWhere(filters, { intentScope: 'conversation' })} and t.speaker = 'USER'`;
+  const labels = await sql<{ intent: string | null; predicted: string | null; n: number; first: number | null; last: number | null }>`
+    select t.intent as intent, t.predicted_intent as predicted, count(*) as n, min(t.ts) as first, max(t.ts) as last
+    from turns t where ${userWhere} group by t.intent, t.predicted_intent`.execute(lab.db.kysely);
+  const intents = new Set<string>();
+  let userTurns = 0;
+  let predicted = 0;
+  let first: number | null = null;
+  let last: number | null = null;
+  for (const r of labels.rows) {
+    const n = num(r.n);
+    userTurns += n;
+    if (r.predicted !== null) predicted += n;
+    const eff = r.intent ?? r.predicted;
+    if (eff !== null) intents.add(eff);
+    const f = numOrNull(r.first);
+    const l = numOrNull(r.last);
+    if (f !== null && (first === null || f < first)) first = f;
+    if (l !== null && (last === null || l > last)) last = l;
+  }
   const medianValues = median.rows.map((r) => num(r.d));
 
   return {
@@ -52,8 +65,8 @@ export async function overview(lab: LabContext, filters: AnalyticsFilters): Prom
     conversations,
     turns,
     user_turns: userTurns,
-    distinct_intents: num(stats?.intents),
-    predicted_turns: num(stats?.predicted),
+    distinct_intents: intents.size,
+    predicted_turns: predicted,
     turns_per_conversation: {
       mean: conversations === 0 ? null : round(turns / conversations, 2),
       median: quantileFromHistogram(histogram, 0.5),

@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import type { LabContext } from '../core/context.js';
 import {
   describeFilters,
-  effectiveIntent,
   isoPeriod,
   num,
   periodSql,
@@ -66,9 +65,17 @@ export async function sentimentAnalysis(
     pos: num(r.pos),
   });
 
-  const eff = effectiveIntent('t');
-  const byIntent = await sql<{ intent: string | null; n: number; s: number; neg: number; pos: number }>`
-    select ${eff} as intent, ${sums} from turns t where ${where} group by ${eff}`.execute(lab.db.kysely);
+  // Grouped by both label columns (index order, no sort); the effective intent is folded below.
+  const byLabels = await sql<{ intent: string | null; predicted: string | null; n: number; s: number; neg: number; pos: number }>`
+    select t.intent as intent, t.predicted_intent as predicted, ${sums} from turns t where ${where}
+    group by t.intent, t.predicted_intent`.execute(lab.db.kysely);
+  const folded = new Map<string | null, Sums>();
+  for (const r of byLabels.rows) {
+    const key = r.intent ?? r.predicted;
+    const f = folded.get(key) ?? { n: 0, s: 0, neg: 0, pos: 0 };
+    const x = toSums(r);
+    folded.set(key, { n: f.n + x.n, s: f.s + x.s, neg: f.neg + x.neg, pos: f.pos + x.pos });
+  }
 
   const period = periodSql(sql.ref('t.ts'), filters.granularity);
   const series = await sql<{ p: number; n: number; s: number; neg: number; pos: number }>`
@@ -85,13 +92,12 @@ export async function sentimentAnalysis(
     order by w.m asc, w.c asc`.execute(lab.db.kysely);
 
   const total: Sums = { n: 0, s: 0, neg: 0, pos: 0 };
-  const intents = byIntent.rows.map((r) => {
-    const x = toSums(r);
+  const intents = [...folded.entries()].map(([intent, x]) => {
     total.n += x.n;
     total.s += x.s;
     total.neg += x.neg;
     total.pos += x.pos;
-    return { intent: r.intent ?? '(none)', ...bucket(x) };
+    return { intent: intent ?? '(none)', ...bucket(x) };
   });
   intents.sort((a, b) => (a.mean ?? 0) - (b.mean ?? 0) || a.intent.localeCompare(b.intent));
 

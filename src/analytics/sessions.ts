@@ -12,15 +12,24 @@ import {
 } from './filters.js';
 
 /**
- * One row per conversation with at least one matching turn: its matching turn count `n`, user turn
- * count `u`, and first/last turn time. Overview and sessions both read it; the speaker filter
- * changes what a conversation's length counts (e.g. user turns only).
+ * One row per conversation with at least one matching turn: its matching turn count `n` and
+ * first/last turn time. Overview and sessions both read it; the speaker filter changes what a
+ * conversation's length counts (e.g. user turns only).
+ *
+ * Without turn filters (speaker, intent, time range) the answer is the conversations table's own
+ * `turn_count`, `started_at`, `ended_at` (kept by ingestion): one row per conversation instead of
+ * a GROUP BY over every turn, which is what makes the unfiltered dashboard fast on big logs.
  */
 export function conversationAggregate(filters: AnalyticsFilters): RawBuilder<unknown> {
+  const turnFilters =
+    filters.speaker !== undefined || filters.intent !== undefined || filters.from !== undefined || filters.to !== undefined;
+  if (!turnFilters) {
+    const inDataset = filters.datasetId === undefined ? sql`1 = 1` : sql`cv.dataset_id = ${filters.datasetId}`;
+    return sql`select cv.id as c, cv.turn_count as n, cv.started_at as first_ts, cv.ended_at as last_ts
+      from conversations cv where ${inDataset} and cv.turn_count > 0`;
+  }
   const where = turnWhere(filters, { intentScope: 'conversation' });
-  return sql`select t.conversation_id as c, count(*) as n,
-      sum(case when t.speaker = 'USER' then 1 else 0 end) as u,
-      min(t.ts) as first_ts, max(t.ts) as last_ts
+  return sql`select t.conversation_id as c, count(*) as n, min(t.ts) as first_ts, max(t.ts) as last_ts
     from turns t where ${where} group by t.conversation_id`;
 }
 
@@ -50,14 +59,13 @@ export function quantileFromHistogram(bins: LengthBin[], q: number): number | nu
 }
 
 export async function lengthHistogram(lab: LabContext, filters: AnalyticsFilters) {
-  const { rows } = await sql<{ n: number; convs: number; users: number; dur: number | null; dur_n: number }>`
+  const { rows } = await sql<{ n: number; convs: number; dur: number | null; dur_n: number }>`
     with conv as (${conversationAggregate(filters)})
-    select n, count(*) as convs, sum(u) as users, sum(last_ts - first_ts) as dur, count(last_ts) as dur_n
+    select n, count(*) as convs, sum(last_ts - first_ts) as dur, count(last_ts) as dur_n
     from conv group by n order by n`.execute(lab.db.kysely);
   return rows.map((r) => ({
     turns: num(r.n),
     conversations: num(r.convs),
-    user_turns: num(r.users),
     duration_sum: num(r.dur),
     with_time: num(r.dur_n),
   }));
