@@ -270,7 +270,10 @@ export async function restoreBackup(lab: LabContext, file: string): Promise<Rest
       files: manifest.files.length,
     };
   } finally {
-    for (const { next } of prepared) await rm(next, { recursive: true, force: true });
-    await rm(work, { recursive: true, force: true });
+    // tar may still be flushing a file after rejecting a broken archive: retry, and never let
+    // clean-up hide the real error.
+    const clean = { recursive: true, force: true, maxRetries: 10, retryDelay: 50 } as const;
+    for (const { next } of prepared) await rm(next, clean).catch(() => {});
+    await rm(work, clean).catch(() => {});
   }
 }
