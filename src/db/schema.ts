@@ -17,13 +17,14 @@ export interface DatasetsTable {
   type: string;
   source: string;
   checksum: string;
-  version: number;
-  preprocess: Json;
-  split_counts: Json;
-  label_count: number;
-  example_count: number;
-  conversation_count: number;
-  turn_count: number;
+  /** Columns with a database default are optional on insert (Generated). */
+  version: Generated<number>;
+  preprocess: Generated<Json>;
+  split_counts: Generated<Json>;
+  label_count: Generated<number>;
+  example_count: Generated<number>;
+  conversation_count: Generated<number>;
+  turn_count: Generated<number>;
   validation: Json | null;
   created_at: CreatedAt;
 }
@@ -43,7 +44,7 @@ export interface ConversationsTable {
   dataset_id: number;
   external_id: string;
   split: string | null;
-  turn_count: number;
+  turn_count: Generated<number>;
   started_at: number | null;
   ended_at: number | null;
   metadata: Json | null;
