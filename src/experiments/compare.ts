@@ -55,9 +55,10 @@ export async function compareRuns(lab: LabContext, ids: number[]): Promise<RunCo
   const runs = await Promise.all(ids.map((id) => getRun(lab, id)));
   const notDone = runs.filter((r) => r.status !== 'succeeded');
   if (notDone.length) {
-    throw new ValidationError(`only succeeded runs can be compared: ${notDone.map((r) => `run ${r.id} is ${r.status}`).join(', ')}`, [
-      { field: 'ids', problem: 'contains a run that did not succeed' },
-    ]);
+    throw new ValidationError(
+      `only succeeded runs can be compared: ${notDone.map((r) => `run ${r.id} is ${r.status}`).join(', ')}`,
+      [{ field: 'ids', problem: 'contains a run that did not succeed' }],
+    );
   }
   const [baseline, ...candidates] = runs as [RunView, ...RunView[]];
   const comparisons = candidates.map((candidate) => compareTwo(baseline, candidate));
@@ -101,7 +102,8 @@ function compareTwo(a: RunView, b: RunView): Comparison {
   let test: Comparison['mcnemar'] = null;
   let verdict = 'no shared test predictions to test';
   if (predA && predB) {
-    const key = (e: Predictions['examples'][number]) => (e.id !== undefined && a.dataset_id === b.dataset_id ? `id:${e.id}` : `t:${e.truth}\u0000${e.text}`);
+    const key = (e: Predictions['examples'][number]) =>
+      e.id !== undefined && a.dataset_id === b.dataset_id ? `id:${e.id}` : `t:${e.truth}\u0000${e.text}`;
     const byKey = new Map(predB.examples.map((e) => [key(e), e.correct]));
     const ca: boolean[] = [];
     const cb: boolean[] = [];

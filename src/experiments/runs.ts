@@ -115,7 +115,11 @@ export async function finishRun(
   outcome: { status: 'succeeded' | 'failed' | 'cancelled'; metrics?: Record<string, unknown>; error?: string },
   trx = lab.db.kysely,
 ): Promise<void> {
-  const run = await trx.selectFrom('runs').select(['started_at', 'created_at']).where('id', '=', runId).executeTakeFirst();
+  const run = await trx
+    .selectFrom('runs')
+    .select(['started_at', 'created_at'])
+    .where('id', '=', runId)
+    .executeTakeFirst();
   if (!run) return;
   const ended = new Date();
   const started = Date.parse(run.started_at ?? run.created_at);
@@ -154,7 +158,10 @@ export async function addArtifacts(
   trx = lab.db.kysely,
 ): Promise<void> {
   if (artifacts.length === 0) return;
-  await trx.insertInto('artifacts').values(artifacts.map((a) => ({ run_id: runId, ...a }))).execute();
+  await trx
+    .insertInto('artifacts')
+    .values(artifacts.map((a) => ({ run_id: runId, ...a })))
+    .execute();
 }
 
 function parseJson<T>(text: string | null, fallback: T): T {
@@ -183,7 +190,9 @@ async function views(lab: LabContext, rows: Array<Run & { experiment: string }>)
     dataset_id: r.dataset_id,
     model_type: r.model_type,
     status: r.status,
-    params: Object.fromEntries(params.filter((p) => p.run_id === r.id).map((p) => [p.key, parseJson(p.value, p.value)])),
+    params: Object.fromEntries(
+      params.filter((p) => p.run_id === r.id).map((p) => [p.key, parseJson(p.value, p.value)]),
+    ),
     tags: parseJson(r.tags, {}),
     metrics: parseJson(r.summary_metrics, null),
     error: r.error,
@@ -244,7 +253,12 @@ export async function getRunDetail(lab: LabContext, runId: number): Promise<RunD
       .orderBy('step')
       .orderBy('id')
       .execute(),
-    db.selectFrom('artifacts').select(['path', 'kind', 'size_bytes', 'sha256']).where('run_id', '=', runId).orderBy('id').execute(),
+    db
+      .selectFrom('artifacts')
+      .select(['path', 'kind', 'size_bytes', 'sha256'])
+      .where('run_id', '=', runId)
+      .orderBy('id')
+      .execute(),
     db.selectFrom('runs').select('id').where('parent_run_id', '=', runId).orderBy('id').execute(),
   ]);
   return {
@@ -257,6 +271,7 @@ export async function getRunDetail(lab: LabContext, runId: number): Promise<RunD
 
 export function parseRunId(value: string | number, field = 'id'): number {
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new ValidationError(`${field} must be a positive run id`, [{ field, problem: 'must be a positive integer' }]);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ValidationError(`${field} must be a positive run id`, [{ field, problem: 'must be a positive integer' }]);
   return n;
 }

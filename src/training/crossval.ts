@@ -8,7 +8,15 @@ import path from 'node:path';
 import type { LabContext } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
 import { addValidationFindings } from '../datasets/validation.js';
-import { addArtifacts, createRun, finishRun, getRun, logMetrics, markRunning, type RunView } from '../experiments/runs.js';
+import {
+  addArtifacts,
+  createRun,
+  finishRun,
+  getRun,
+  logMetrics,
+  markRunning,
+  type RunView,
+} from '../experiments/runs.js';
 import { findLabelIssues } from '../nlp/evaluation/index.js';
 import { getTrainer } from '../nlp/registry.js';
 import { CancelledError } from '../nlp/types.js';
@@ -70,7 +78,10 @@ export async function executeCrossval(lab: LabContext, prepared: PreparedCrossva
   const control = track(runId);
   try {
     if ((await getRun(lab, runId)).status !== 'queued') return await getRun(lab, runId);
-    const runDir = path.join(lab.settings.runsDir, `crossval_${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}_run${runId}`);
+    const runDir = path.join(
+      lab.settings.runsDir,
+      `crossval_${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}_run${runId}`,
+    );
     mkdirSync(runDir, { recursive: true });
     await markRunning(lab, runId, { runDir });
     publish({ type: 'status', run_id: runId, status: 'running' });
@@ -87,7 +98,14 @@ export async function executeCrossval(lab: LabContext, prepared: PreparedCrossva
       request.folds!,
       control,
       async (fold, score) => {
-        publish({ type: 'phase', run_id: runId, phase: 'fold', done: fold + 1, total: request.folds!, message: `accuracy ${score.accuracy.toFixed(4)}` });
+        publish({
+          type: 'phase',
+          run_id: runId,
+          phase: 'fold',
+          done: fold + 1,
+          total: request.folds!,
+          message: `accuracy ${score.accuracy.toFixed(4)}`,
+        });
         await logMetrics(lab, runId, [
           { key: 'fold_accuracy', step: fold, value: score.accuracy },
           { key: 'fold_macro_f1', step: fold, value: score.macro_f1 },
@@ -98,7 +116,11 @@ export async function executeCrossval(lab: LabContext, prepared: PreparedCrossva
     );
     control.check();
     const labelIndex = new Map(cv.labels.map((l, i) => [l, i]));
-    const issues = findLabelIssues(cv.oof, pool.map((e) => labelIndex.get(e.label)!), cv.labels);
+    const issues = findLabelIssues(
+      cv.oof,
+      pool.map((e) => labelIndex.get(e.label)!),
+      cv.labels,
+    );
     const kept = issues.slice(0, request.maxLabelIssues ?? 100).map((issue) => ({
       example_id: pool[issue.index]!.id,
       text: pool[issue.index]!.text,
@@ -133,15 +155,22 @@ export async function executeCrossval(lab: LabContext, prepared: PreparedCrossva
         })),
       },
     ]);
-    await addArtifacts(lab, runId, [
-      { path: 'crossval.json', kind: 'crossval', size_bytes: 0, sha256: '' },
-      { path: 'label_issues.jsonl', kind: 'label_issues', size_bytes: 0, sha256: '' },
-    ].map((a) => ({ ...a, ...fileInfo(path.join(runDir, a.path)) })));
+    await addArtifacts(
+      lab,
+      runId,
+      [
+        { path: 'crossval.json', kind: 'crossval', size_bytes: 0, sha256: '' },
+        { path: 'label_issues.jsonl', kind: 'label_issues', size_bytes: 0, sha256: '' },
+      ].map((a) => ({ ...a, ...fileInfo(path.join(runDir, a.path)) })),
+    );
     await finishRun(lab, runId, { status: 'succeeded', metrics: summary });
     publish({ type: 'status', run_id: runId, status: 'succeeded' });
   } catch (err) {
     const cancelled = err instanceof CancelledError || control.cancelled;
-    await finishRun(lab, runId, { status: cancelled ? 'cancelled' : 'failed', error: cancelled ? 'cancelled by request' : (err as Error).message });
+    await finishRun(lab, runId, {
+      status: cancelled ? 'cancelled' : 'failed',
+      error: cancelled ? 'cancelled by request' : (err as Error).message,
+    });
     publish({ type: 'status', run_id: runId, status: cancelled ? 'cancelled' : 'failed' });
   } finally {
     untrack(runId);

@@ -39,7 +39,11 @@ export async function crossValidate(
 ): Promise<CrossValidation> {
   const labels = [...new Set(pool.map((e) => e.label))].sort();
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
-  const assignment = stratifiedKFold(pool.map((e) => e.label), k, seed);
+  const assignment = stratifiedKFold(
+    pool.map((e) => e.label),
+    k,
+    seed,
+  );
   const oof = new Float32Array(pool.length * labels.length);
   const folds: FoldScore[] = [];
   for (let fold = 0; fold < k; fold++) {
@@ -71,7 +75,9 @@ export async function crossValidate(
       for (let c = 0; c < kLocal; c++) oof[row * labels.length + map[c]!] = proba[r * kLocal + c]!;
     });
     const local = new Float32Array(held.length * labels.length);
-    heldIdx.forEach((row, r) => local.set(oof.subarray(row * labels.length, (row + 1) * labels.length), r * labels.length));
+    heldIdx.forEach((row, r) =>
+      local.set(oof.subarray(row * labels.length, (row + 1) * labels.length), r * labels.length),
+    );
     const { pred } = argmaxRows(local, labels.length);
     const truth = held.map((e) => labelIndex.get(e.label)!);
     const score = {

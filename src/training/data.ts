@@ -26,7 +26,11 @@ export interface DatasetRef {
 }
 
 /** A dataset by numeric id, by name (newest version) or `name@version`. */
-export async function findDataset(lab: LabContext, idOrName: string | number, field = 'dataset_id'): Promise<DatasetRef> {
+export async function findDataset(
+  lab: LabContext,
+  idOrName: string | number,
+  field = 'dataset_id',
+): Promise<DatasetRef> {
   const text = String(idOrName).trim();
   if (text === '') throw new ValidationError(`${field} is required`, [{ field, problem: 'is required' }]);
   try {

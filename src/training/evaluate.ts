@@ -25,9 +25,10 @@ export async function evaluateModel(lab: LabContext, req: EvaluateRequest) {
   const examples = all.filter((e) => e.split === split);
   if (examples.length === 0) {
     const splits = [...new Set(all.map((e) => e.split))];
-    throw new ValidationError(`dataset ${dataset.name} has no labelled examples in split "${split}"; splits: ${splits.join(', ') || '(none)'}`, [
-      { field: 'split', problem: `no examples; available: ${splits.join(', ')}` },
-    ]);
+    throw new ValidationError(
+      `dataset ${dataset.name} has no labelled examples in split "${split}"; splits: ${splits.join(', ') || '(none)'}`,
+      [{ field: 'split', problem: `no examples; available: ${splits.join(', ')}` }],
+    );
   }
   const classifier = await loadClassifier(model.path);
   // Stored texts are already preprocessed by their dataset; the model's own preprocessing is

@@ -14,11 +14,19 @@ import { publish } from './events.js';
 import { cancelActive } from './control.js';
 
 export type JobKind = 'train' | 'search' | 'crossval';
-export type JobHandler = (lab: LabContext, job: Job) => Promise<{ status: 'succeeded' | 'failed' | 'cancelled'; result?: unknown; error?: string }>;
+export type JobHandler = (
+  lab: LabContext,
+  job: Job,
+) => Promise<{ status: 'succeeded' | 'failed' | 'cancelled'; result?: unknown; error?: string }>;
 
 const nowIso = () => new Date().toISOString();
 
-export async function enqueueJob(lab: LabContext, kind: JobKind, payload: unknown, runId: number | null): Promise<number> {
+export async function enqueueJob(
+  lab: LabContext,
+  kind: JobKind,
+  payload: unknown,
+  runId: number | null,
+): Promise<number> {
   const row = await lab.db.kysely
     .insertInto('jobs')
     .values({
@@ -49,7 +57,13 @@ export async function claimJob(lab: LabContext, workerId: string): Promise<Job |
     return result.rows[0];
   }
   return lab.db.kysely.transaction().execute(async (trx) => {
-    const next = await trx.selectFrom('jobs').select('id').where('status', '=', 'queued').orderBy('id').limit(1).executeTakeFirst();
+    const next = await trx
+      .selectFrom('jobs')
+      .select('id')
+      .where('status', '=', 'queued')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
     if (!next) return undefined;
     const updated = await trx
       .updateTable('jobs')
@@ -76,7 +90,11 @@ export async function heartbeat(lab: LabContext, jobId: number, workerId: string
     .where('id', '=', jobId)
     .where('locked_by', '=', workerId)
     .execute();
-  const row = await lab.db.kysely.selectFrom('jobs').select('cancel_requested').where('id', '=', jobId).executeTakeFirst();
+  const row = await lab.db.kysely
+    .selectFrom('jobs')
+    .select('cancel_requested')
+    .where('id', '=', jobId)
+    .executeTakeFirst();
   return row?.cancel_requested === 1;
 }
 
@@ -111,7 +129,12 @@ export async function failStaleJobs(lab: LabContext, staleMs: number): Promise<n
     await completeJob(lab, job.id, { status: 'failed', error: reason });
     if (job.run_id !== null) {
       await finishRun(lab, job.run_id, { status: 'failed', error: reason });
-      await lab.db.kysely.updateTable('runs').set({ status: 'failed', error: reason }).where('parent_run_id', '=', job.run_id).where('status', 'in', ['queued', 'running']).execute();
+      await lab.db.kysely
+        .updateTable('runs')
+        .set({ status: 'failed', error: reason })
+        .where('parent_run_id', '=', job.run_id)
+        .where('status', 'in', ['queued', 'running'])
+        .execute();
       publish({ type: 'status', run_id: job.run_id, status: 'failed', error: reason });
     }
   }
@@ -209,7 +232,8 @@ export class JobWorker {
       await completeJob(this.lab, job.id, outcome);
     } catch (err) {
       await completeJob(this.lab, job.id, { status: 'failed', error: (err as Error).message });
-      if (job.run_id !== null) await finishRun(this.lab, job.run_id, { status: 'failed', error: (err as Error).message });
+      if (job.run_id !== null)
+        await finishRun(this.lab, job.run_id, { status: 'failed', error: (err as Error).message });
     } finally {
       clearInterval(beat);
     }

@@ -47,6 +47,9 @@ function checkValue(s: ParamSpec, value: unknown): string | null {
 }
 
 /** Parameters as they will be used: defaults overlaid with the validated overrides. */
-export function withDefaults(spec: Record<string, ParamSpec>, params: Record<string, ParamValue>): Record<string, ParamValue> {
+export function withDefaults(
+  spec: Record<string, ParamSpec>,
+  params: Record<string, ParamValue>,
+): Record<string, ParamValue> {
   return { ...Object.fromEntries(Object.entries(spec).map(([k, s]) => [k, s.default])), ...params };
 }

@@ -24,8 +24,21 @@ import {
   markRunning,
   type RunView,
 } from '../experiments/runs.js';
-import { DEFAULT_MODEL_NAME, insertModelVersion, nextVersion, setAlias, validateAlias } from '../experiments/registry.js';
-import { checkTrainable, findDataset, findDatasetByType, loadExamples, type DatasetRef, type TrainingExample } from './data.js';
+import {
+  DEFAULT_MODEL_NAME,
+  insertModelVersion,
+  nextVersion,
+  setAlias,
+  validateAlias,
+} from '../experiments/registry.js';
+import {
+  checkTrainable,
+  findDataset,
+  findDatasetByType,
+  loadExamples,
+  type DatasetRef,
+  type TrainingExample,
+} from './data.js';
 import { publish } from './events.js';
 import { validateParams, withDefaults, type ParamValue } from './params.js';
 import { confusionMatrixSvg, evaluate, intentReportJson } from './report.js';
@@ -91,7 +104,10 @@ export function checkModelType(type: unknown): ModelType {
   return type as ModelType;
 }
 
-export async function resolveDataset(lab: LabContext, req: Pick<TrainRequest, 'datasetId' | 'datasetType'>): Promise<DatasetRef> {
+export async function resolveDataset(
+  lab: LabContext,
+  req: Pick<TrainRequest, 'datasetId' | 'datasetType'>,
+): Promise<DatasetRef> {
   if (req.datasetId !== undefined && req.datasetId !== '') return findDataset(lab, req.datasetId);
   if (req.datasetType) return findDatasetByType(lab, req.datasetType);
   throw new ValidationError('dataset_id (id or name) or dataset_type is required', [
@@ -100,10 +116,17 @@ export async function resolveDataset(lab: LabContext, req: Pick<TrainRequest, 'd
 }
 
 /** Splits stored examples into train and test: the dataset's own test split when it has one. */
-export function trainTestOf(examples: TrainingExample[], seed: number): { train: TrainingExample[]; test: TrainingExample[] } {
+export function trainTestOf(
+  examples: TrainingExample[],
+  seed: number,
+): { train: TrainingExample[]; test: TrainingExample[] } {
   const test = examples.filter((e) => e.split === 'test');
   if (test.length > 0) return { train: examples.filter((e) => e.split !== 'test'), test };
-  const { train, holdout } = stratifiedSplit(examples.map((e) => e.label), 0.2, seed);
+  const { train, holdout } = stratifiedSplit(
+    examples.map((e) => e.label),
+    0.2,
+    seed,
+  );
   return { train: train.map((i) => examples[i]!), test: holdout.map((i) => examples[i]!) };
 }
 
@@ -120,7 +143,11 @@ export function trainValidationOf(
 ): { train: TrainingExample[]; validation: TrainingExample[] } {
   const own = pool.filter((e) => VALIDATION_SPLITS.has(e.split));
   if (own.length > 0) return { train: pool.filter((e) => !VALIDATION_SPLITS.has(e.split)), validation: own };
-  const split = stratifiedSplit(pool.map((e) => e.label), fraction, seed);
+  const split = stratifiedSplit(
+    pool.map((e) => e.label),
+    fraction,
+    seed,
+  );
   return { train: split.train.map((i) => pool[i]!), validation: split.holdout.map((i) => pool[i]!) };
 }
 
@@ -253,9 +280,12 @@ export async function executeRun(lab: LabContext, prepared: PreparedRun): Promis
       if (event.phase === 'train') {
         const elapsed = (Date.now() - trainStart) / 1000;
         const eta = event.epoch > 0 ? (elapsed / event.epoch) * (event.epochs - event.epoch) : null;
-        say(`epoch ${event.epoch}/${event.epochs} loss ${event.loss.toFixed(4)}${event.valAccuracy !== undefined ? ` val_accuracy ${event.valAccuracy.toFixed(4)}` : ''}`);
+        say(
+          `epoch ${event.epoch}/${event.epochs} loss ${event.loss.toFixed(4)}${event.valAccuracy !== undefined ? ` val_accuracy ${event.valAccuracy.toFixed(4)}` : ''}`,
+        );
         pending.push({ key: 'loss', step: event.epoch, value: event.loss });
-        if (event.valAccuracy !== undefined) pending.push({ key: 'val_accuracy', step: event.epoch, value: event.valAccuracy });
+        if (event.valAccuracy !== undefined)
+          pending.push({ key: 'val_accuracy', step: event.epoch, value: event.valAccuracy });
         publish({
           type: 'epoch',
           run_id: runId,
@@ -312,7 +342,9 @@ export async function executeRun(lab: LabContext, prepared: PreparedRun): Promis
     const valOos = validation.map((e) => e.label === prepared.oosLabel);
     const choice = selectThreshold(val.conf, valCorrect, valOos);
     const valAccuracy = valCorrect.length ? valCorrect.filter(Boolean).length / valCorrect.length : 0;
-    say(`threshold ${choice.threshold.toFixed(4)} (validation fallback rate ${(choice.fallbackRate * 100).toFixed(1)} %)`);
+    say(
+      `threshold ${choice.threshold.toFixed(4)} (validation fallback rate ${(choice.fallbackRate * 100).toFixed(1)} %)`,
+    );
 
     const evaluation = evaluate(labels, test, result.proba.test!, choice.threshold, prepared.oosLabel);
     const metrics = {
@@ -331,7 +363,10 @@ export async function executeRun(lab: LabContext, prepared: PreparedRun): Promis
     write('intent_report.json', intentReportJson(evaluation.report));
     write('confusion_matrix.json', { labels: evaluation.matrixLabels, matrix: evaluation.matrix });
     write('confusion_matrix.svg', confusionMatrixSvg(evaluation.matrixLabels, evaluation.matrix));
-    write('errors.jsonl', evaluation.errors.map((e) => JSON.stringify(e)).join('\n') + (evaluation.errors.length ? '\n' : ''));
+    write(
+      'errors.jsonl',
+      evaluation.errors.map((e) => JSON.stringify(e)).join('\n') + (evaluation.errors.length ? '\n' : ''),
+    );
     write('confidence_histogram.json', evaluation.histogram);
     write('calibration.json', evaluation.calibration);
     write('predictions.json', { labels, threshold: choice.threshold, examples: evaluation.predictions });
@@ -420,7 +455,11 @@ export async function requestCancel(lab: LabContext, runId: number): Promise<Run
       { field: 'id', problem: `run is ${run.status}` },
     ]);
   }
-  await lab.db.kysely.updateTable('jobs').set({ cancel_requested: 1, updated_at: new Date().toISOString() }).where('run_id', '=', runId).execute();
+  await lab.db.kysely
+    .updateTable('jobs')
+    .set({ cancel_requested: 1, updated_at: new Date().toISOString() })
+    .where('run_id', '=', runId)
+    .execute();
   if (!cancelActive(runId)) {
     // Not executing in this process: a queued run ends now; a run in another worker process sees
     // cancel_requested at its next heartbeat.

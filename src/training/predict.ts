@@ -52,14 +52,20 @@ export const MAX_TEXT_LENGTH = 10_000;
 
 export function checkTexts(texts: unknown, field = 'texts'): string[] {
   if (!Array.isArray(texts) || texts.length === 0) {
-    throw new ValidationError(`${field} must be a non-empty list of texts`, [{ field, problem: 'must contain at least one text' }]);
+    throw new ValidationError(`${field} must be a non-empty list of texts`, [
+      { field, problem: 'must contain at least one text' },
+    ]);
   }
   if (texts.length > MAX_TEXTS) {
-    throw new ValidationError(`at most ${MAX_TEXTS} texts per request`, [{ field, problem: `more than ${MAX_TEXTS} texts` }]);
+    throw new ValidationError(`at most ${MAX_TEXTS} texts per request`, [
+      { field, problem: `more than ${MAX_TEXTS} texts` },
+    ]);
   }
   texts.forEach((t, i) => {
     if (typeof t !== 'string' || t.trim() === '') {
-      throw new ValidationError(`${field}[${i}] is empty: give the text to classify`, [{ field: `${field}[${i}]`, problem: 'must be a non-empty string' }]);
+      throw new ValidationError(`${field}[${i}] is empty: give the text to classify`, [
+        { field: `${field}[${i}]`, problem: 'must be a non-empty string' },
+      ]);
     }
     if (t.length > MAX_TEXT_LENGTH) {
       throw new ValidationError(`${field}[${i}] is longer than ${MAX_TEXT_LENGTH} characters`, [

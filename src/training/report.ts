@@ -40,8 +40,22 @@ export interface Evaluation {
   matrix: number[][];
   calibration: Calibration;
   histogram: ConfidenceHistogram;
-  errors: Array<{ id?: number; text: string; intent: string; predicted: string; confidence: number; top: Array<{ intent: string; confidence: number }> }>;
-  predictions: Array<{ id?: number; text: string; truth: string; predicted: string; confidence: number; correct: boolean }>;
+  errors: Array<{
+    id?: number;
+    text: string;
+    intent: string;
+    predicted: string;
+    confidence: number;
+    top: Array<{ intent: string; confidence: number }>;
+  }>;
+  predictions: Array<{
+    id?: number;
+    text: string;
+    truth: string;
+    predicted: string;
+    confidence: number;
+    correct: boolean;
+  }>;
 }
 
 export function evaluate(

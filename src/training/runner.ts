@@ -24,7 +24,11 @@ function startWorker(workerData: unknown): Worker {
   return new Worker(new URL('./worker.js', here), { workerData });
 }
 
-export function trainInWorker(task: TrainTask, onEvent?: (event: TrainingEvent) => void, graceMs = 10_000): RunnerHandle {
+export function trainInWorker(
+  task: TrainTask,
+  onEvent?: (event: TrainingEvent) => void,
+  graceMs = 10_000,
+): RunnerHandle {
   const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
   let worker: Worker;
   let cancelled = false;

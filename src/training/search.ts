@@ -8,7 +8,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LabContext } from '../core/context.js';
 import { ValidationError, type ErrorDetail } from '../core/errors.js';
-import { addArtifacts, createRun, finishRun, getRun, logMetrics, markRunning, type RunView } from '../experiments/runs.js';
+import {
+  addArtifacts,
+  createRun,
+  finishRun,
+  getRun,
+  logMetrics,
+  markRunning,
+  type RunView,
+} from '../experiments/runs.js';
 import { accuracy, argmaxRows, classificationReport, seededRandom } from '../nlp/evaluation/index.js';
 import { getTrainer } from '../nlp/registry.js';
 import { CancelledError, type ParamSpec } from '../nlp/types.js';
@@ -78,18 +86,26 @@ export function planTrials(
         try {
           validateParams({ [name]: s }, { [name]: v }, 'space');
         } catch (err) {
-          details.push({ field: `${field}[${i}]`, problem: ((err as ValidationError).details[0]?.problem) ?? 'is invalid' });
+          details.push({
+            field: `${field}[${i}]`,
+            problem: (err as ValidationError).details[0]?.problem ?? 'is invalid',
+          });
         }
       });
     } else if (entry && typeof entry === 'object') {
-      if (s.type !== 'int' && s.type !== 'float') details.push({ field, problem: 'a {min, max} range needs a numeric parameter; list the values instead' });
+      if (s.type !== 'int' && s.type !== 'float')
+        details.push({ field, problem: 'a {min, max} range needs a numeric parameter; list the values instead' });
       else if (typeof entry.min !== 'number' || typeof entry.max !== 'number' || !(entry.min < entry.max)) {
         details.push({ field, problem: 'needs numbers min < max' });
       } else {
-        if (s.min !== undefined && entry.min < s.min) details.push({ field: `${field}.min`, problem: `must be >= ${s.min}` });
-        if (s.max !== undefined && entry.max > s.max) details.push({ field: `${field}.max`, problem: `must be <= ${s.max}` });
-        if (entry.log && entry.min <= 0) details.push({ field: `${field}.min`, problem: 'must be > 0 for a log range' });
-        if (strategy === 'grid') details.push({ field, problem: 'grid search needs a list of values; use strategy "random" for ranges' });
+        if (s.min !== undefined && entry.min < s.min)
+          details.push({ field: `${field}.min`, problem: `must be >= ${s.min}` });
+        if (s.max !== undefined && entry.max > s.max)
+          details.push({ field: `${field}.max`, problem: `must be <= ${s.max}` });
+        if (entry.log && entry.min <= 0)
+          details.push({ field: `${field}.min`, problem: 'must be > 0 for a log range' });
+        if (strategy === 'grid')
+          details.push({ field, problem: 'grid search needs a list of values; use strategy "random" for ranges' });
       }
     } else {
       details.push({ field, problem: 'must be a list of values or {min, max, log}' });
@@ -106,7 +122,8 @@ export function planTrials(
     for (const name of names) {
       combos = combos.flatMap((c) => (space[name] as ParamValue[]).map((v) => ({ ...c, [name]: v })));
     }
-    if (combos.length > MAX_TRIALS) fail([{ field: 'space', problem: `the grid has ${combos.length} combinations; at most ${MAX_TRIALS}` }]);
+    if (combos.length > MAX_TRIALS)
+      fail([{ field: 'space', problem: `the grid has ${combos.length} combinations; at most ${MAX_TRIALS}` }]);
     return trials !== undefined ? combos.slice(0, trials) : combos;
   }
   const random = seededRandom(seed);
@@ -144,11 +161,14 @@ export interface PreparedSearch {
 export async function prepareSearch(lab: LabContext, req: SearchRequest): Promise<PreparedSearch> {
   const modelType = checkModelType(req.modelType);
   const strategy = req.strategy ?? 'grid';
-  if (strategy !== 'grid' && strategy !== 'random') fail([{ field: 'strategy', problem: 'must be "grid" or "random"' }]);
+  if (strategy !== 'grid' && strategy !== 'random')
+    fail([{ field: 'strategy', problem: 'must be "grid" or "random"' }]);
   const folds = req.folds ?? 0;
-  if (!Number.isInteger(folds) || folds < 0 || folds > 20) fail([{ field: 'folds', problem: 'must be an integer between 0 and 20' }]);
+  if (!Number.isInteger(folds) || folds < 0 || folds > 20)
+    fail([{ field: 'folds', problem: 'must be an integer between 0 and 20' }]);
   const metric = req.metric ?? 'accuracy';
-  if (metric !== 'accuracy' && metric !== 'macro_f1') fail([{ field: 'metric', problem: 'must be "accuracy" or "macro_f1"' }]);
+  if (metric !== 'accuracy' && metric !== 'macro_f1')
+    fail([{ field: 'metric', problem: 'must be "accuracy" or "macro_f1"' }]);
   const seed = req.seed ?? 42;
   const trials = planTrials(getTrainer(modelType).paramSpec, req.space, strategy, req.trials, seed);
   const dataset = await resolveDataset(lab, req);
@@ -190,7 +210,15 @@ async function holdoutScore(
   const index = new Map(result.labels.map((l, i) => [l, i]));
   const { pred } = argmaxRows(result.proba.validation!, result.labels.length);
   const truth = validation.map((e) => index.get(e.label) ?? -1);
-  return { accuracy: accuracy(truth, pred), macro_f1: classificationReport(result.labels, truth.map((t) => Math.max(t, 0)), pred).macro_f1, std: null };
+  return {
+    accuracy: accuracy(truth, pred),
+    macro_f1: classificationReport(
+      result.labels,
+      truth.map((t) => Math.max(t, 0)),
+      pred,
+    ).macro_f1,
+    std: null,
+  };
 }
 
 export async function executeSearch(lab: LabContext, prepared: PreparedSearch): Promise<RunView> {
@@ -199,7 +227,10 @@ export async function executeSearch(lab: LabContext, prepared: PreparedSearch): 
   let childId: number | undefined;
   try {
     if ((await getRun(lab, runId)).status !== 'queued') return await getRun(lab, runId);
-    const runDir = path.join(lab.settings.runsDir, `search_${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}_run${runId}`);
+    const runDir = path.join(
+      lab.settings.runsDir,
+      `search_${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}_run${runId}`,
+    );
     mkdirSync(runDir, { recursive: true });
     await markRunning(lab, runId, { runDir });
     publish({ type: 'status', run_id: runId, status: 'running' });
@@ -220,10 +251,27 @@ export async function executeSearch(lab: LabContext, prepared: PreparedSearch): 
         status: 'running',
         gitCommit: gitCommit(),
       });
-      publish({ type: 'phase', run_id: runId, phase: 'trial', done: t, total: prepared.trials.length, message: JSON.stringify(prepared.trials[t]) });
+      publish({
+        type: 'phase',
+        run_id: runId,
+        phase: 'trial',
+        done: t,
+        total: prepared.trials.length,
+        message: JSON.stringify(prepared.trials[t]),
+      });
       const score =
         folds >= 2
-          ? await crossValidate(pool, checkModelType(modelType), params, seed, folds, control, undefined, undefined, lab.settings.modelCacheDir).then((cv) => ({
+          ? await crossValidate(
+              pool,
+              checkModelType(modelType),
+              params,
+              seed,
+              folds,
+              control,
+              undefined,
+              undefined,
+              lab.settings.modelCacheDir,
+            ).then((cv) => ({
               accuracy: cv.accuracy.mean,
               macro_f1: cv.macro_f1.mean,
               std: (metric === 'accuracy' ? cv.accuracy : cv.macro_f1).std,
@@ -235,22 +283,39 @@ export async function executeSearch(lab: LabContext, prepared: PreparedSearch): 
         metrics: { val_accuracy: score.accuracy, val_macro_f1: score.macro_f1, score: value, std: score.std },
       });
       await logMetrics(lab, runId, [{ key: `trial_${metric}`, step: t, value }]);
-      entries.push({ run_id: childId, params: prepared.trials[t]!, score: value, accuracy: score.accuracy, macro_f1: score.macro_f1, std: score.std });
+      entries.push({
+        run_id: childId,
+        params: prepared.trials[t]!,
+        score: value,
+        accuracy: score.accuracy,
+        macro_f1: score.macro_f1,
+        std: score.std,
+      });
       childId = undefined;
     }
     const leaderboard: LeaderboardEntry[] = entries
       .sort((a, b) => b.score - a.score || a.run_id - b.run_id)
       .map((e, i) => ({ rank: i + 1, ...e }));
     const best = leaderboard[0]!;
-    const summary = { metric, best_score: best.score, best_params: best.params, best_run_id: best.run_id, trials: leaderboard.length, leaderboard };
+    const summary = {
+      metric,
+      best_score: best.score,
+      best_params: best.params,
+      best_run_id: best.run_id,
+      trials: leaderboard.length,
+      leaderboard,
+    };
     writeFileSync(path.join(runDir, 'leaderboard.json'), JSON.stringify(summary, null, 2));
-    await addArtifacts(lab, runId, [{ path: 'leaderboard.json', kind: 'leaderboard', ...fileInfo(path.join(runDir, 'leaderboard.json')) }]);
+    await addArtifacts(lab, runId, [
+      { path: 'leaderboard.json', kind: 'leaderboard', ...fileInfo(path.join(runDir, 'leaderboard.json')) },
+    ]);
     await finishRun(lab, runId, { status: 'succeeded', metrics: summary });
     publish({ type: 'status', run_id: runId, status: 'succeeded' });
   } catch (err) {
     const cancelled = err instanceof CancelledError || control.cancelled;
     const reason = cancelled ? 'cancelled by request' : (err as Error).message;
-    if (childId !== undefined) await finishRun(lab, childId, { status: cancelled ? 'cancelled' : 'failed', error: reason });
+    if (childId !== undefined)
+      await finishRun(lab, childId, { status: cancelled ? 'cancelled' : 'failed', error: reason });
     await finishRun(lab, runId, { status: cancelled ? 'cancelled' : 'failed', error: reason });
     publish({ type: 'status', run_id: runId, status: cancelled ? 'cancelled' : 'failed', error: reason });
   } finally {

@@ -58,7 +58,11 @@ export async function startSearch(lab: LabContext, req: SearchRequest, asyncRun 
   return asyncRun ? enqueue(lab, 'search', prepared) : executeSearch(lab, prepared);
 }
 
-export async function startCrossval(lab: LabContext, req: CrossvalRequest, asyncRun = false): Promise<RunView | Queued> {
+export async function startCrossval(
+  lab: LabContext,
+  req: CrossvalRequest,
+  asyncRun = false,
+): Promise<RunView | Queued> {
   const prepared = await prepareCrossval(lab, req);
   return asyncRun ? enqueue(lab, 'crossval', prepared) : executeCrossval(lab, prepared);
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from '../support/api.js';
 import { describeEachDialect } from '../support/databases.js';
 import { seedBanking77, SUBSET_INTENTS } from '../training/support.js';
@@ -48,7 +48,12 @@ describeEachDialect('training API', (dialect) => {
     const res = await post('/training/run', { dataset_id: datasetId, model_type: 'tfidf-linear', seed: 1 });
     expect(res.statusCode, res.body).toBe(200);
     const run = res.json();
-    expect(run).toMatchObject({ status: 'succeeded', model_type: 'tfidf-linear', dataset_id: datasetId, model_version: 1 });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      model_type: 'tfidf-linear',
+      dataset_id: datasetId,
+      model_version: 1,
+    });
     expect(run.metrics.accuracy).toBeGreaterThan(0.8);
     firstRun = run.id;
 
@@ -76,7 +81,10 @@ describeEachDialect('training API', (dialect) => {
     expect(promoted.statusCode, promoted.body).toBe(200);
     expect(promoted.json().aliases).toEqual(['production']);
 
-    const pred = await post('/intents/predict', { texts: ['I want to change my PIN', 'how old do I need to be'], top_k: 2 });
+    const pred = await post('/intents/predict', {
+      texts: ['I want to change my PIN', 'how old do I need to be'],
+      top_k: 2,
+    });
     expect(pred.statusCode, pred.body).toBe(200);
     const body = pred.json();
     expect(body.model.version).toBe(1);
@@ -106,7 +114,10 @@ describeEachDialect('training API', (dialect) => {
     expect(res.statusCode, res.body).toBe(200);
     const c = res.json().comparisons[0];
     expect(c.baseline).toBe(firstRun);
-    expect(c.metric_deltas.accuracy.delta).toBeCloseTo(c.metric_deltas.accuracy.candidate - c.metric_deltas.accuracy.baseline, 10);
+    expect(c.metric_deltas.accuracy.delta).toBeCloseTo(
+      c.metric_deltas.accuracy.candidate - c.metric_deltas.accuracy.baseline,
+      10,
+    );
     expect(c.intent_f1_deltas).toHaveLength(SUBSET_INTENTS.length);
     expect(c.mcnemar.shared_examples).toBe(200);
     // The discordant counts explain the accuracy difference exactly.
@@ -125,7 +136,11 @@ describeEachDialect('training API', (dialect) => {
     expect(kinds.has('status')).toBe(true);
     expect(parsed.at(-1)).toMatchObject({ event: 'status', data: { status: 'succeeded' } });
     expect((await get(`/training/runs/${run_id}`)).json().status).toBe('succeeded');
-    const job = await api.lab.db.kysely.selectFrom('jobs').selectAll().where('run_id', '=', run_id).executeTakeFirstOrThrow();
+    const job = await api.lab.db.kysely
+      .selectFrom('jobs')
+      .selectAll()
+      .where('run_id', '=', run_id)
+      .executeTakeFirstOrThrow();
     expect(job.status).toBe('succeeded');
   });
 
@@ -158,8 +173,18 @@ describeEachDialect('training API', (dialect) => {
     const cases: Array<[string, unknown, number, RegExp]> = [
       ['/training/run', { dataset_id: 9999, model_type: 'tfidf-linear' }, 404, /dataset "9999"/],
       ['/training/run', { dataset_id: datasetId, model_type: 'gpt-9' }, 400, /unknown model type/],
-      ['/training/run', { dataset_id: datasetId, model_type: 'tfidf-linear', training_overrides: { num_epochs: 0 } }, 400, /training_overrides.num_epochs must be >= 1/],
-      ['/training/run', { dataset_id: datasetId, model_type: 'tfidf-linear', training_overrides: { learning_rate: 5 } }, 400, /learning_rate must be <= 1/],
+      [
+        '/training/run',
+        { dataset_id: datasetId, model_type: 'tfidf-linear', training_overrides: { num_epochs: 0 } },
+        400,
+        /training_overrides.num_epochs must be >= 1/,
+      ],
+      [
+        '/training/run',
+        { dataset_id: datasetId, model_type: 'tfidf-linear', training_overrides: { learning_rate: 5 } },
+        400,
+        /learning_rate must be <= 1/,
+      ],
       ['/training/run', { model_type: 'tfidf-linear' }, 400, /or dataset_type is required/],
       ['/training/run', { dataset_type: 'sgd', model_type: 'tfidf-linear' }, 404, /no sgd dataset/],
       ['/intents/predict', { text: '   ' }, 400, /empty/],
@@ -169,8 +194,18 @@ describeEachDialect('training API', (dialect) => {
       ['/intents/predict', { text: 'hi', model: 'nightly' }, 404, /available aliases: production/],
       ['/models/99/aliases', { alias: 'production' }, 404, /model "99"/],
       ['/models/1/aliases', { alias: 'bad alias!' }, 400, /alias/],
-      ['/training/hyperparameter-search', { dataset_id: datasetId, model_type: 'tfidf-linear', space: { nope: [1] } }, 400, /space.nope/],
-      ['/training/hyperparameter-search', { dataset_id: datasetId, model_type: 'tfidf-linear', space: { learning_rate: { min: 0.1, max: 0.2 } } }, 400, /grid search needs a list/],
+      [
+        '/training/hyperparameter-search',
+        { dataset_id: datasetId, model_type: 'tfidf-linear', space: { nope: [1] } },
+        400,
+        /space.nope/,
+      ],
+      [
+        '/training/hyperparameter-search',
+        { dataset_id: datasetId, model_type: 'tfidf-linear', space: { learning_rate: { min: 0.1, max: 0.2 } } },
+        400,
+        /grid search needs a list/,
+      ],
       ['/training/crossval', { dataset_id: datasetId, model_type: 'tfidf-linear', folds: 1 }, 400, /folds/],
     ];
     for (const [url, payload, status, message] of cases) {
@@ -203,14 +238,29 @@ describeEachDialect('training API', (dialect) => {
   });
 
   it('cross-validates with mean ± std and records the label-error finding on the dataset', async () => {
-    const res = await post('/training/crossval', { dataset_id: datasetId, model_type: 'tfidf-linear', folds: 3, training_overrides: { num_epochs: 5 } });
+    const res = await post('/training/crossval', {
+      dataset_id: datasetId,
+      model_type: 'tfidf-linear',
+      folds: 3,
+      training_overrides: { num_epochs: 5 },
+    });
     expect(res.statusCode, res.body).toBe(200);
     const run = res.json();
-    expect(run.metrics).toMatchObject({ folds: 3, accuracy_mean: expect.any(Number), accuracy_std: expect.any(Number) });
+    expect(run.metrics).toMatchObject({
+      folds: 3,
+      accuracy_mean: expect.any(Number),
+      accuracy_std: expect.any(Number),
+    });
     const detail = (await get(`/training/runs/${run.id}`)).json();
     expect(detail.metric_history.filter((h: { key: string }) => h.key === 'fold_accuracy')).toHaveLength(3);
-    const row = await api.lab.db.kysely.selectFrom('datasets').select('validation').where('id', '=', datasetId).executeTakeFirstOrThrow();
-    const finding = JSON.parse(row.validation!).training_findings.find((f: { id: string }) => f.id === 'likely_label_errors');
+    const row = await api.lab.db.kysely
+      .selectFrom('datasets')
+      .select('validation')
+      .where('id', '=', datasetId)
+      .executeTakeFirstOrThrow();
+    const finding = JSON.parse(row.validation!).training_findings.find(
+      (f: { id: string }) => f.id === 'likely_label_errors',
+    );
     expect(finding).toMatchObject({ count: run.metrics.likely_label_errors, split: 'train', source: 'training' });
   });
 });

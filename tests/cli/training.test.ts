@@ -29,7 +29,17 @@ describe('training CLI [sqlite]', () => {
   it('trains, lists, promotes, predicts, evaluates, compares and demotes', () => {
     const first = json('train', '--dataset', String(datasetId), '--model', 'tfidf-linear', '--seed', '3');
     expect(first).toMatchObject({ status: 'succeeded', model_version: 1 });
-    const second = json('train', '--dataset', 'banking77-subset', '--model', 'tfidf-linear', '--epochs', '2', '--lr', '0.001');
+    const second = json(
+      'train',
+      '--dataset',
+      'banking77-subset',
+      '--model',
+      'tfidf-linear',
+      '--epochs',
+      '2',
+      '--lr',
+      '0.001',
+    );
     expect(second.model_version).toBe(2);
     expect(second.params).toMatchObject({ num_epochs: 2, learning_rate: 0.001 });
     expect(JSON.parse(readFileSync(`${first.run_dir}/metrics.json`, 'utf8')).accuracy).toBe(first.metrics.accuracy);
@@ -67,14 +77,20 @@ describe('training CLI [sqlite]', () => {
     const cases: Array<[string[], RegExp]> = [
       [['train', '--dataset', '999', '--model', 'tfidf-linear'], /dataset "999" was not found/],
       [['train', '--dataset', String(datasetId), '--model', 'bogus'], /unknown model type "bogus"/],
-      [['train', '--dataset', String(datasetId), '--model', 'tfidf-linear', '--epochs', '0'], /num_epochs must be >= 1/],
+      [
+        ['train', '--dataset', String(datasetId), '--model', 'tfidf-linear', '--epochs', '0'],
+        /num_epochs must be >= 1/,
+      ],
       [['train', '--dataset', String(datasetId), '--model', 'tfidf-linear', '--param', 'oops'], /use name=value/],
       [['predict', '--model', '1', '   '], /empty/],
       [['runs', 'show', 'abc'], /positive run id/],
       [['runs', 'compare', '1'], /at least two run ids/],
       [['models', 'promote', '77'], /model "77" was not found/],
       [['tune', '--dataset', String(datasetId), '--model', 'tfidf-linear', '--space', '{bad'], /--space must be JSON/],
-      [['crossval', '--dataset', String(datasetId), '--model', 'tfidf-linear', '--folds', '1'], /folds must be an integer between 2 and 20/],
+      [
+        ['crossval', '--dataset', String(datasetId), '--model', 'tfidf-linear', '--folds', '1'],
+        /folds must be an integer between 2 and 20/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = cli(...args);
@@ -95,12 +111,26 @@ describe('training CLI [sqlite]', () => {
         { text: 'how do I change my pin', label: 'age_limit' },
       ],
     });
-    const run = json('crossval', '--dataset', String(mislabelled), '--model', 'tfidf-linear', '--folds', '3', '--param', 'num_epochs=8');
+    const run = json(
+      'crossval',
+      '--dataset',
+      String(mislabelled),
+      '--model',
+      'tfidf-linear',
+      '--folds',
+      '3',
+      '--param',
+      'num_epochs=8',
+    );
     expect(run.status).toBe('succeeded');
     expect(run.metrics.folds).toBe(3);
     expect(run.metrics.accuracy_mean).toBeGreaterThan(0.5);
     expect(run.metrics.accuracy_std).toBeGreaterThanOrEqual(0);
-    const row = await lab.db.kysely.selectFrom('datasets').select('validation').where('id', '=', mislabelled).executeTakeFirstOrThrow();
+    const row = await lab.db.kysely
+      .selectFrom('datasets')
+      .select('validation')
+      .where('id', '=', mislabelled)
+      .executeTakeFirstOrThrow();
     const report = JSON.parse(row.validation!);
     const finding = report.training_findings.find((f: { id: string }) => f.id === 'likely_label_errors');
     expect(finding.count).toBe(run.metrics.likely_label_errors);

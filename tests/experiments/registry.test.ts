@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { insertModelVersion, listModels, nextVersion, removeAlias, resolveModel, setAlias } from '../../src/experiments/registry.js';
+import {
+  insertModelVersion,
+  listModels,
+  nextVersion,
+  removeAlias,
+  resolveModel,
+  setAlias,
+} from '../../src/experiments/registry.js';
 import { createRun, finishRun, getRun, getRunDetail, listRuns, logMetrics } from '../../src/experiments/runs.js';
 import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
 

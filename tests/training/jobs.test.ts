@@ -16,7 +16,7 @@ describeEachDialect('job queue', (dialect) => {
   const newRun = () => createRun(lab, { datasetId: null, modelType: 'tfidf-linear', params: {} });
 
   it('claims each queued job exactly once, oldest first, even with concurrent claimers', async () => {
-    const ids = [];
+    const ids: number[] = [];
     for (let i = 0; i < 4; i++) ids.push(await enqueueJob(lab, 'train', { i }, await newRun()));
     const claims = await Promise.all([1, 2, 3, 4, 5, 6].map((w) => claimJob(lab, `worker-${w}`)));
     const claimed = claims.filter((j) => j !== undefined).map((j) => j!.id);
@@ -44,7 +44,11 @@ describeEachDialect('job queue', (dialect) => {
     await lab.db.kysely.updateTable('runs').set({ status: 'running' }).where('id', '=', runId).execute();
     const jobId = await enqueueJob(lab, 'train', {}, runId);
     await claimJob(lab, 'ghost');
-    await lab.db.kysely.updateTable('jobs').set({ heartbeat_at: Date.now() - 120_000 }).where('id', '=', jobId).execute();
+    await lab.db.kysely
+      .updateTable('jobs')
+      .set({ heartbeat_at: Date.now() - 120_000 })
+      .where('id', '=', jobId)
+      .execute();
     expect(await failStaleJobs(lab, 60_000)).toBe(1);
     const job = await lab.db.kysely.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
     expect(job.status).toBe('failed');

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { getRunDetail, listRuns } from '../../src/experiments/runs.js';
 import { listModels, resolveModel } from '../../src/experiments/registry.js';
 import { prepareRun, trainModel } from '../../src/training/pipeline.js';
@@ -47,11 +47,17 @@ describeEachDialect('training pipeline', (dialect) => {
     expect(config.seed).toBe(7);
     expect(config.split_sizes.test).toBe(200);
     const report = JSON.parse(readFileSync(path.join(dir, 'intent_report.json'), 'utf8'));
-    expect(Object.keys(report)).toEqual(expect.arrayContaining([...SUBSET_INTENTS, 'accuracy', 'macro avg', 'weighted avg']));
+    expect(Object.keys(report)).toEqual(
+      expect.arrayContaining([...SUBSET_INTENTS, 'accuracy', 'macro avg', 'weighted avg']),
+    );
     expect(report.change_pin).toMatchObject({ support: 20, confused_with: expect.any(Object) });
     const matrix = JSON.parse(readFileSync(path.join(dir, 'confusion_matrix.json'), 'utf8'));
     expect(matrix.matrix.flat().reduce((s: number, v: number) => s + v, 0)).toBe(200);
-    const errors = readFileSync(path.join(dir, 'errors.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const errors = readFileSync(path.join(dir, 'errors.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     expect(errors.length).toBe(Math.round((1 - metrics.accuracy!) * 200));
     if (errors.length) expect(errors[0].top).toHaveLength(3);
     expect(readFileSync(path.join(dir, 'confusion_matrix.svg'), 'utf8')).toContain('<svg');
@@ -69,21 +75,28 @@ describeEachDialect('training pipeline', (dialect) => {
 
   it('rejects bad input before any run exists', async () => {
     const before = (await listRuns(lab)).length;
-    await expect(prepareRun(lab, { datasetId: 9999, modelType: 'tfidf-linear' })).rejects.toMatchObject({ status: 404 });
+    await expect(prepareRun(lab, { datasetId: 9999, modelType: 'tfidf-linear' })).rejects.toMatchObject({
+      status: 404,
+    });
     await expect(prepareRun(lab, { datasetId, modelType: 'nope' as never })).rejects.toMatchObject({
       status: 400,
       details: [expect.objectContaining({ field: 'model_type' })],
     });
     await expect(
       prepareRun(lab, { datasetId, modelType: 'tfidf-linear', overrides: { no_such_param: 1 } }),
-    ).rejects.toMatchObject({ status: 400, details: [expect.objectContaining({ field: 'training_overrides.no_such_param' })] });
+    ).rejects.toMatchObject({
+      status: 400,
+      details: [expect.objectContaining({ field: 'training_overrides.no_such_param' })],
+    });
     const single = await seedBanking77(lab, {
       name: 'single-example',
       intents: ['age_limit'],
       trainPerIntent: 5,
       extraTrain: [{ text: 'my pin is blocked', label: 'pin_blocked' }],
     });
-    await expect(prepareRun(lab, { datasetId: single, modelType: 'tfidf-linear' })).rejects.toThrow(/single training example: pin_blocked/);
+    await expect(prepareRun(lab, { datasetId: single, modelType: 'tfidf-linear' })).rejects.toThrow(
+      /single training example: pin_blocked/,
+    );
     const oneLabel = await seedBanking77(lab, { name: 'one-label', intents: ['age_limit'], trainPerIntent: 5 });
     await expect(prepareRun(lab, { datasetId: oneLabel, modelType: 'tfidf-linear' })).rejects.toThrow(/at least 2/);
     expect((await listRuns(lab)).length).toBe(before);

@@ -25,7 +25,10 @@ export const SUBSET_INTENTS = [
 ];
 
 function readSplit(file: string, intents: string[], cap: number): Array<{ text: string; category: string }> {
-  const rows = parse(readFileSync(path.join(banking77Dir, file), 'utf8'), { columns: true }) as Array<{ text: string; category: string }>;
+  const rows = parse(readFileSync(path.join(banking77Dir, file), 'utf8'), { columns: true }) as Array<{
+    text: string;
+    category: string;
+  }>;
   const counts = new Map<string, number>();
   return rows.filter((r) => {
     if (!intents.includes(r.category)) return false;
@@ -48,7 +51,10 @@ export interface SeedOptions {
 export async function seedBanking77(lab: LabContext & { dir: string }, options: SeedOptions = {}): Promise<number> {
   const intents = options.intents ?? SUBSET_INTENTS;
   const name = options.name ?? 'banking77-subset';
-  const train = readSplit('train.csv', intents, options.trainPerIntent ?? 60).map((r) => ({ text: r.text, category: r.category }));
+  const train = readSplit('train.csv', intents, options.trainPerIntent ?? 60).map((r) => ({
+    text: r.text,
+    category: r.category,
+  }));
   for (const extra of options.extraTrain ?? []) train.push({ text: extra.text, category: extra.label });
   const test = readSplit('test.csv', intents, options.testPerIntent ?? 20);
   const folder = path.join(lab.dir, `seed-${name}`);

@@ -27,7 +27,10 @@ const ModelVersionSchema = Type.Object(
 const VersionParams = Type.Object({
   version: Type.String({ description: 'version number or name:version', pattern: '^([^:]+:)?[0-9]+$' }),
 });
-const AliasBody = Type.Object({ alias: Type.String({ minLength: 1, maxLength: 64, examples: ['production', 'staging'] }) }, { additionalProperties: false });
+const AliasBody = Type.Object(
+  { alias: Type.String({ minLength: 1, maxLength: 64, examples: ['production', 'staging'] }) },
+  { additionalProperties: false },
+);
 
 const Delta = Type.Object({
   baseline: Type.Union([Type.Number(), Type.Null()]),
@@ -109,7 +112,9 @@ export default async function experimentsRoutes(app: LabApp): Promise<void> {
       schema: {
         tags: ['training'],
         summary: "Compare runs: metric deltas, per-intent F1 deltas and McNemar's test against the first run",
-        querystring: Type.Object({ ids: Type.String({ description: 'comma-separated run ids; the first is the baseline', examples: ['3,5'] }) }),
+        querystring: Type.Object({
+          ids: Type.String({ description: 'comma-separated run ids; the first is the baseline', examples: ['3,5'] }),
+        }),
         response: { 200: ComparisonSchema, ...errorResponses(400, 404) },
       },
     },

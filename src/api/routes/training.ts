@@ -31,7 +31,9 @@ export const RunSchema = Type.Object(
     ended_at: Type.Union([Type.String(), Type.Null()]),
     duration_ms: Type.Union([Type.Number(), Type.Null()]),
     created_at: Type.String(),
-    model_version: Type.Union([Type.Integer(), Type.Null()], { description: 'registered model version, when the run produced one' }),
+    model_version: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'registered model version, when the run produced one',
+    }),
   },
   { $id: 'Run', title: 'Run' },
 );
@@ -39,8 +41,12 @@ export const RunSchema = Type.Object(
 const RunDetailSchema = Type.Intersect([
   Type.Ref('Run'),
   Type.Object({
-    metric_history: Type.Array(Type.Object({ key: Type.String(), step: Type.Integer(), value: Type.Number(), ts: Type.Number() })),
-    artifacts: Type.Array(Type.Object({ path: Type.String(), kind: Type.String(), size_bytes: Type.Integer(), sha256: Type.String() })),
+    metric_history: Type.Array(
+      Type.Object({ key: Type.String(), step: Type.Integer(), value: Type.Number(), ts: Type.Number() }),
+    ),
+    artifacts: Type.Array(
+      Type.Object({ path: Type.String(), kind: Type.String(), size_bytes: Type.Integer(), sha256: Type.String() }),
+    ),
     children: Type.Array(Type.Integer()),
   }),
 ]);
@@ -53,15 +59,23 @@ const Queued = Type.Object({
 });
 
 const DatasetChoice = {
-  dataset_id: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1 })], { description: 'dataset id or name' })),
-  dataset_type: Type.Optional(Type.String({ minLength: 1, description: 'use the newest dataset of this type, e.g. banking77' })),
+  dataset_id: Type.Optional(
+    Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1 })], { description: 'dataset id or name' }),
+  ),
+  dataset_type: Type.Optional(
+    Type.String({ minLength: 1, description: 'use the newest dataset of this type, e.g. banking77' }),
+  ),
 };
 
 const TrainBody = Type.Object(
   {
     ...DatasetChoice,
     model_type: Type.String({ examples: ['tfidf-linear', 'encoder-mlp', 'ensemble'] }),
-    training_overrides: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()]), { description: 'hyper-parameters by name (num_epochs, learning_rate, ...); unknown names are a 400' })),
+    training_overrides: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()]), {
+        description: 'hyper-parameters by name (num_epochs, learning_rate, ...); unknown names are a 400',
+      }),
+    ),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
     validation_fraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 0.5 })),
     experiment: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -76,18 +90,25 @@ const TrainBody = Type.Object(
 
 const SpaceEntry = Type.Union([
   Type.Array(Type.Union([Type.Number(), Type.String(), Type.Boolean()]), { minItems: 1 }),
-  Type.Object({ min: Type.Number(), max: Type.Number(), log: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+  Type.Object(
+    { min: Type.Number(), max: Type.Number(), log: Type.Optional(Type.Boolean()) },
+    { additionalProperties: false },
+  ),
 ]);
 
 const SearchBody = Type.Object(
   {
     ...DatasetChoice,
-    dataset: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1 })], { description: 'alias of dataset_id' })),
+    dataset: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1 })], { description: 'alias of dataset_id' }),
+    ),
     model_type: Type.String(),
     space: Type.Record(Type.String(), SpaceEntry),
     strategy: Type.Optional(Type.Union([Type.Literal('grid'), Type.Literal('random')])),
     trials: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-    folds: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, description: 'k-fold scoring; 0 scores on the validation split' })),
+    folds: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 20, description: 'k-fold scoring; 0 scores on the validation split' }),
+    ),
     metric: Type.Optional(Type.Union([Type.Literal('accuracy'), Type.Literal('macro_f1')])),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
     experiment: Type.Optional(Type.String({ minLength: 1 })),
@@ -100,7 +121,9 @@ const CrossvalBody = Type.Object(
   {
     ...DatasetChoice,
     model_type: Type.String(),
-    training_overrides: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()]))),
+    training_overrides: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()])),
+    ),
     folds: Type.Optional(Type.Integer({ minimum: 2, maximum: 20 })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
     experiment: Type.Optional(Type.String({ minLength: 1 })),
@@ -219,7 +242,8 @@ export default async function trainingRoutes(app: LabApp): Promise<void> {
     {
       schema: {
         tags: ['training'],
-        summary: 'Server-Sent Events of a run: status, phase, epoch (loss, validation accuracy, ETA); ends when the run ends',
+        summary:
+          'Server-Sent Events of a run: status, phase, epoch (loss, validation accuracy, ETA); ends when the run ends',
         params: IdParams,
         produces: ['text/event-stream'],
         response: { 200: Type.String({ description: 'text/event-stream' }), ...errorResponses(400, 404) },
@@ -291,7 +315,8 @@ export default async function trainingRoutes(app: LabApp): Promise<void> {
     {
       schema: {
         tags: ['training'],
-        summary: 'Grid or random search: a parent run with one child run per trial, scored on validation data; leaderboard and best parameters',
+        summary:
+          'Grid or random search: a parent run with one child run per trial, scored on validation data; leaderboard and best parameters',
         body: SearchBody,
         response: { 200: Type.Ref('Run'), 202: Queued, ...errorResponses(400, 404, 429) },
       },
@@ -320,7 +345,8 @@ export default async function trainingRoutes(app: LabApp): Promise<void> {
     {
       schema: {
         tags: ['training'],
-        summary: 'k-fold stratified cross-validation (mean ± std); likely label errors go to the dataset validation report',
+        summary:
+          'k-fold stratified cross-validation (mean ± std); likely label errors go to the dataset validation report',
         body: CrossvalBody,
         response: { 200: Type.Ref('Run'), 202: Queued, ...errorResponses(400, 404, 429) },
       },
@@ -353,7 +379,12 @@ export default async function trainingRoutes(app: LabApp): Promise<void> {
         body: PredictBody,
         response: {
           200: Type.Object({
-            model: Type.Object({ name: Type.String(), version: Type.Integer(), model_type: Type.String(), threshold: Type.Number() }),
+            model: Type.Object({
+              name: Type.String(),
+              version: Type.Integer(),
+              model_type: Type.String(),
+              threshold: Type.Number(),
+            }),
             predictions: Type.Array(PredictionSchema),
           }),
           ...errorResponses(400, 404),
@@ -364,16 +395,25 @@ export default async function trainingRoutes(app: LabApp): Promise<void> {
       const b = request.body;
       const texts = b.texts ?? (b.text !== undefined ? [b.text] : undefined);
       if (texts === undefined || (b.text !== undefined && b.texts !== undefined)) {
-        throw new ValidationError('give either "text" or "texts"', [{ field: 'body.text', problem: 'exactly one of text or texts is required' }]);
+        throw new ValidationError('give either "text" or "texts"', [
+          { field: 'body.text', problem: 'exactly one of text or texts is required' },
+        ]);
       }
       if (b.text !== undefined && b.text.trim() === '') {
-        throw new ValidationError('text is empty: give the text to classify', [{ field: 'body.text', problem: 'must be a non-empty string' }]);
+        throw new ValidationError('text is empty: give the text to classify', [
+          { field: 'body.text', problem: 'must be a non-empty string' },
+        ]);
       }
       checkTexts(texts, 'body.texts');
       const predictor = await getPredictor(app.lab, b.model);
       const predictions = await predictor.predict(texts, b.top_k ?? 3);
       return {
-        model: { name: predictor.modelName, version: predictor.modelVersion, model_type: predictor.modelType, threshold: predictor.threshold },
+        model: {
+          name: predictor.modelName,
+          version: predictor.modelVersion,
+          model_type: predictor.modelType,
+          threshold: predictor.threshold,
+        },
         predictions: predictions.map((p, i) => ({ text: texts[i]!, ...p })),
       };
     },

@@ -15,10 +15,14 @@ export function parseParams(pairs: string[] = []): Record<string, number | strin
   const out: Record<string, number | string | boolean> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new ValidationError(`--param ${pair}: use name=value`, [{ field: '--param', problem: 'must be name=value' }]);
+    if (eq <= 0)
+      throw new ValidationError(`--param ${pair}: use name=value`, [
+        { field: '--param', problem: 'must be name=value' },
+      ]);
     const name = pair.slice(0, eq).trim();
     const raw = pair.slice(eq + 1).trim();
-    out[name] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+    out[name] =
+      raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
   }
   return out;
 }
@@ -26,7 +30,10 @@ export function parseParams(pairs: string[] = []): Record<string, number | strin
 function intOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new ValidationError(`${name} must be an integer (got "${value}")`, [{ field: name, problem: 'must be an integer' }]);
+  if (!Number.isInteger(n))
+    throw new ValidationError(`${name} must be an integer (got "${value}")`, [
+      { field: name, problem: 'must be an integer' },
+    ]);
   return n;
 }
 
@@ -70,9 +77,17 @@ function runSummary(run: RunView): string {
 /** Epoch and featurise/embed progress bars, on a terminal only. */
 async function watchProgress(runId: number): Promise<() => void> {
   if (!process.stderr.isTTY) return () => {};
-  const [{ default: cliProgress }, { subscribe }] = await Promise.all([import('cli-progress'), import('../../training/events.js')]);
+  const [{ default: cliProgress }, { subscribe }] = await Promise.all([
+    import('cli-progress'),
+    import('../../training/events.js'),
+  ]);
   const bars = new cliProgress.MultiBar(
-    { format: '{label} [{bar}] {value}/{total} {info}', stream: process.stderr, hideCursor: true, clearOnComplete: false },
+    {
+      format: '{label} [{bar}] {value}/{total} {info}',
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: false,
+    },
     cliProgress.Presets.shades_classic,
   );
   const open = new Map<string, ReturnType<typeof bars.create>>();
@@ -85,7 +100,8 @@ async function watchProgress(runId: number): Promise<() => void> {
     return b;
   };
   const unsubscribe = subscribe(runId, (e) => {
-    if (e.type === 'phase' && e.total !== undefined) bar(e.phase, e.total).update(e.done ?? 0, { info: e.message ?? '' });
+    if (e.type === 'phase' && e.total !== undefined)
+      bar(e.phase, e.total).update(e.done ?? 0, { info: e.message ?? '' });
     if (e.type === 'epoch') {
       const eta = e.eta_seconds === null ? '' : ` ETA ${e.eta_seconds.toFixed(0)} s`;
       const acc = e.val_accuracy === undefined ? '' : ` val_acc ${(e.val_accuracy * 100).toFixed(1)} %`;
@@ -101,12 +117,21 @@ async function watchProgress(runId: number): Promise<() => void> {
 /** A run that ended badly makes the command fail (exit 1) after printing it. */
 function failIfNotSucceeded(run: RunView): void {
   if (run.status === 'failed' || run.status === 'cancelled') {
-    throw new AppError('RUN_' + run.status.toUpperCase(), `run ${run.id} ${run.status}: ${run.error ?? 'no reason recorded'}`, 1);
+    throw new AppError(
+      'RUN_' + run.status.toUpperCase(),
+      `run ${run.id} ${run.status}: ${run.error ?? 'no reason recorded'}`,
+      1,
+    );
   }
 }
 
 async function printQueued(q: { run_id: number; job_id: number }, json?: boolean) {
-  output({ ...q, status: 'queued' }, { json }, () => `Run ${q.run_id} queued (job ${q.job_id}); a running \`chatlab serve\` executes it. Follow with: chatlab runs show ${q.run_id}`);
+  output(
+    { ...q, status: 'queued' },
+    { json },
+    () =>
+      `Run ${q.run_id} queued (job ${q.job_id}); a running \`chatlab serve\` executes it. Follow with: chatlab runs show ${q.run_id}`,
+  );
 }
 
 export function registerTraining(program: Command): void {
@@ -173,7 +198,13 @@ export function registerTraining(program: Command): void {
               Object.entries(r.intent_report)
                 .sort((a, b) => a[1]['f1-score'] - b[1]['f1-score'])
                 .slice(0, 10)
-                .map(([intent, s]) => ({ intent, f1: pct(s['f1-score']), precision: pct(s.precision), recall: pct(s.recall), support: s.support })),
+                .map(([intent, s]) => ({
+                  intent,
+                  f1: pct(s['f1-score']),
+                  precision: pct(s.precision),
+                  recall: pct(s.recall),
+                  support: s.support,
+                })),
             ),
           ].join('\n'),
         );
@@ -192,7 +223,10 @@ export function registerTraining(program: Command): void {
         const { getPredictor } = await import('../../training/predict.js');
         const predictor = await getPredictor(lab, o.model);
         const predictions = await predictor.predict(texts, intOption('--top-k', o.topK));
-        const data = { model: { version: predictor.modelVersion, threshold: predictor.threshold }, predictions: predictions.map((p, i) => ({ text: texts[i]!, ...p })) };
+        const data = {
+          model: { version: predictor.modelVersion, threshold: predictor.threshold },
+          predictions: predictions.map((p, i) => ({ text: texts[i]!, ...p })),
+        };
         output(data, o, (d) =>
           d.predictions
             .map(
@@ -215,7 +249,11 @@ export function registerTraining(program: Command): void {
     .action(async (o) => {
       await withLab(async (lab) => {
         const { listRuns } = await import('../../experiments/runs.js');
-        const list = await listRuns(lab, { status: o.status, experiment: o.experiment, limit: intOption('--limit', o.limit) });
+        const list = await listRuns(lab, {
+          status: o.status,
+          experiment: o.experiment,
+          limit: intOption('--limit', o.limit),
+        });
         output(list, o, (rows) =>
           table(
             rows.map((r) => ({
@@ -223,7 +261,10 @@ export function registerTraining(program: Command): void {
               name: r.name,
               model: r.model_type,
               status: r.status,
-              accuracy: pct((r.metrics as Record<string, unknown> | null)?.accuracy ?? (r.metrics as Record<string, unknown> | null)?.accuracy_mean),
+              accuracy: pct(
+                (r.metrics as Record<string, unknown> | null)?.accuracy ??
+                  (r.metrics as Record<string, unknown> | null)?.accuracy_mean,
+              ),
               version: r.model_version ?? '',
               created: r.created_at,
             })),
@@ -277,7 +318,12 @@ export function registerTraining(program: Command): void {
                     .filter((d) => d.delta !== null && d.delta !== 0)
                     .sort((a, b) => Math.abs(b.delta!) - Math.abs(a.delta!))
                     .slice(0, 8)
-                    .map((d) => ({ intent: d.intent, baseline: d.baseline?.toFixed(3), candidate: d.candidate?.toFixed(3), delta: d.delta!.toFixed(3) })),
+                    .map((d) => ({
+                      intent: d.intent,
+                      baseline: d.baseline?.toFixed(3),
+                      candidate: d.candidate?.toFixed(3),
+                      delta: d.delta!.toFixed(3),
+                    })),
                 ),
               ].join('\n'),
             )
@@ -292,8 +338,16 @@ export function registerTraining(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string, o) => {
       await withLab(async (lab) => {
-        const [{ requestCancel }, { parseRunId }] = await Promise.all([import('../../training/pipeline.js'), import('../../experiments/runs.js')]);
-        output(await requestCancel(lab, parseRunId(id)), o, (r) => `Run ${r.id}: ${r.status}${r.status === 'running' ? ' (cancel requested; the worker stops at its next step)' : ''}`);
+        const [{ requestCancel }, { parseRunId }] = await Promise.all([
+          import('../../training/pipeline.js'),
+          import('../../experiments/runs.js'),
+        ]);
+        output(
+          await requestCancel(lab, parseRunId(id)),
+          o,
+          (r) =>
+            `Run ${r.id}: ${r.status}${r.status === 'running' ? ' (cancel requested; the worker stops at its next step)' : ''}`,
+        );
       });
     });
 
@@ -324,15 +378,22 @@ export function registerTraining(program: Command): void {
   const aliasCommand = (verb: 'promote' | 'demote') =>
     models
       .command(verb)
-      .description(verb === 'promote' ? 'point an alias at a version (default production)' : 'remove an alias from a version')
+      .description(
+        verb === 'promote' ? 'point an alias at a version (default production)' : 'remove an alias from a version',
+      )
       .argument('<version>', 'version number or name:version')
       .option('--alias <alias>', 'alias', 'production')
       .option('--json', 'print JSON')
       .action(async (version: string, o) => {
         await withLab(async (lab: LabContext) => {
           const { setAlias, removeAlias } = await import('../../experiments/registry.js');
-          const m = verb === 'promote' ? await setAlias(lab, version, o.alias) : await removeAlias(lab, version, o.alias);
-          output(m, o, (v) => `Model version ${v.version} (${v.model_type}): aliases ${v.aliases.join(', ') || '(none)'}`);
+          const m =
+            verb === 'promote' ? await setAlias(lab, version, o.alias) : await removeAlias(lab, version, o.alias);
+          output(
+            m,
+            o,
+            (v) => `Model version ${v.version} (${v.model_type}): aliases ${v.aliases.join(', ') || '(none)'}`,
+          );
         });
       });
   aliasCommand('promote');
@@ -358,12 +419,17 @@ export function registerTraining(program: Command): void {
         try {
           space = JSON.parse(o.space);
         } catch {
-          throw new ValidationError('--space must be JSON, e.g. {"learning_rate":[0.003,0.01]}', [{ field: '--space', problem: 'is not valid JSON' }]);
+          throw new ValidationError('--space must be JSON, e.g. {"learning_rate":[0.003,0.01]}', [
+            { field: '--space', problem: 'is not valid JSON' },
+          ]);
         }
       }
       for (const g of (o.grid as string[] | undefined) ?? []) {
         const [name, values] = g.split('=');
-        if (!name || !values) throw new ValidationError(`--grid ${g}: use name=v1,v2`, [{ field: '--grid', problem: 'must be name=v1,v2' }]);
+        if (!name || !values)
+          throw new ValidationError(`--grid ${g}: use name=v1,v2`, [
+            { field: '--grid', problem: 'must be name=v1,v2' },
+          ]);
         space[name] = Object.values(parseParams(values.split(',').map((v, i) => `${i}=${v}`)));
       }
       await withLab(async (lab) => {
@@ -403,7 +469,13 @@ export function registerTraining(program: Command): void {
         const { startCrossval } = await import('../../training/service.js');
         const result = await startCrossval(
           lab,
-          { datasetId: o.dataset, modelType: o.model, folds: intOption('--folds', o.folds), overrides: parseParams(o.param), seed: intOption('--seed', o.seed) },
+          {
+            datasetId: o.dataset,
+            modelType: o.model,
+            folds: intOption('--folds', o.folds),
+            overrides: parseParams(o.param),
+            seed: intOption('--seed', o.seed),
+          },
           Boolean(o.async),
         );
         if ('job_id' in result) return printQueued(result, o.json);

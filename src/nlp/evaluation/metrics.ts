@@ -133,7 +133,12 @@ export function argmaxRows(proba: ArrayLike<number>, classCount: number): { pred
 }
 
 /** The k most probable classes of row `r`, best first. */
-export function topK(proba: ArrayLike<number>, classCount: number, r: number, k: number): Array<{ index: number; p: number }> {
+export function topK(
+  proba: ArrayLike<number>,
+  classCount: number,
+  r: number,
+  k: number,
+): Array<{ index: number; p: number }> {
   const row: Array<{ index: number; p: number }> = [];
   for (let c = 0; c < classCount; c++) row.push({ index: c, p: proba[r * classCount + c]! });
   row.sort((a, b) => b.p - a.p || a.index - b.index);
@@ -144,7 +149,6 @@ export function meanStd(values: readonly number[]): { mean: number; std: number 
   if (values.length === 0) return { mean: 0, std: 0 };
   const mean = values.reduce((s, v) => s + v, 0) / values.length;
   // Sample standard deviation (n - 1): folds are a sample of possible splits.
-  const variance =
-    values.length < 2 ? 0 : values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1);
+  const variance = values.length < 2 ? 0 : values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1);
   return { mean, std: Math.sqrt(variance) };
 }

@@ -33,7 +33,13 @@ describe('metrics against a hand-computed confusion matrix', () => {
   it('computes per-intent and averaged scores', () => {
     const r = classificationReport(labels, yTrue, yPred);
     expect(r.accuracy).toBeCloseTo(4 / 6, 10);
-    expect(r.intents.a).toEqual({ precision: 1, recall: 2 / 3, 'f1-score': expect.closeTo(0.8, 10), support: 3, confused_with: { b: 1 } });
+    expect(r.intents.a).toEqual({
+      precision: 1,
+      recall: 2 / 3,
+      'f1-score': expect.closeTo(0.8, 10),
+      support: 3,
+      confused_with: { b: 1 },
+    });
     expect(r.intents.b!.precision).toBeCloseTo(0.5, 10);
     expect(r.intents.b!.recall).toBeCloseTo(0.5, 10);
     expect(r.intents.b!.confused_with).toEqual({ c: 1 });
@@ -113,15 +119,14 @@ describe('fallback threshold', () => {
 
 describe('out-of-scope metrics', () => {
   it('reports in-scope accuracy and oos recall separately', () => {
-    const m = outOfScopeMetrics(
-      ['a', 'b', 'oos', 'oos'],
-      ['a', 'a', 'oos', 'b'],
-      [false, false, false, false],
-    );
+    const m = outOfScopeMetrics(['a', 'b', 'oos', 'oos'], ['a', 'a', 'oos', 'b'], [false, false, false, false]);
     expect(m).toMatchObject({ in_scope_accuracy: 0.5, oos_recall: 0.5, oos_precision: 1, oos_examples: 2 });
     expect(outOfScopeMetrics(['a'], ['a'], [false])).toBeNull();
     // A fallback on an oos text counts as caught; on an in-scope text as a miss.
-    expect(outOfScopeMetrics(['a', 'oos'], ['a', 'b'], [true, true])).toMatchObject({ in_scope_accuracy: 0, oos_recall: 1 });
+    expect(outOfScopeMetrics(['a', 'oos'], ['a', 'b'], [true, true])).toMatchObject({
+      in_scope_accuracy: 0,
+      oos_recall: 1,
+    });
   });
 });
 
@@ -130,7 +135,13 @@ describe('label errors (confident learning)', () => {
     const proba = [0.9, 0.1, 0.8, 0.2, 0.1, 0.9, 0.2, 0.8, 0.3, 0.7];
     const issues = findLabelIssues(proba, [0, 0, 0, 1, 1], ['x', 'y']);
     expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatchObject({ index: 2, given: 'x', suggested: 'y', given_probability: 0.1, suggested_probability: 0.9 });
+    expect(issues[0]).toMatchObject({
+      index: 2,
+      given: 'x',
+      suggested: 'y',
+      given_probability: 0.1,
+      suggested_probability: 0.9,
+    });
     expect(issues[0]!.margin).toBeCloseTo(0.8, 10);
   });
 });
