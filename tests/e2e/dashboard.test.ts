@@ -192,4 +192,152 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
     await shot('conversations');
     expect(pageErrors).toEqual([]);
   });
+
+  let firstRun: number;
+
+  it('trains a model from the form and follows its live progress to the end', async () => {
+    await visit(`/training?dataset=${banking.id}`);
+    await expect.poll(() => page.locator('select[name=dataset_id]').inputValue()).toBe(String(banking.id));
+    await page.locator('select[name=model_type]').selectOption('tfidf-linear');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    const live = page.getByTestId('live-run');
+    await expect.poll(() => live.count()).toBe(1);
+    await expect
+      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 240_000, interval: 1000 })
+      .toBe('succeeded');
+    const runs = (await server.api('/training/runs')).body.runs as Array<{ id: number; status: string }>;
+    expect(runs).toHaveLength(1);
+    firstRun = runs[0]!.id;
+    expect(runs[0]!.status).toBe('succeeded');
+    // The live panel saw the run's phases over SSE (the last one it shows is past training).
+    expect(await page.getByTestId('run-phase').textContent()).not.toBe('—');
+    await shot('training');
+    expect(pageErrors).toEqual([]);
+  }, 300_000);
+
+  it('shows the run: metrics, curves, per-intent table, confusion heatmap, errors, calibration, PDF', async () => {
+    const run = (await server.api(`/training/runs/${firstRun}`)).body;
+    const evaluation = (await server.api(`/training/runs/${firstRun}/evaluation`)).body;
+    await visit(`/runs/${firstRun}`);
+    const accuracy = `${(run.metrics.accuracy * 100).toFixed(1)} %`;
+    await expect.poll(() => page.getByTestId('run-accuracy').locator('.stat-value').textContent()).toBe(accuracy);
+    await expect
+      .poll(() => page.getByTestId('intent-table').locator('tbody tr').count())
+      .toBe(Object.keys(evaluation.intents).length);
+    expect(Object.keys(evaluation.intents).sort()).toEqual([...E2E_INTENTS].sort());
+    await expect.poll(() => page.getByTestId('confusion-heatmap').locator('svg').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('calibration-chart').locator('svg').count()).toBe(1);
+    expect(await page.getByTestId('errors-table').locator('tbody tr').count()).toBe(evaluation.errors.length);
+    if (run.metric_history.length > 0) expect(await page.getByTestId('loss-curve').count()).toBe(1);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'PDF report' }).click(),
+    ]);
+    const pdf = readFileSync((await download.path())!);
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    await shot('run-detail');
+    expect(await noHorizontalOverflow()).toBe(true);
+  });
+
+  it('lists runs, exports them, and compares two runs with deltas and significance', async () => {
+    const second = await server.api('/training/run', {
+      method: 'POST',
+      body: { dataset_id: banking.id, model_type: 'tfidf-linear', seed: 7, validation_fraction: 0.2 },
+    });
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    await visit('/experiments');
+    const table = page.getByTestId('runs-table');
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(2);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export Runs as CSV' }).click(),
+    ]);
+    const records = parse(readFileSync((await download.path())!), { columns: true }) as Array<Record<string, string>>;
+    expect(records.map((r) => r.Run).sort()).toEqual([String(firstRun), String(second.body.id)].sort());
+
+    await page.getByLabel(`Select run ${firstRun} for comparison`).check();
+    await page.getByLabel(`Select run ${second.body.id} for comparison`).check();
+    await page.getByRole('button', { name: 'Compare selected (2)' }).click();
+    const comparison = (await server.api(`/runs/compare?ids=${firstRun},${second.body.id}`)).body;
+    await expect.poll(() => page.getByTestId('verdict').textContent()).toBe(comparison.comparisons[0].verdict);
+    if (comparison.comparisons[0].mcnemar) {
+      expect(await page.getByTestId('mcnemar').textContent()).toContain(
+        comparison.comparisons[0].mcnemar.significant ? 'significant' : 'not significant',
+      );
+    }
+    await expect
+      .poll(() => page.getByTestId('intent-deltas').locator('tbody tr').count())
+      .toBe(comparison.comparisons[0].intent_f1_deltas.length);
+    await expect.poll(() => page.getByTestId('confusion-heatmap').count()).toBe(2);
+    await shot('compare');
+  }, 180_000);
+
+  it('promotes a model version to production', async () => {
+    await visit('/models');
+    const models = (await server.api('/models')).body.models as Array<{ version: number; aliases: string[] }>;
+    await expect.poll(() => page.getByTestId('models-table').locator('tbody tr').count()).toBe(models.length);
+    const target = Math.min(...models.map((m) => m.version));
+    await page.locator('select[name=version]').selectOption(String(target));
+    await page.locator('input[name=alias]').fill('production');
+    await page.getByRole('button', { name: 'Promote' }).click();
+    await expect.poll(() => page.getByTestId(`aliases-v${target}`).textContent()).toContain('production');
+    const after = (await server.api('/models')).body.models as Array<{ version: number; aliases: string[] }>;
+    expect(after.find((m) => m.version === target)?.aliases).toContain('production');
+    await shot('models');
+  });
+
+  it('predicts in the playground with the production model', async () => {
+    const text = 'I still have not received my new card';
+    await visit('/playground');
+    await page.locator('textarea[name=text]').fill(text);
+    await page.getByRole('button', { name: 'Predict' }).click();
+    const api = (await server.api('/intents/predict', { method: 'POST', body: { text, top_k: 5 } })).body
+      .predictions[0];
+    await expect.poll(() => page.getByTestId('predicted-intent').textContent()).toBe(api.intent);
+    expect(api.intent).toBe('card_arrival');
+    expect(await page.getByTestId('fallback').textContent()).toContain(
+      api.fallback ? 'would fall back' : 'no fallback',
+    );
+    const bars = await page.getByTestId('topk-chart').textContent();
+    for (const t of api.top) expect(bars).toContain(t.intent);
+    await shot('playground');
+  });
+
+  it('shows monitoring: request rate, latency per route, system probes, alerts', async () => {
+    await visit('/monitoring');
+    await expect.poll(() => page.getByTestId('routes-table').textContent()).toContain('/datasets');
+    const requests = (await server.api('/monitoring/requests?window=5m')).body;
+    expect(requests.routes.length).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('latency-chart').locator('svg').count()).toBe(1);
+    expect(await page.getByTestId('rss').locator('.stat-value').textContent()).toMatch(/MiB$/);
+    await shot('monitoring');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('is usable at 768 px: no page scrolls sideways', async () => {
+    await page.setViewportSize({ width: 768, height: 1000 });
+    try {
+      for (const hash of [
+        '/',
+        '/datasets',
+        `/datasets/${banking.id}`,
+        '/training',
+        '/experiments',
+        `/runs/${firstRun}`,
+        '/models',
+        '/playground',
+        `/conversations?dataset=${sgd.id}`,
+        '/monitoring',
+      ]) {
+        await visit(hash);
+        expect(await noHorizontalOverflow(), `page ${hash} overflows at 768 px`).toBe(true);
+      }
+      await visit('/');
+      await shot('overview-768');
+      await visit(`/runs/${firstRun}`);
+      await shot('run-detail-768');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  }, 120_000);
 });

@@ -82,8 +82,13 @@ export interface LabServer {
   url: string;
   dir: string;
   datasetDir: string;
+  /** The environment the server runs with: give it to `chatlab` CLI calls on the same lab. */
+  env: Record<string, string>;
   logs: () => string;
-  api<T = any>(pathname: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: T }>;
+  api<T = any>(
+    pathname: string,
+    init?: { method?: string; body?: unknown; key?: string },
+  ): Promise<{ status: number; body: T }>;
   stop(): Promise<void>;
 }
 
@@ -94,23 +99,23 @@ export async function startLabServer(env: Record<string, string> = {}): Promise<
   mkdirSync(datasetDir, { recursive: true });
   const port = await freePort();
   let output = '';
+  const labEnv: Record<string, string> = {
+    DATA_DIR: path.join(dir, 'data'),
+    DATASET_DIR: datasetDir,
+    DATABASE_URL: `sqlite:${path.join(dir, 'data', 'lab.db')}`,
+    MODEL_DIR: path.join(dir, 'models'),
+    RUNS_DIR: path.join(dir, 'pipeline_runs'),
+    LOG_DIR: path.join(dir, 'logs'),
+    CHATLAB_AUTH: 'off',
+    LOG_LEVEL: 'warn',
+    ...env,
+  };
   const child: ChildProcess = spawn(
     process.execPath,
     [path.join(repoRoot, 'bin/chatlab.js'), 'serve', '--host', '127.0.0.1', '--port', String(port)],
     {
       cwd: dir,
-      env: {
-        ...process.env,
-        DATA_DIR: path.join(dir, 'data'),
-        DATASET_DIR: datasetDir,
-        DATABASE_URL: `sqlite:${path.join(dir, 'data', 'lab.db')}`,
-        MODEL_DIR: path.join(dir, 'models'),
-        RUNS_DIR: path.join(dir, 'pipeline_runs'),
-        LOG_DIR: path.join(dir, 'logs'),
-        CHATLAB_AUTH: 'off',
-        LOG_LEVEL: 'warn',
-        ...env,
-      },
+      env: { ...process.env, ...labEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -135,11 +140,15 @@ export async function startLabServer(env: Record<string, string> = {}): Promise<
     url,
     dir,
     datasetDir,
+    env: labEnv,
     logs: () => output,
     async api(pathname, init = {}) {
       const res = await fetch(`${url}${pathname}`, {
         method: init.method ?? 'GET',
-        headers: init.body !== undefined ? { 'content-type': 'application/json' } : {},
+        headers: {
+          ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(init.key ? { authorization: `Bearer ${init.key}` } : {}),
+        },
         body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
       });
       const text = await res.text();
