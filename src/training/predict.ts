@@ -89,7 +89,12 @@ export async function getPredictor(lab: LabContext, modelRef?: string): Promise<
     labels,
     threshold,
     async predict(texts: string[], topK = 3): Promise<Prediction[]> {
-      checkTexts(texts);
+      // Library callers (e.g. labelling conversation logs) may pass any batch, empty turns
+      // included; request limits are checked at the API and CLI doors with checkTexts.
+      if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) {
+        throw new ValidationError('texts must be a list of strings', [{ field: 'texts', problem: 'must be strings' }]);
+      }
+      if (texts.length === 0) return [];
       const k = Math.max(1, Math.min(Math.floor(topK) || 1, labels.length));
       const proba = await classifier.predictProba(texts.map((t) => preprocessText(t, preprocess)));
       const { pred, conf } = argmaxRows(proba, labels.length);

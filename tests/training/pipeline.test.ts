@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { getRunDetail, listRuns } from '../../src/experiments/runs.js';
-import { listModels, resolveModel } from '../../src/experiments/registry.js';
+import { getRun, getRunDetail, listRuns } from '../../src/experiments/runs.js';
+import { listModels, resolveModel, setAlias } from '../../src/experiments/registry.js';
+import { getPredictor } from '../../src/training/predict.js';
 import { prepareRun, trainModel } from '../../src/training/pipeline.js';
 import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
 import { seedBanking77, SUBSET_INTENTS } from './support.js';
@@ -71,6 +72,26 @@ describeEachDialect('training pipeline', (dialect) => {
     expect(model.labels.sort()).toEqual([...SUBSET_INTENTS].sort());
     expect(model.threshold).toBeGreaterThanOrEqual(0);
     expect(existsSync(model.path)).toBe(true);
+  });
+
+  it("serves the registered model through getPredictor with the run's own test predictions", async () => {
+    await setAlias(lab, 1, 'production');
+    const predictor = await getPredictor(lab);
+    expect(predictor.modelVersion).toBe(1);
+    const model = await resolveModel(lab, 1);
+    const saved = JSON.parse(
+      readFileSync(path.join((await getRun(lab, model.run_id!)).run_dir!, 'predictions.json'), 'utf8'),
+    );
+    const sample = saved.examples.slice(0, 25) as Array<{ text: string; predicted: string; confidence: number }>;
+    const again = await predictor.predict(sample.map((e) => e.text));
+    again.forEach((p, i) => {
+      expect(p.intent).toBe(sample[i]!.predicted);
+      expect(p.confidence).toBeCloseTo(sample[i]!.confidence, 5);
+      expect(p.fallback).toBe(p.confidence < predictor.threshold);
+    });
+    // Library callers may pass empty turns; they get a prediction, not an error.
+    expect(await predictor.predict(['', 'lost card'], 1)).toHaveLength(2);
+    expect(await predictor.predict([])).toEqual([]);
   });
 
   it('rejects bad input before any run exists', async () => {

@@ -220,7 +220,8 @@ export function registerTraining(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (texts: string[], o) => {
       await withLab(async (lab) => {
-        const { getPredictor } = await import('../../training/predict.js');
+        const { checkTexts, getPredictor } = await import('../../training/predict.js');
+        checkTexts(texts, 'text');
         const predictor = await getPredictor(lab, o.model);
         const predictions = await predictor.predict(texts, intOption('--top-k', o.topK));
         const data = {
