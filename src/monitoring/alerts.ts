@@ -178,7 +178,12 @@ export class AlertEvaluator {
     while (this.deliveries.size > 0 && Date.now() < deadline) {
       const wait = [Promise.allSettled([...this.deliveries])];
       if (Number.isFinite(timeoutMs)) {
-        wait.push(new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref()));
+        wait.push(
+          new Promise((resolve) => {
+            const timer = setTimeout(resolve, Math.max(0, deadline - Date.now())) as { unref?: () => void };
+            timer.unref?.();
+          }),
+        );
       }
       await Promise.race(wait);
     }
