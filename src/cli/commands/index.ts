@@ -5,6 +5,7 @@ import { registerInit } from './init.js';
 import { registerOperations } from './operations.js';
 import { registerServe } from './serve.js';
 import { registerTraining } from './training.js';
+import { registerWorker } from './worker.js';
 
 /** Every CLI command group. A new noun adds one line here. */
 export const commandRegistrations: Array<(program: Command) => void> = [
@@ -14,4 +15,5 @@ export const commandRegistrations: Array<(program: Command) => void> = [
   registerTraining,
   registerAnalytics,
   registerOperations,
+  registerWorker,
 ];
