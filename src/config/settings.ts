@@ -39,6 +39,12 @@ export interface Settings {
   maxUploadBytes: number;
   rateLimitPerMinute: number;
   trainingRateLimitPerMinute: number;
+  /** Whether the API process also runs a job worker (set false when `chatlab worker` processes do). */
+  apiRunWorker: boolean;
+  /** A running job whose worker has not heartbeaten for this long is re-queued (or failed). */
+  jobLeaseSeconds: number;
+  /** How many times a job is tried before a lost worker fails it. */
+  jobMaxAttempts: number;
 }
 
 export class SettingsError extends Error {
@@ -74,6 +80,9 @@ export const SETTING_KEYS = [
   'MAX_UPLOAD_MB',
   'RATE_LIMIT_PER_MINUTE',
   'TRAINING_RATE_LIMIT_PER_MINUTE',
+  'API_RUN_WORKER',
+  'JOB_LEASE_SECONDS',
+  'JOB_MAX_ATTEMPTS',
 ] as const;
 
 /** Keys whose values never appear in output. */
@@ -121,6 +130,15 @@ function integer(raw: Raw, key: string, fallback: number, min: number, max: numb
     throw new SettingsError(key, `must be an integer between ${min} and ${max} (got ${JSON.stringify(value)})`);
   }
   return n;
+}
+
+function bool(raw: Raw, key: string, fallback: boolean): boolean {
+  const value = raw[key];
+  if (value === undefined || value === '') return fallback;
+  const t = String(value).trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(t)) return true;
+  if (['false', '0', 'no'].includes(t)) return false;
+  throw new SettingsError(key, `must be true or false (got ${JSON.stringify(value)})`);
 }
 
 export function dialectOf(url: string): Settings['dialect'] {
@@ -225,6 +243,9 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     maxUploadBytes: integer(raw, 'MAX_UPLOAD_MB', 50, 1, 10_000) * 1024 * 1024,
     rateLimitPerMinute: integer(raw, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     trainingRateLimitPerMinute: integer(raw, 'TRAINING_RATE_LIMIT_PER_MINUTE', 20, 1, 1_000_000),
+    apiRunWorker: bool(raw, 'API_RUN_WORKER', true),
+    jobLeaseSeconds: integer(raw, 'JOB_LEASE_SECONDS', 60, 2, 86_400),
+    jobMaxAttempts: integer(raw, 'JOB_MAX_ATTEMPTS', 3, 1, 100),
   };
 }
 
@@ -250,6 +271,9 @@ export function describeSettings(settings: Settings): Record<string, string> {
     MAX_UPLOAD_MB: String(settings.maxUploadBytes / 1024 / 1024),
     RATE_LIMIT_PER_MINUTE: String(settings.rateLimitPerMinute),
     TRAINING_RATE_LIMIT_PER_MINUTE: String(settings.trainingRateLimitPerMinute),
+    API_RUN_WORKER: String(settings.apiRunWorker),
+    JOB_LEASE_SECONDS: String(settings.jobLeaseSeconds),
+    JOB_MAX_ATTEMPTS: String(settings.jobMaxAttempts),
   };
 }
 
