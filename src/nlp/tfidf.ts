@@ -4,7 +4,7 @@
  * scaled by 1/sqrt(2) so that a row has unit norm and words and characters weigh the same.
  */
 import { charNgrams, wordNgrams, words } from './tokenize.js';
-import { csrFromRows, type Csr } from './sparse.js';
+import type { Csr } from './sparse.js';
 
 export interface TfidfSettings {
   wordNgrams: [number, number];
@@ -34,7 +34,11 @@ function terms(text: string, s: TfidfSettings): { word: string[]; char: string[]
 }
 
 export class TfidfVectorizer {
-  private readonly index: Map<string, number>;
+  /** Column of each word n-gram and each char n-gram (vocabulary terms without their prefix). */
+  private readonly wordIndex = new Map<string, number>();
+  private readonly charIndex = new Map<string, number>();
+  /** Per-column counts while transforming one text (reused; zero between texts). */
+  private counts: Float64Array;
 
   constructor(
     readonly settings: TfidfSettings,
@@ -42,7 +46,8 @@ export class TfidfVectorizer {
     readonly vocabulary: string[],
     readonly idf: Float32Array,
   ) {
-    this.index = new Map(vocabulary.map((t, i) => [t, i]));
+    vocabulary.forEach((t, i) => (t.startsWith('w:') ? this.wordIndex : this.charIndex).set(t.slice(2), i));
+    this.counts = new Float64Array(vocabulary.length);
   }
 
   /** Learns the vocabulary and idf from training texts. */
@@ -66,41 +71,68 @@ export class TfidfVectorizer {
     return this.vocabulary.length;
   }
 
-  /** One normalised sparse row per text. */
+  /**
+   * One normalised sparse row per text. This is the prediction hot path, so it generates the same
+   * n-grams as `terms()` but looks each up directly instead of building prefixed string lists.
+   */
   transform(texts: string[]): Csr {
-    const rows = texts.map((text) => {
-      const { word, char } = terms(text, this.settings);
-      const w = this.block(word);
-      const c = this.block(char);
-      // Both blocks present: scale each by 1/sqrt(2) so the whole row has unit length.
-      const scale = w.indices.length > 0 && c.indices.length > 0 ? Math.SQRT1_2 : 1;
-      const indices = [...w.indices, ...c.indices];
-      const values = [...w.values, ...c.values].map((v) => v * scale);
-      const order = indices.map((_, i) => i).sort((a, b) => indices[a]! - indices[b]!);
-      return { indices: order.map((i) => indices[i]!), values: order.map((i) => values[i]!) };
-    });
-    return csrFromRows(rows, this.size);
-  }
-
-  /** Counts -> (sublinear) tf * idf -> L2 normalised entries for one block's terms. */
-  private block(termList: string[]): { indices: number[]; values: number[] } {
-    const counts = new Map<number, number>();
-    for (const t of termList) {
-      const col = this.index.get(t);
-      if (col !== undefined) counts.set(col, (counts.get(col) ?? 0) + 1);
-    }
+    const indptr = new Int32Array(texts.length + 1);
     const indices: number[] = [];
     const values: number[] = [];
+    const touched: number[] = [];
+    const [wMin, wMax] = this.settings.wordNgrams;
+    const [cMin, cMax] = this.settings.charNgrams;
+    texts.forEach((text, r) => {
+      const tokens = words(text);
+      const start = indices.length;
+      // Word n-grams.
+      touched.length = 0;
+      if (wMax > 0) {
+        for (let n = wMin; n <= wMax; n++) {
+          for (let i = 0; i + n <= tokens.length; i++) {
+            this.count(this.wordIndex.get(n === 1 ? tokens[i]! : tokens.slice(i, i + n).join(' ')), touched);
+          }
+        }
+      }
+      const wordEnd = this.flushBlock(touched, indices, values);
+      // Character n-grams within word boundaries.
+      touched.length = 0;
+      if (cMax > 0) {
+        for (const token of tokens) {
+          const padded = ` ${token} `;
+          for (let n = cMin; n <= cMax && n <= padded.length; n++) {
+            for (let i = 0; i + n <= padded.length; i++) this.count(this.charIndex.get(padded.slice(i, i + n)), touched);
+          }
+        }
+      }
+      const charEnd = this.flushBlock(touched, indices, values);
+      // Both blocks present: scale each by 1/sqrt(2) so the whole row has unit length.
+      if (wordEnd > start && charEnd > wordEnd) for (let i = start; i < charEnd; i++) values[i]! *= Math.SQRT1_2;
+      indptr[r + 1] = indices.length;
+    });
+    return { rows: texts.length, cols: this.size, indptr, indices: Int32Array.from(indices), values: Float32Array.from(values) };
+  }
+
+  private count(col: number | undefined, touched: number[]): void {
+    if (col === undefined) return;
+    if (this.counts[col] === 0) touched.push(col);
+    this.counts[col]!++;
+  }
+
+  /** Counts -> (sublinear) tf * idf -> L2-normalised entries appended; resets the counts. */
+  private flushBlock(touched: number[], indices: number[], values: number[]): number {
+    const start = values.length;
     let norm = 0;
-    for (const [col, count] of counts) {
-      const tf = this.settings.sublinearTf ? 1 + Math.log(count) : count;
-      const v = tf * this.idf[col]!;
+    for (const col of touched) {
+      const c = this.counts[col]!;
+      this.counts[col] = 0;
+      const v = (this.settings.sublinearTf ? 1 + Math.log(c) : c) * this.idf[col]!;
       indices.push(col);
       values.push(v);
       norm += v * v;
     }
     norm = Math.sqrt(norm);
-    if (norm > 0) for (let i = 0; i < values.length; i++) values[i]! /= norm;
-    return { indices, values };
+    if (norm > 0) for (let i = start; i < values.length; i++) values[i]! /= norm;
+    return values.length;
   }
 }

@@ -18,7 +18,7 @@ export const encoderMlpParamSpec: Record<string, ParamSpec> = {
   hidden_units: { type: 'int', default: 512, min: 0, max: 4096, description: 'hidden layer width (0 = softmax head)' },
   dropout: { type: 'float', default: 0.5, min: 0, max: 0.9, description: 'dropout on the hidden layer' },
   label_smoothing: { type: 'float', default: 0.1, min: 0, max: 0.5, description: 'label smoothing of the targets' },
-  num_epochs: { type: 'int', default: 20, min: 1, max: 500, description: 'passes over the training data' },
+  num_epochs: { type: 'int', default: 10, min: 1, max: 500, description: 'passes over the training data' },
   learning_rate: { type: 'float', default: 0.001, min: 1e-5, max: 1, description: 'Adam step size (cosine-decayed)' },
   weight_decay: { type: 'float', default: 0, min: 0, max: 1, description: 'decoupled weight decay (AdamW)' },
   batch_size: { type: 'int', default: 32, min: 1, max: 1024, description: 'examples per Adam step' },
