@@ -309,7 +309,19 @@ function Confusion({
 }) {
   const option = useMemo(
     () => ({
-      ...named(confusionMatrixOption(confusion.labels, confusion.matrix), 'Predicted intent', 'True intent'),
+      ...confusionMatrixOption(confusion.labels, confusion.matrix),
+      // Axis names where the rotated labels leave room: x at its end, y (inverted) at its top.
+      xAxis: {
+        ...(confusionMatrixOption(confusion.labels, []).xAxis as object),
+        name: 'Predicted',
+        nameLocation: 'end',
+      },
+      yAxis: {
+        ...(confusionMatrixOption(confusion.labels, []).yAxis as object),
+        name: 'True intent',
+        nameLocation: 'start',
+      },
+      grid: { left: 20, right: 80, top: 80, bottom: 20, containLabel: true },
       title: {
         text: title,
         subtext: 'row-normalised; rows: true intent, columns: predicted',

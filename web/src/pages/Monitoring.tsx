@@ -3,7 +3,7 @@ import { Chart } from '../components/Chart';
 import { DataTable } from '../components/DataTable';
 import { Card, Code, PageHeader, Stat, StatusBadge } from '../components/Page';
 import { Async, Empty } from '../components/States';
-import { barChart } from '../lib/charts';
+import { barChart, lineChart } from '../lib/charts';
 import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
 import { listOf, num } from '../lib/shapes';
 import { useApi } from '../lib/useApi';
@@ -31,6 +31,9 @@ interface SystemSnapshot {
   database: { dialect: string; ok: boolean; round_trip_ms: number | null };
 }
 
+/** The 20 routes with the most requests: the chart stays readable on a busy server. */
+const busiest = (routes: RouteSummary[]) => [...routes].sort((a, b) => b.requests - a.requests).slice(0, 20);
+
 const mib = (bytes: number | undefined) => (bytes === undefined ? '—' : `${(bytes / 2 ** 20).toFixed(0)} MiB`);
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v.toFixed(1)} ms`);
 
@@ -42,9 +45,73 @@ function useInterval(callback: () => void, seconds: number) {
   }, [callback, seconds]);
 }
 
+interface HistoryPoint {
+  ts: number;
+  route: string;
+  requests: number;
+  errors: number;
+}
+
+/** Per-minute samples summed over routes: requests per second and 5xx errors per minute. */
+export function rateSeries(points: HistoryPoint[]): { rate: Array<[number, number]>; errors: Array<[number, number]> } {
+  const byMinute = new Map<number, { requests: number; errors: number }>();
+  for (const p of points) {
+    const m = byMinute.get(p.ts) ?? { requests: 0, errors: 0 };
+    m.requests += p.requests;
+    m.errors += p.errors;
+    byMinute.set(p.ts, m);
+  }
+  const minutes = [...byMinute.entries()].sort((a, b) => a[0] - b[0]);
+  return {
+    rate: minutes.map(([ts, m]) => [ts, Number((m.requests / 60).toFixed(3))]),
+    errors: minutes.map(([ts, m]) => [ts, m.errors]),
+  };
+}
+
+function RateHistory({ window }: { window: string }) {
+  const history = useApi<{ points: HistoryPoint[] }>(`/monitoring/requests/history?window=${window}`);
+  return (
+    <Async state={history} feature="Request history">
+      {(data) => {
+        if (data.points.length === 0)
+          return <Empty title="No history yet: request figures are sampled into the database once a minute." />;
+        const { rate, errors } = rateSeries(data.points);
+        return (
+          <div className="grid-2">
+            <Chart
+              testId="rate-chart"
+              height={260}
+              option={lineChart({
+                title: 'Request rate',
+                series: [{ name: 'requests/s', points: rate }],
+                xName: 'Time',
+                yName: 'Requests per second',
+                xType: 'time',
+                area: true,
+              })}
+            />
+            <Chart
+              testId="errors-chart"
+              height={260}
+              option={lineChart({
+                title: 'Server errors (5xx)',
+                series: [{ name: 'errors per minute', points: errors }],
+                xName: 'Time',
+                yName: 'Errors per minute',
+                xType: 'time',
+                yMin: 0,
+              })}
+            />
+          </div>
+        );
+      }}
+    </Async>
+  );
+}
+
 export function MonitoringPage() {
-  const [window, setWindow] = useState('5m');
-  const requests = useApi<RequestsSummary>(`/monitoring/requests?window=${window}`);
+  const [span, setSpan] = useState('5m');
+  const requests = useApi<RequestsSummary>(`/monitoring/requests?window=${span}`);
   const system = useApi<SystemSnapshot>('/monitoring/system');
   const alerts = useApi<unknown>('/alerts');
   const history = useApi<unknown>('/alerts/history');
@@ -58,7 +125,7 @@ export function MonitoringPage() {
         actions={
           <label>
             Window{' '}
-            <select value={window} onChange={(e) => setWindow(e.target.value)} name="window">
+            <select value={span} onChange={(e) => setSpan(e.target.value)} name="window">
               <option value="5m">5 minutes</option>
               <option value="1h">1 hour</option>
               <option value="24h">24 hours</option>
@@ -87,22 +154,24 @@ export function MonitoringPage() {
                   height={Math.max(260, Math.min(data.routes.length, 20) * 40 + 100)}
                   option={{
                     ...barChart({
-                      title: `Latency per route (last ${data.window})`,
-                      categories: data.routes.slice(0, 20).map((r) => r.route),
+                      title: `Latency per route, 20 busiest (last ${data.window})`,
+                      categories: busiest(data.routes).map((r) => r.route),
                       values: [],
                       xName: 'Milliseconds',
                       yName: 'Route',
                       horizontal: true,
                     }),
-                    legend: { top: 24 },
+                    legend: { top: 40 },
+                    grid: { left: 170, right: 30, top: 70, bottom: 45 },
                     series: (['p50_ms', 'p95_ms', 'p99_ms'] as const).map((k) => ({
                       type: 'bar',
                       name: k.replace('_ms', ''),
-                      data: data.routes.slice(0, 20).map((r) => r[k] ?? 0),
+                      data: busiest(data.routes).map((r) => r[k] ?? 0),
                     })),
                   }}
                 />
               )}
+              <RateHistory window={span} />
               <DataTable
                 title="Routes"
                 testId="routes-table"

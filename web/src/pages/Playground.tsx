@@ -22,6 +22,8 @@ export interface Prediction {
   fallback: boolean;
   top: Ranked[];
   model?: string;
+  /** The model's fallback threshold: below it the bot would answer with a fallback. */
+  threshold?: number;
 }
 
 /** One prediction out of `/intents/predict`'s answer, whatever its envelope. */
@@ -80,20 +82,28 @@ export function PlaygroundPage() {
     }
   };
 
-  const chart = useMemo(
-    () =>
-      result &&
-      barChart({
-        title: `Top ${result.top.length} intents`,
-        categories: result.top.map((t) => t.intent),
-        values: result.top.map((t) => Number(t.confidence.toFixed(4))),
-        xName: 'Confidence',
-        yName: 'Intent',
-        horizontal: true,
-        seriesName: 'confidence',
-      }),
-    [result],
-  );
+  const chart = useMemo(() => {
+    if (!result) return null;
+    const option = barChart({
+      title: `Top ${result.top.length} intents`,
+      subtitle:
+        result.threshold !== undefined ? `dashed line: fallback threshold ${result.threshold.toFixed(3)}` : undefined,
+      categories: result.top.map((t) => t.intent),
+      values: result.top.map((t) => Number(t.confidence.toFixed(4))),
+      xName: 'Confidence',
+      yName: 'Intent',
+      horizontal: true,
+      seriesName: 'confidence',
+    });
+    if (result.threshold === undefined) return option;
+    const [series] = option.series as Array<Record<string, unknown>>;
+    const markLine = {
+      symbol: 'none',
+      data: [{ xAxis: result.threshold }],
+      lineStyle: { type: 'dashed', color: '#c43d4b' },
+    };
+    return { ...option, xAxis: { ...(option.xAxis as object), max: 1 }, series: [{ ...series, markLine }] };
+  }, [result]);
   const noModel = error instanceof ApiError && error.status === 404 && !error.routeMissing;
 
   return (
