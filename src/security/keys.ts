@@ -90,7 +90,8 @@ export interface Principal {
 
 /** last_used_at is written at most this often per key, so reads don't all become writes. */
 const TOUCH_EVERY_MS = 60_000;
-const touched = new Map<number, number>();
+/** Per database (ids repeat across databases): key id -> last time last_used_at was written. */
+const touchedByDb = new WeakMap<object, Map<number, number>>();
 
 /** The principal behind a presented key, or null when it is unknown or revoked. */
 export async function verifyApiKey(lab: LabContext, key: string): Promise<Principal | null> {
@@ -102,6 +103,11 @@ export async function verifyApiKey(lab: LabContext, key: string): Promise<Princi
     .executeTakeFirst();
   if (!row || row.revoked_at) return null;
   const now = Date.now();
+  let touched = touchedByDb.get(lab.db);
+  if (!touched) {
+    touched = new Map();
+    touchedByDb.set(lab.db, touched);
+  }
   if ((touched.get(row.id) ?? 0) < now - TOUCH_EVERY_MS) {
     touched.set(row.id, now);
     await lab.db.kysely
