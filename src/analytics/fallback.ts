@@ -84,6 +84,8 @@ export async function fallbackAnalysis(
     select ${period} as p, count(*) as n, sum(${isFallback}) as fb
     from turns t where ${where} and t.ts is not null group by ${period}`.execute(lab.db.kysely);
 
+  // The N lowest first (from the covering index), then their text and conversation: the
+  // wide columns are read for N rows only.
   const lowest = await sql<{
     id: number;
     external_id: string;
@@ -92,10 +94,13 @@ export async function fallbackAnalysis(
     predicted_intent: string | null;
     confidence: number;
   }>`
-    select t.id, c.external_id, t.text, t.intent, t.predicted_intent, t.confidence
-    from turns t join conversations c on c.id = t.conversation_id
-    where ${where} and t.confidence is not null
-    order by t.confidence asc, t.id asc limit ${limit}`.execute(lab.db.kysely);
+    with low as (
+      select t.id, t.confidence from turns t where ${where} and t.confidence is not null
+      order by t.confidence asc, t.id asc limit ${limit}
+    )
+    select x.id, c.external_id, x.text, x.intent, x.predicted_intent, low.confidence
+    from low join turns x on x.id = low.id join conversations c on c.id = x.conversation_id
+    order by low.confidence asc, low.id asc`.execute(lab.db.kysely);
 
   let turns = 0;
   let fallback = 0;

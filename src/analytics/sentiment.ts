@@ -54,7 +54,8 @@ export async function sentimentAnalysis(
   options: { limit?: number } = {},
 ): Promise<SentimentResult> {
   const limit = options.limit ?? 10;
-  const where = sql`${turnWhere(filters, { intentScope: 'turn' })} and t.sentiment is not null`;
+  // USER turns unless the speaker filter says otherwise: VADER scores are stored for user turns.
+  const where = sql`${turnWhere(filters, { defaultSpeaker: 'USER', intentScope: 'turn' })} and t.sentiment is not null`;
   const sums = sql`count(*) as n, sum(t.sentiment) as s,
     sum(case when t.sentiment <= ${NEGATIVE_AT} then 1 else 0 end) as neg,
     sum(case when t.sentiment >= ${POSITIVE_AT} then 1 else 0 end) as pos`;

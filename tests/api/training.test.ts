@@ -134,6 +134,15 @@ describeEachDialect('training API', (dialect) => {
     const parsed = parseSse(events.payload);
     const kinds = new Set(parsed.map((e) => e.event));
     expect(kinds.has('status')).toBe(true);
+    expect(kinds.has('phase')).toBe(true);
+    const epochs = parsed.filter((e) => e.event === 'epoch').map((e) => e.data);
+    expect(epochs.length).toBeGreaterThan(0);
+    expect(epochs.at(-1)).toMatchObject({
+      run_id,
+      epoch: expect.any(Number),
+      loss: expect.any(Number),
+      eta_seconds: expect.any(Number),
+    });
     expect(parsed.at(-1)).toMatchObject({ event: 'status', data: { status: 'succeeded' } });
     expect((await get(`/training/runs/${run_id}`)).json().status).toBe('succeeded');
     const job = await api.lab.db.kysely

@@ -94,6 +94,20 @@ export function initialMigration(dialect: Dialect): Migration {
         .on('turns')
         .columns(['dataset_id', 'speaker', 'ts'])
         .execute();
+      // Analytics (src/analytics): covering indexes, so the dashboard's aggregations read narrow
+      // index pages instead of the wide turn rows (text, metadata). Label columns first serve the
+      // intent/fallback/sentiment GROUP BYs in index order; the conversation-ordered one feeds the
+      // flow window (LAG by conversation, ordered by idx) and per-conversation sentiment unsorted.
+      await db.schema
+        .createIndex('turns_analytics_idx')
+        .on('turns')
+        .columns(['dataset_id', 'speaker', 'intent', 'predicted_intent', 'ts', 'confidence', 'sentiment'])
+        .execute();
+      await db.schema
+        .createIndex('turns_flow_idx')
+        .on('turns')
+        .columns(['dataset_id', 'speaker', 'conversation_id', 'idx', 'intent', 'predicted_intent', 'sentiment'])
+        .execute();
 
       await db.schema
         .createTable('experiments')
