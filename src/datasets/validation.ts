@@ -128,21 +128,28 @@ export async function computeReport(
       examples: rare.map(([label, count]) => ({ label, count })),
     });
 
-    const empty = list.filter((r) => r.text.trim() === '');
+    // Text checks run once per distinct text: chatbot data repeats texts a lot ("yes", "thanks").
+    const exact = new Map<string, Row[]>();
+    for (const r of list) push(exact, r.text, r);
+    const distinct = [...exact.entries()];
+    const rowsWhere = (test: (text: string) => boolean) => distinct.filter(([text]) => test(text)).flatMap(([, g]) => g);
+    const empty = rowsWhere((t) => t.trim() === '');
     add({ id: 'empty_text', severity: 'warning', split, message: `${split}: ${empty.length} empty or whitespace-only text(s)`, count: empty.length, examples: sample(empty) });
-    const long = list.filter((r) => r.text.length > o.maxTextLength);
+    const long = rowsWhere((t) => t.length > o.maxTextLength);
     add({ id: 'long_text', severity: 'warning', split, message: `${split}: ${long.length} text(s) longer than ${o.maxTextLength} characters`, count: long.length, examples: sample(long) });
-    const control = list.filter((r) => CONTROL.test(r.text));
+    const control = rowsWhere((t) => CONTROL.test(t));
     add({ id: 'control_characters', severity: 'warning', split, message: `${split}: ${control.length} text(s) contain control characters`, count: control.length, examples: sample(control) });
-    const broken = list.filter((r) => MAYBE_BROKEN.test(r.text) && BROKEN_UNICODE.test(r.text));
+    const broken = rowsWhere((t) => MAYBE_BROKEN.test(t) && BROKEN_UNICODE.test(t));
     add({ id: 'invalid_unicode', severity: 'error', split, message: `${split}: ${broken.length} text(s) contain U+FFFD or unpaired surrogates (text that was not valid UTF-8 upstream)`, count: broken.length, examples: sample(broken) });
 
     // Duplicates: exact (same raw text) and normalised (same text ignoring case, punctuation, spaces).
-    const exact = new Map<string, Row[]>();
     const keyed = new Map<string, Row[]>();
-    for (const r of list) {
-      push(exact, r.text, r);
-      if (r.text.trim() !== '') push(keyed, duplicateKey(r.text), r);
+    for (const [text, group] of distinct) {
+      if (text.trim() === '') continue;
+      const key = duplicateKey(text);
+      const rows = keyed.get(key);
+      if (rows) for (const r of group) rows.push(r);
+      else keyed.set(key, group.slice());
     }
     keysBySplit.set(split, keyed);
     const exactGroups = [...exact.values()].filter((g) => g.length > 1 && g[0]!.text.trim() !== '');
@@ -154,7 +161,8 @@ export async function computeReport(
       count: sum(exactGroups.map((g) => g.length - 1)),
       examples: exactGroups.map((g) => ({ text: g[0]!.text, copies: g.length, ids: g.map((r) => r.id).slice(0, 10) })),
     });
-    const normGroups = [...keyed.values()].filter((g) => new Set(g.map((r) => r.text)).size > 1);
+    const multi = [...keyed.values()].filter((g) => g.length > 1);
+    const normGroups = multi.filter((g) => new Set(g.map((r) => r.text)).size > 1);
     add({
       id: 'normalised_duplicates',
       severity: 'warning',
@@ -163,7 +171,7 @@ export async function computeReport(
       count: normGroups.length,
       examples: normGroups.map((g) => ({ texts: [...new Set(g.map((r) => r.text))].slice(0, 5), ids: g.map((r) => r.id).slice(0, 10) })),
     });
-    const conflicts = [...keyed.values()].filter((g) => new Set(g.map((r) => r.label)).size > 1);
+    const conflicts = multi.filter((g) => new Set(g.map((r) => r.label)).size > 1);
     add({
       id: 'label_conflicts',
       severity: 'warning',
