@@ -314,6 +314,24 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('cancels a running training run from the page', async () => {
+    const modelsBefore = (await server.api('/models')).body.models.length;
+    await visit(`/training?dataset=${banking.id}`);
+    await expect.poll(() => page.locator('select[name=dataset_id]').inputValue()).toBe(String(banking.id));
+    await page.locator('input[name=num_epochs]').fill('200');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await expect.poll(() => page.getByTestId('run-phase').textContent(), { timeout: 120_000 }).toBe('train');
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await expect
+      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 120_000, interval: 500 })
+      .toBe('cancelled');
+    const runs = (await server.api('/training/runs?status=cancelled')).body.runs as Array<{ status: string }>;
+    expect(runs).toHaveLength(1);
+    // A cancelled run registers no model.
+    expect((await server.api('/models')).body.models).toHaveLength(modelsBefore);
+    await shot('training-cancelled');
+  }, 300_000);
+
   it('is usable at 768 px: no page scrolls sideways', async () => {
     await page.setViewportSize({ width: 768, height: 1000 });
     try {

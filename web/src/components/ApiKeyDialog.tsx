@@ -6,7 +6,14 @@ import { bumpAuthVersion } from '../lib/auth';
 export function ApiKeyDialog({ reason, onClose }: { reason: string; onClose: () => void }) {
   const [value, setValue] = useState(getApiKey() ?? '');
   const input = useRef<HTMLInputElement>(null);
-  useEffect(() => input.current?.focus(), []);
+  useEffect(() => {
+    input.current?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

@@ -25,7 +25,9 @@ function Count({
   count: (data: unknown) => number;
 }) {
   const state = useApi<unknown>(path);
-  const value = state.error ? '—' : state.data === undefined ? '…' : fmtNumber(count(state.data));
+  // Lists are capped at 500 rows: show "500+" rather than a wrong exact number.
+  const n = state.data === undefined ? 0 : count(state.data);
+  const value = state.error ? '—' : state.data === undefined ? '…' : `${fmtNumber(n)}${n >= 500 ? '+' : ''}`;
   return <Stat label={label} value={value} testId={testId} />;
 }
 
