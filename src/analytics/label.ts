@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { sentimentOf } from '../conversations/sentiment.js';
 import type { LabContext } from '../core/context.js';
-import { AppError, NotFoundError } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
 
 /** What labelling needs from a registered classifier (the shape `getPredictor` returns). */
 export interface Prediction {
@@ -40,19 +40,13 @@ export interface LabelResult {
 }
 
 /**
- * Loads the registered classifier through the training area's `getPredictor`. Imported lazily:
- * TF.js and friends are heavy, and analytics must load without them.
+ * Loads the registered classifier (alias or version; `production` when absent) through the
+ * training area's `getPredictor`. Imported lazily: the model code is heavy and analytics queries
+ * must not load it.
  */
 export async function loadPredictor(lab: LabContext, model?: string): Promise<Predictor> {
-  const specifier = '../training/predict.js';
-  let mod: { getPredictor?: (lab: LabContext, ref?: string) => Promise<Predictor> };
-  try {
-    mod = (await import(specifier)) as typeof mod;
-  } catch {
-    throw new AppError('MODEL_UNAVAILABLE', 'labelling needs the trained-model registry, which this build does not include', 501);
-  }
-  if (!mod.getPredictor) throw new AppError('MODEL_UNAVAILABLE', 'the training area exports no getPredictor', 501);
-  return mod.getPredictor(lab, model);
+  const { getPredictor } = await import('../training/predict.js');
+  return getPredictor(lab, model);
 }
 
 /**
