@@ -76,7 +76,10 @@ const rate = (n: number, seconds: number) => Math.round(n / seconds);
  * logs), SYSTEM turns unique answers; ISO and epoch timestamps mixed; 10 turns per conversation.
  */
 async function generateLog(file: string, turns: number): Promise<void> {
-  const rows = parse(readFileSync(path.join(banking77, 'train.csv')), { columns: true }) as Array<{ text: string; category: string }>;
+  const rows = parse(readFileSync(path.join(banking77, 'train.csv')), { columns: true }) as Array<{
+    text: string;
+    category: string;
+  }>;
   const out = createWriteStream(file);
   const start = Date.UTC(2024, 0, 1) / 1000;
   let buffer = '';
@@ -86,7 +89,12 @@ async function generateLog(file: string, turns: number): Promise<void> {
     const line =
       i % 2 === 0
         ? { conversation_id, speaker: 'user', text: r.text, intent: r.category, timestamp: start + i * 3 }
-        : { conversation_id, speaker: 'bot', text: `Here is how to handle ${r.category.replace(/_/g, ' ')} (ref ${i}).`, timestamp: new Date((start + i * 3) * 1000).toISOString() };
+        : {
+            conversation_id,
+            speaker: 'bot',
+            text: `Here is how to handle ${r.category.replace(/_/g, ' ')} (ref ${i}).`,
+            timestamp: new Date((start + i * 3) * 1000).toISOString(),
+          };
     buffer += `${JSON.stringify(line)}\n`;
     if (buffer.length > 1 << 20) {
       if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
@@ -107,11 +115,20 @@ async function rawSqlite(rows: number, perStatement: number): Promise<{ wall: nu
     for (let c = 0; c < rows / TURNS_PER_CONVERSATION; c++) conv.run(`c${c}`);
   })();
   const data = Array.from({ length: rows }, (_, i) => [
-    1 + Math.floor(i / TURNS_PER_CONVERSATION), 1, i % TURNS_PER_CONVERSATION, i % 2 ? 'SYSTEM' : 'USER',
-    `raw insert text number ${i}`, i % 2 ? null : 'card_arrival', i % 2 ? null : 0.1, 1704067200000 + i * 3000, null,
+    1 + Math.floor(i / TURNS_PER_CONVERSATION),
+    1,
+    i % TURNS_PER_CONVERSATION,
+    i % 2 ? 'SYSTEM' : 'USER',
+    `raw insert text number ${i}`,
+    i % 2 ? null : 'card_arrival',
+    i % 2 ? null : 0.1,
+    1704067200000 + i * 3000,
+    null,
   ]);
   const cols = '(conversation_id, dataset_id, idx, speaker, text, intent, sentiment, ts, metadata)';
-  const stmt = db.prepare(`insert into turns ${cols} values ${Array(perStatement).fill('(?,?,?,?,?,?,?,?,?)').join(',')}`);
+  const stmt = db.prepare(
+    `insert into turns ${cols} values ${Array(perStatement).fill('(?,?,?,?,?,?,?,?,?)').join(',')}`,
+  );
   const m = await measure(() =>
     db.transaction(() => {
       const params: unknown[] = [];
@@ -131,16 +148,26 @@ async function rawPostgres(rows: number): Promise<number> {
   const { lab, drop } = await freshLab('postgres');
   const db = lab.db.kysely;
   await db.insertInto('datasets').values({ name: 'raw', type: 'jsonl', source: 'raw', checksum: 'raw' }).execute();
-  await sql`insert into conversations (dataset_id, external_id) select 1, 'c' || g from generate_series(1, ${rows / TURNS_PER_CONVERSATION}) g`.execute(db);
+  await sql`insert into conversations (dataset_id, external_id) select 1, 'c' || g from generate_series(1, ${rows / TURNS_PER_CONVERSATION}) g`.execute(
+    db,
+  );
   const m = await measure(() =>
     db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows; i += 1000) {
         const chunk = Array.from({ length: Math.min(1000, rows - i) }, (_, k) => {
           const j = i + k;
           return {
-            conversation_id: 1 + Math.floor(j / TURNS_PER_CONVERSATION), dataset_id: 1, idx: j % TURNS_PER_CONVERSATION,
-            speaker: j % 2 ? 'SYSTEM' : 'USER', text: `raw insert text number ${j}`, intent: j % 2 ? null : 'card_arrival',
-            predicted_intent: null, confidence: null, sentiment: j % 2 ? null : 0.1, ts: 1704067200000 + j * 3000, metadata: null,
+            conversation_id: 1 + Math.floor(j / TURNS_PER_CONVERSATION),
+            dataset_id: 1,
+            idx: j % TURNS_PER_CONVERSATION,
+            speaker: j % 2 ? 'SYSTEM' : 'USER',
+            text: `raw insert text number ${j}`,
+            intent: j % 2 ? null : 'card_arrival',
+            predicted_intent: null,
+            confidence: null,
+            sentiment: j % 2 ? null : 0.1,
+            ts: 1704067200000 + j * 3000,
+            metadata: null,
           };
         });
         await trx.insertInto('turns').values(chunk).execute();
@@ -158,7 +185,14 @@ async function timeIngest(dialect: 'sqlite' | 'postgres', type: 'banking77' | 'j
   // The validation report is computed inside ingestion; time it again alone to show its share.
   const validation = await measure(() => computeReport(lab.db.kysely, dataset.id, null));
   await drop();
-  return { wall: m.wall, cpu: m.cpu, validationWall: validation.wall, validationCpu: validation.cpu, turns: dataset.turn_count, examples: dataset.example_count };
+  return {
+    wall: m.wall,
+    cpu: m.cpu,
+    validationWall: validation.wall,
+    validationCpu: validation.cpu,
+    turns: dataset.turn_count,
+    examples: dataset.example_count,
+  };
 }
 
 const results: Record<string, unknown> = { turns: TURNS };
@@ -171,7 +205,13 @@ try {
   const bankRows = bankRuns[0]!.examples;
   const bankWall = median(bankRuns.map((r) => r.wall));
   const bankCpu = median(bankRuns.map((r) => r.cpu));
-  results.sqlite_banking77 = { rows: bankRows, wall_s: bankWall, cpu_s: bankCpu, rows_per_s_wall: rate(bankRows, bankWall), rows_per_s_cpu: rate(bankRows, bankCpu) };
+  results.sqlite_banking77 = {
+    rows: bankRows,
+    wall_s: bankWall,
+    cpu_s: bankCpu,
+    rows_per_s_wall: rate(bankRows, bankWall),
+    rows_per_s_cpu: rate(bankRows, bankCpu),
+  };
 
   const log = path.join(work, 'log.jsonl');
   await generateLog(log, TURNS);
@@ -199,15 +239,52 @@ try {
     ratio_vs_raw_multi_cpu: cpuRate / rawMulti.cpu,
   };
   rows.push(
-    { db: 'sqlite', what: 'BANKING77 ingest (13,083 examples)', 'rows/s wall': rate(bankRows, bankWall), 'rows/s cpu': rate(bankRows, bankCpu), 'wall s': bankWall.toFixed(2), 'cpu s': bankCpu.toFixed(2) },
-    { db: 'sqlite', what: `JSONL log ingest (${TURNS} turns)`, 'rows/s wall': wallRate, 'rows/s cpu': cpuRate, 'wall s': run.wall.toFixed(2), 'cpu s': run.cpu.toFixed(2) },
-    { db: 'sqlite', what: '  its validation report, alone', 'rows/s wall': '-', 'rows/s cpu': '-', 'wall s': run.validationWall.toFixed(2), 'cpu s': run.validationCpu.toFixed(2) },
-    { db: 'sqlite', what: 'raw INSERT turns, 1 row/statement', 'rows/s wall': Math.round(rawSingle.wall), 'rows/s cpu': Math.round(rawSingle.cpu), 'wall s': (TURNS / rawSingle.wall).toFixed(2), 'cpu s': (TURNS / rawSingle.cpu).toFixed(2) },
-    { db: 'sqlite', what: 'raw INSERT turns, 200 rows/statement', 'rows/s wall': Math.round(rawMulti.wall), 'rows/s cpu': Math.round(rawMulti.cpu), 'wall s': (TURNS / rawMulti.wall).toFixed(2), 'cpu s': (TURNS / rawMulti.cpu).toFixed(2) },
+    {
+      db: 'sqlite',
+      what: 'BANKING77 ingest (13,083 examples)',
+      'rows/s wall': rate(bankRows, bankWall),
+      'rows/s cpu': rate(bankRows, bankCpu),
+      'wall s': bankWall.toFixed(2),
+      'cpu s': bankCpu.toFixed(2),
+    },
+    {
+      db: 'sqlite',
+      what: `JSONL log ingest (${TURNS} turns)`,
+      'rows/s wall': wallRate,
+      'rows/s cpu': cpuRate,
+      'wall s': run.wall.toFixed(2),
+      'cpu s': run.cpu.toFixed(2),
+    },
+    {
+      db: 'sqlite',
+      what: '  its validation report, alone',
+      'rows/s wall': '-',
+      'rows/s cpu': '-',
+      'wall s': run.validationWall.toFixed(2),
+      'cpu s': run.validationCpu.toFixed(2),
+    },
+    {
+      db: 'sqlite',
+      what: 'raw INSERT turns, 1 row/statement',
+      'rows/s wall': Math.round(rawSingle.wall),
+      'rows/s cpu': Math.round(rawSingle.cpu),
+      'wall s': (TURNS / rawSingle.wall).toFixed(2),
+      'cpu s': (TURNS / rawSingle.cpu).toFixed(2),
+    },
+    {
+      db: 'sqlite',
+      what: 'raw INSERT turns, 200 rows/statement',
+      'rows/s wall': Math.round(rawMulti.wall),
+      'rows/s cpu': Math.round(rawMulti.cpu),
+      'wall s': (TURNS / rawMulti.wall).toFixed(2),
+      'cpu s': (TURNS / rawMulti.cpu).toFixed(2),
+    },
   );
 
   // Sentiment on all-unique texts (no memo hits): the patched tokenizer and the package as published.
-  const texts = (parse(readFileSync(path.join(banking77, 'train.csv')), { columns: true }) as Array<{ text: string }>).map((r) => r.text);
+  const texts = (
+    parse(readFileSync(path.join(banking77, 'train.csv')), { columns: true }) as Array<{ text: string }>
+  ).map((r) => r.text);
   const n = 10_000;
   const fast = await measure(() => {
     for (let i = 0; i < n; i++) sentimentOf(`${texts[i % texts.length]} #${i}`);
@@ -215,10 +292,27 @@ try {
   const reference = await measure(() => {
     for (let i = 0; i < n; i++) referenceAnalyzer.polarity_scores(`${texts[i % texts.length]} @${i}`);
   });
-  results.sentiment_unique_texts = { per_s_cpu: rate(n, fast.cpu), package_as_published_per_s_cpu: rate(n, reference.cpu) };
+  results.sentiment_unique_texts = {
+    per_s_cpu: rate(n, fast.cpu),
+    package_as_published_per_s_cpu: rate(n, reference.cpu),
+  };
   rows.push(
-    { db: '-', what: 'VADER (patched), unique texts', 'rows/s wall': rate(n, fast.wall), 'rows/s cpu': rate(n, fast.cpu), 'wall s': fast.wall.toFixed(2), 'cpu s': fast.cpu.toFixed(2) },
-    { db: '-', what: 'VADER (package), unique texts', 'rows/s wall': rate(n, reference.wall), 'rows/s cpu': rate(n, reference.cpu), 'wall s': reference.wall.toFixed(2), 'cpu s': reference.cpu.toFixed(2) },
+    {
+      db: '-',
+      what: 'VADER (patched), unique texts',
+      'rows/s wall': rate(n, fast.wall),
+      'rows/s cpu': rate(n, fast.cpu),
+      'wall s': fast.wall.toFixed(2),
+      'cpu s': fast.cpu.toFixed(2),
+    },
+    {
+      db: '-',
+      what: 'VADER (package), unique texts',
+      'rows/s wall': rate(n, reference.wall),
+      'rows/s cpu': rate(n, reference.cpu),
+      'wall s': reference.wall.toFixed(2),
+      'cpu s': reference.cpu.toFixed(2),
+    },
   );
 
   if (pgAdmin && process.env.BENCH_SKIP_PG !== '1') {
@@ -237,9 +331,30 @@ try {
       ratio_vs_raw_wall: pgRate / pgRaw,
     };
     rows.push(
-      { db: 'postgres', what: 'BANKING77 ingest', 'rows/s wall': rate(pgBank.examples, pgBank.wall), 'rows/s cpu': '-', 'wall s': pgBank.wall.toFixed(2), 'cpu s': '-' },
-      { db: 'postgres', what: `JSONL log ingest (${pgTurns} turns)`, 'rows/s wall': pgRate, 'rows/s cpu': '-', 'wall s': pgRun.wall.toFixed(2), 'cpu s': '-' },
-      { db: 'postgres', what: 'raw INSERT turns, 1,000 rows/statement', 'rows/s wall': Math.round(pgRaw), 'rows/s cpu': '-', 'wall s': (pgTurns / pgRaw).toFixed(2), 'cpu s': '-' },
+      {
+        db: 'postgres',
+        what: 'BANKING77 ingest',
+        'rows/s wall': rate(pgBank.examples, pgBank.wall),
+        'rows/s cpu': '-',
+        'wall s': pgBank.wall.toFixed(2),
+        'cpu s': '-',
+      },
+      {
+        db: 'postgres',
+        what: `JSONL log ingest (${pgTurns} turns)`,
+        'rows/s wall': pgRate,
+        'rows/s cpu': '-',
+        'wall s': pgRun.wall.toFixed(2),
+        'cpu s': '-',
+      },
+      {
+        db: 'postgres',
+        what: 'raw INSERT turns, 1,000 rows/statement',
+        'rows/s wall': Math.round(pgRaw),
+        'rows/s cpu': '-',
+        'wall s': (pgTurns / pgRaw).toFixed(2),
+        'cpu s': '-',
+      },
     );
   }
   printTable(rows);

@@ -65,15 +65,15 @@ export async function listConversations(
   }
   if (filters.speaker) query = withTurn(sql<boolean>`t.speaker = ${filters.speaker.toUpperCase()}`);
   if (filters.q) query = withTurn(sql<boolean>`lower(t.text) like ${likePattern(filters.q)} escape '\\'`);
-  const rows = await query.orderBy('c.id', 'asc').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('c.id', 'asc')
+    .limit(limit + 1)
+    .execute();
   const items = rows.slice(0, limit).map(toView);
   return { items, next_cursor: rows.length > limit ? String(items[items.length - 1]!.id) : null };
 }
 
-export async function getConversation(
-  lab: LabContext,
-  id: number,
-): Promise<ConversationView & { turns: TurnView[] }> {
+export async function getConversation(lab: LabContext, id: number): Promise<ConversationView & { turns: TurnView[] }> {
   const row = await lab.db.kysely.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new NotFoundError('conversation', id);
   const turns = await lab.db.kysely

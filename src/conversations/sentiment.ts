@@ -19,7 +19,12 @@ const NEEDLE = 's=this.get_words_plus_punc()';
 
 /** The package tokenizer's mapping {"cat,": "cat", ",cat": "cat"}, restricted to the tokens present. */
 function punctuationMap(text: string, tokens: string[], removePunctuation: RegExp, puncList: string[]) {
-  const words = new Set(text.replace(removePunctuation, '').split(/\s/).filter((w) => w.length > 1));
+  const words = new Set(
+    text
+      .replace(removePunctuation, '')
+      .split(/\s/)
+      .filter((w) => w.length > 1),
+  );
   const map: Record<string, string> = {};
   for (const token of tokens) {
     if (token.length < 3) continue;
@@ -42,7 +47,12 @@ function loadFastAnalyzer(): Analyzer {
     // `e` is the token list, `u` and `c` the bundle's own punctuation regex and list.
     const patched = source.replace(NEEDLE, 's=__punctuationMap(this.text,e,u,c)');
     const module = { exports: {} as { SentimentIntensityAnalyzer?: Analyzer } };
-    new Function('exports', 'module', 'require', '__punctuationMap', patched)(module.exports, module, require, punctuationMap);
+    new Function('exports', 'module', 'require', '__punctuationMap', patched)(
+      module.exports,
+      module,
+      require,
+      punctuationMap,
+    );
     return module.exports.SentimentIntensityAnalyzer ?? vader.SentimentIntensityAnalyzer;
   } catch {
     return vader.SentimentIntensityAnalyzer;

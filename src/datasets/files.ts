@@ -31,7 +31,10 @@ export async function* utf8Chunks(file: string, onBytes?: (n: number) => void): 
     try {
       text = decoder.decode(chunk, { stream: true });
     } catch {
-      throw fileError(file, `is not valid UTF-8 (invalid bytes near line ${lines + countLinesBeforeInvalid(chunk)}); re-save it as UTF-8`);
+      throw fileError(
+        file,
+        `is not valid UTF-8 (invalid bytes near line ${lines + countLinesBeforeInvalid(chunk)}); re-save it as UTF-8`,
+      );
     }
     lines += countNewlines(text);
     onBytes?.(chunk.length);

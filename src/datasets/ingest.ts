@@ -36,11 +36,15 @@ export async function ingestDataset(
   const loader = loaderFor(request.type);
   const source = path.resolve(request.path);
   const files = loader.locate(source);
-  if (request.allowedRoot) for (const f of files) assertRealPathInside(request.allowedRoot, f, path.relative(request.allowedRoot, f));
+  if (request.allowedRoot)
+    for (const f of files) assertRealPathInside(request.allowedRoot, f, path.relative(request.allowedRoot, f));
   const preprocess = resolvePreprocess(request.preprocess);
   const mapping = request.mapping ?? {};
   const name = request.name?.trim() || path.basename(source, path.extname(source));
-  if (name.length > 200) throw new ValidationError('name is too long (200 characters at most)', [{ field: 'name', problem: 'longer than 200 characters' }]);
+  if (name.length > 200)
+    throw new ValidationError('name is too long (200 characters at most)', [
+      { field: 'name', problem: 'longer than 200 characters' },
+    ]);
   const checksum = await contentChecksum(source, files, { type: request.type, preprocess, mapping });
   const totalBytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
 
@@ -100,7 +104,11 @@ export async function ingestDataset(
       .where('id', '=', id)
       .execute();
     const report = await computeReport(trx, id, null);
-    await trx.updateTable('datasets').set({ validation: JSON.stringify(report) }).where('id', '=', id).execute();
+    await trx
+      .updateTable('datasets')
+      .set({ validation: JSON.stringify(report) })
+      .where('id', '=', id)
+      .execute();
     const row = await trx.selectFrom('datasets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     return { dataset: toView(row), created: true };
   });
@@ -117,7 +125,9 @@ async function storeRecords(
   progress: (p: { rows: number; bytesRead: number }) => void,
 ) {
   const writer =
-    lab.db.dialect === 'sqlite' && lab.db.sqlite ? sqliteWriter(lab.db.sqlite, datasetId) : postgresWriter(trx, datasetId);
+    lab.db.dialect === 'sqlite' && lab.db.sqlite
+      ? sqliteWriter(lab.db.sqlite, datasetId)
+      : postgresWriter(trx, datasetId);
   const loader = loaderFor(request.type);
   const conversations = new Map<string, ConversationState>();
   const splits: Record<string, number> = {};
@@ -194,7 +204,12 @@ async function storeRecords(
     ]);
   }
   await writer.finishConversations(
-    [...conversations.values()].map((s) => ({ id: s.id, turn_count: s.turns, started_at: s.started, ended_at: s.ended })),
+    [...conversations.values()].map((s) => ({
+      id: s.id,
+      turn_count: s.turns,
+      started_at: s.started,
+      ended_at: s.ended,
+    })),
   );
   return { splits, labels, examples, turns, conversations: conversations.size };
 }

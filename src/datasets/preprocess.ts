@@ -24,6 +24,7 @@ export function resolvePreprocess(options: PreprocessOptions | undefined): Requi
 
 const WHITESPACE = /\s+/g;
 /** NFKC leaves ASCII text unchanged; most chatbot text is ASCII, so the costly call is skipped. */
+// eslint-disable-next-line no-control-regex -- the whole ASCII range is the point
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** The text the lab trains on (`examples.norm_text`); the original is stored beside it. */
@@ -43,5 +44,9 @@ const PUNCTUATION = /[\p{P}\p{S}]+/gu;
  * ignored. Independent of the dataset's preprocessing so reports compare like with like.
  */
 export function duplicateKey(text: string): string {
-  return (ASCII.test(text) ? text : text.normalize('NFKC')).toLowerCase().replace(PUNCTUATION, ' ').replace(WHITESPACE, ' ').trim();
+  return (ASCII.test(text) ? text : text.normalize('NFKC'))
+    .toLowerCase()
+    .replace(PUNCTUATION, ' ')
+    .replace(WHITESPACE, ' ')
+    .trim();
 }

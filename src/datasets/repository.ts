@@ -89,7 +89,9 @@ export interface ExampleFilters {
 export function parseCursor(cursor: string | undefined): number | undefined {
   if (cursor === undefined || cursor === '') return undefined;
   if (!/^\d+$/.test(cursor)) {
-    throw new ValidationError('cursor is not one this API handed out', [{ field: 'querystring.cursor', problem: 'invalid cursor' }]);
+    throw new ValidationError('cursor is not one this API handed out', [
+      { field: 'querystring.cursor', problem: 'invalid cursor' },
+    ]);
   }
   return Number(cursor);
 }
@@ -112,7 +114,10 @@ export async function listExamples(
   if (filters.label) query = query.where('label', '=', filters.label);
   if (filters.q) query = query.where(sql<boolean>`lower(text) like ${likePattern(filters.q)} escape '\\'`);
   if (after !== undefined) query = query.where('id', '>', after);
-  const rows = await query.orderBy('id', 'asc').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('id', 'asc')
+    .limit(limit + 1)
+    .execute();
   const items = rows.slice(0, limit).map((r) => ({
     id: r.id,
     split: r.split,

@@ -68,8 +68,14 @@ export async function getDatasetSummary(lab: LabContext, idOrName: number | stri
     .where('dataset_id', '=', id)
     .groupBy('speaker')
     .execute();
-  const firsts = conv.map((c) => c.first).filter((v): v is number => v !== null).map(Number);
-  const lasts = conv.map((c) => c.last).filter((v): v is number => v !== null).map(Number);
+  const firsts = conv
+    .map((c) => c.first)
+    .filter((v): v is number => v !== null)
+    .map(Number);
+  const lasts = conv
+    .map((c) => c.last)
+    .filter((v): v is number => v !== null)
+    .map(Number);
   const round = (v: number | null) => (v === null ? null : Math.round(Number(v) * 10) / 10);
   return {
     dataset: toView(row),

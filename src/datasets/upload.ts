@@ -5,7 +5,13 @@ import type { LabContext } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
 import { ingestDataset } from './ingest.js';
 import { resolveInsideDatasetDir } from './paths.js';
-import { DATASET_TYPES, type ColumnMapping, type DatasetType, type IngestRequest, type PreprocessOptions } from './types.js';
+import {
+  DATASET_TYPES,
+  type ColumnMapping,
+  type DatasetType,
+  type IngestRequest,
+  type PreprocessOptions,
+} from './types.js';
 
 /**
  * The options an API client (or a form) sends, in the CLI's vocabulary, turned into an

@@ -54,6 +54,7 @@ interface Row {
 }
 
 // Control characters other than tab, newline and carriage return.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 // U+FFFD (a decoder already gave up on some bytes) or an unpaired surrogate (from a JSON escape).
 const BROKEN_UNICODE = /\uFFFD|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -76,7 +77,8 @@ export async function computeReport(
   const o = VALIDATION_OPTIONS;
   const findings: ValidationFinding[] = [];
   const add = (f: Omit<ValidationFinding, 'source'>) => {
-    if (f.count > 0 || f.severity === 'info') findings.push({ ...f, examples: f.examples.slice(0, o.maxExamples), source: 'validation' });
+    if (f.count > 0 || f.severity === 'info')
+      findings.push({ ...f, examples: f.examples.slice(0, o.maxExamples), source: 'validation' });
   };
   const sample = (list: Row[]) => list.slice(0, o.maxExamples).map((r) => ({ id: r.id, text: r.text, label: r.label }));
 
@@ -132,15 +134,44 @@ export async function computeReport(
     const exact = new Map<string, Row[]>();
     for (const r of list) push(exact, r.text, r);
     const distinct = [...exact.entries()];
-    const rowsWhere = (test: (text: string) => boolean) => distinct.filter(([text]) => test(text)).flatMap(([, g]) => g);
+    const rowsWhere = (test: (text: string) => boolean) =>
+      distinct.filter(([text]) => test(text)).flatMap(([, g]) => g);
     const empty = rowsWhere((t) => t.trim() === '');
-    add({ id: 'empty_text', severity: 'warning', split, message: `${split}: ${empty.length} empty or whitespace-only text(s)`, count: empty.length, examples: sample(empty) });
+    add({
+      id: 'empty_text',
+      severity: 'warning',
+      split,
+      message: `${split}: ${empty.length} empty or whitespace-only text(s)`,
+      count: empty.length,
+      examples: sample(empty),
+    });
     const long = rowsWhere((t) => t.length > o.maxTextLength);
-    add({ id: 'long_text', severity: 'warning', split, message: `${split}: ${long.length} text(s) longer than ${o.maxTextLength} characters`, count: long.length, examples: sample(long) });
+    add({
+      id: 'long_text',
+      severity: 'warning',
+      split,
+      message: `${split}: ${long.length} text(s) longer than ${o.maxTextLength} characters`,
+      count: long.length,
+      examples: sample(long),
+    });
     const control = rowsWhere((t) => CONTROL.test(t));
-    add({ id: 'control_characters', severity: 'warning', split, message: `${split}: ${control.length} text(s) contain control characters`, count: control.length, examples: sample(control) });
+    add({
+      id: 'control_characters',
+      severity: 'warning',
+      split,
+      message: `${split}: ${control.length} text(s) contain control characters`,
+      count: control.length,
+      examples: sample(control),
+    });
     const broken = rowsWhere((t) => MAYBE_BROKEN.test(t) && BROKEN_UNICODE.test(t));
-    add({ id: 'invalid_unicode', severity: 'error', split, message: `${split}: ${broken.length} text(s) contain U+FFFD or unpaired surrogates (text that was not valid UTF-8 upstream)`, count: broken.length, examples: sample(broken) });
+    add({
+      id: 'invalid_unicode',
+      severity: 'error',
+      split,
+      message: `${split}: ${broken.length} text(s) contain U+FFFD or unpaired surrogates (text that was not valid UTF-8 upstream)`,
+      count: broken.length,
+      examples: sample(broken),
+    });
 
     // Duplicates: exact (same raw text) and normalised (same text ignoring case, punctuation, spaces).
     const keyed = new Map<string, Row[]>();
@@ -169,7 +200,10 @@ export async function computeReport(
       split,
       message: `${split}: ${normGroups.length} group(s) of texts equal once case, punctuation and whitespace are ignored`,
       count: normGroups.length,
-      examples: normGroups.map((g) => ({ texts: [...new Set(g.map((r) => r.text))].slice(0, 5), ids: g.map((r) => r.id).slice(0, 10) })),
+      examples: normGroups.map((g) => ({
+        texts: [...new Set(g.map((r) => r.text))].slice(0, 5),
+        ids: g.map((r) => r.id).slice(0, 10),
+      })),
     });
     const conflicts = multi.filter((g) => new Set(g.map((r) => r.label)).size > 1);
     add({
@@ -178,14 +212,22 @@ export async function computeReport(
       split,
       message: `${split}: ${conflicts.length} text(s) appear under different labels`,
       count: conflicts.length,
-      examples: conflicts.map((g) => ({ text: g[0]!.text, labels: [...new Set(g.map((r) => r.label))], ids: g.map((r) => r.id).slice(0, 10) })),
+      examples: conflicts.map((g) => ({
+        text: g[0]!.text,
+        labels: [...new Set(g.map((r) => r.label))],
+        ids: g.map((r) => r.id).slice(0, 10),
+      })),
     });
   }
 
   add({
     id: 'rows_per_split',
     severity: 'info',
-    message: `${rows.length} examples: ${Object.entries(splits).map(([s, v]) => `${s} ${v.rows}`).join(', ') || 'none'}`,
+    message: `${rows.length} examples: ${
+      Object.entries(splits)
+        .map(([s, v]) => `${s} ${v.rows}`)
+        .join(', ') || 'none'
+    }`,
     count: rows.length,
     examples: Object.entries(splits).map(([split, v]) => ({ split, rows: v.rows })),
   });
@@ -200,7 +242,14 @@ export async function computeReport(
       split,
       message: `${split}: ${sum(leaked.map(([, g]) => g.length))} row(s) also appear in train (after normalisation)`,
       count: sum(leaked.map(([, g]) => g.length)),
-      examples: leaked.map(([key, g]) => ({ text: g[0]!.text, [`${split}_ids`]: g.map((r) => r.id).slice(0, 5), train_ids: train.get(key)!.map((r) => r.id).slice(0, 5) })),
+      examples: leaked.map(([key, g]) => ({
+        text: g[0]!.text,
+        [`${split}_ids`]: g.map((r) => r.id).slice(0, 5),
+        train_ids: train
+          .get(key)!
+          .map((r) => r.id)
+          .slice(0, 5),
+      })),
     });
     const unseen = [...(labelsBySplit.get(split) ?? [])].filter((l) => !trainLabels.has(l)).sort();
     add({
@@ -258,7 +307,11 @@ export async function validateDataset(lab: LabContext, datasetId: number | strin
   const row = await getDatasetRow(lab, datasetId);
   const previous = row.validation ? (JSON.parse(row.validation) as StoredReport) : null;
   const report = await computeReport(lab.db.kysely, row.id, previous);
-  await lab.db.kysely.updateTable('datasets').set({ validation: JSON.stringify(report) }).where('id', '=', row.id).execute();
+  await lab.db.kysely
+    .updateTable('datasets')
+    .set({ validation: JSON.stringify(report) })
+    .where('id', '=', row.id)
+    .execute();
   return reportView(row.id, report);
 }
 
@@ -288,6 +341,10 @@ export async function addValidationFindings(
     ...stored.training_findings.filter((old) => !incoming.some((f) => same(f, old))),
     ...incoming,
   ];
-  await lab.db.kysely.updateTable('datasets').set({ validation: JSON.stringify(stored) }).where('id', '=', row.id).execute();
+  await lab.db.kysely
+    .updateTable('datasets')
+    .set({ validation: JSON.stringify(stored) })
+    .where('id', '=', row.id)
+    .execute();
   return reportView(row.id, stored);
 }

@@ -109,9 +109,7 @@ export function sqliteWriter(db: BetterSqlite3.Database, datasetId: number): Bat
       examples.run(rows);
     },
     async insertConversations(rows) {
-      return rows.map(
-        (r) => Number(conversation.run(datasetId, r.external_id, r.split, r.metadata).lastInsertRowid),
-      );
+      return rows.map((r) => Number(conversation.run(datasetId, r.external_id, r.split, r.metadata).lastInsertRowid));
     },
     async insertTurns(rows) {
       turns.run(rows);
@@ -165,7 +163,9 @@ export function postgresWriter(trx: Transaction<Database> | Kysely<Database>, da
     async finishConversations(stats) {
       for (const chunk of chunks(stats, PG_ROWS_PER_STATEMENT)) {
         const values = sql.join(
-          chunk.map((s) => sql`(${s.id}::integer, ${s.turn_count}::integer, ${s.started_at}::bigint, ${s.ended_at}::bigint)`),
+          chunk.map(
+            (s) => sql`(${s.id}::integer, ${s.turn_count}::integer, ${s.started_at}::bigint, ${s.ended_at}::bigint)`,
+          ),
         );
         await sql`update conversations as c
           set turn_count = v.tc, started_at = v.s, ended_at = v.e

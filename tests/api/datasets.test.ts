@@ -46,8 +46,15 @@ describeEachDialect('datasets API', (dialect) => {
     expect(res.statusCode).toBe(201);
     const body = res.json();
     expect(body.created).toBe(true);
-    expect(body.dataset).toMatchObject({ name: 'BANKING77', split_counts: { train: 10003, test: 3080 }, label_count: 77 });
-    expect(body.summary.splits).toEqual({ train: { examples: 10003, labels: 77 }, test: { examples: 3080, labels: 77 } });
+    expect(body.dataset).toMatchObject({
+      name: 'BANKING77',
+      split_counts: { train: 10003, test: 3080 },
+      label_count: 77,
+    });
+    expect(body.summary.splits).toEqual({
+      train: { examples: 10003, labels: 77 },
+      test: { examples: 3080, labels: 77 },
+    });
     expect(body.summary.validation).toMatchObject({ errors: 0 });
     bankingId = body.dataset.id;
 
@@ -58,10 +65,24 @@ describeEachDialect('datasets API', (dialect) => {
 
   it('refuses paths outside DATASET_DIR: absolute, .. and symlinks, storing nothing', async () => {
     const before = await tableCounts(api.lab);
-    const outside = write(api.lab.dir, 'outside/data.csv', csv([['text', 'label'], ['a', 'b']]));
+    const outside = write(
+      api.lab.dir,
+      'outside/data.csv',
+      csv([
+        ['text', 'label'],
+        ['a', 'b'],
+      ]),
+    );
     symlinkSync(path.dirname(outside), path.join(datasetDir, 'link-out'));
     mkdirSync(path.join(datasetDir, 'mixed'));
-    write(datasetDir, 'mixed/test.csv', csv([['text', 'category'], ['a', 'b']]));
+    write(
+      datasetDir,
+      'mixed/test.csv',
+      csv([
+        ['text', 'category'],
+        ['a', 'b'],
+      ]),
+    );
     symlinkSync(outside, path.join(datasetDir, 'mixed/train.csv'));
     const cases: Array<[unknown, RegExp]> = [
       [{ dataset_type: 'csv', file_path: outside }, /is an absolute path/],
@@ -75,7 +96,9 @@ describeEachDialect('datasets API', (dialect) => {
       expect(res.statusCode, JSON.stringify(body)).toBe(400);
       expect(res.json().error.message).toMatch(message);
     }
-    expect((await post({ dataset_type: 'csv', file_path: '../x.csv' })).json().error.details[0].field).toBe('body.file_path');
+    expect((await post({ dataset_type: 'csv', file_path: '../x.csv' })).json().error.details[0].field).toBe(
+      'body.file_path',
+    );
     expect(await tableCounts(api.lab)).toEqual(before);
   });
 
@@ -101,42 +124,89 @@ describeEachDialect('datasets API', (dialect) => {
       ['c1', 'agent', 'Sorry to hear that', '2024-05-01T09:00:03Z', ''],
       ['c2', 'customer', 'thanks a lot', '2024-05-02T09:00:00Z', 'thanks'],
     ]);
-    const form = multipart({ dataset_type: 'csv', name: 'support', options: JSON.stringify({ conversation_col: 'conv' }) }, { name: 'log.csv', content });
+    const form = multipart(
+      { dataset_type: 'csv', name: 'support', options: JSON.stringify({ conversation_col: 'conv' }) },
+      { name: 'log.csv', content },
+    );
     const res = await api.app.inject({ method: 'POST', url: '/datasets/upload', ...form });
     expect(res.statusCode).toBe(201);
     const body = res.json();
-    expect(body.dataset).toMatchObject({ name: 'support', source: 'upload:log.csv', conversation_count: 2, turn_count: 3, example_count: 2 });
-    expect(body.summary.conversations).toMatchObject({ speakers: { USER: 2, SYSTEM: 1 }, first_ts: Date.parse('2024-05-01T09:00:00Z') });
+    expect(body.dataset).toMatchObject({
+      name: 'support',
+      source: 'upload:log.csv',
+      conversation_count: 2,
+      turn_count: 3,
+      example_count: 2,
+    });
+    expect(body.summary.conversations).toMatchObject({
+      speakers: { USER: 2, SYSTEM: 1 },
+      first_ts: Date.parse('2024-05-01T09:00:00Z'),
+    });
 
-    const list = await api.app.inject({ method: 'GET', url: `/conversations?dataset_id=${body.dataset.id}&speaker=SYSTEM` });
+    const list = await api.app.inject({
+      method: 'GET',
+      url: `/conversations?dataset_id=${body.dataset.id}&speaker=SYSTEM`,
+    });
     expect(list.statusCode).toBe(200);
     expect(list.json().items.map((c: { external_id: string }) => c.external_id)).toEqual(['c1']);
     const one = await api.app.inject({ method: 'GET', url: `/conversations/${list.json().items[0].id}` });
-    expect(one.json().turns.map((t: { idx: number; speaker: string }) => [t.idx, t.speaker])).toEqual([[0, 'USER'], [1, 'SYSTEM']]);
+    expect(one.json().turns.map((t: { idx: number; speaker: string }) => [t.idx, t.speaker])).toEqual([
+      [0, 'USER'],
+      [1, 'SYSTEM'],
+    ]);
     expect(one.json().turns[0].sentiment).toBeLessThan(0);
-    const byIntent = await api.app.inject({ method: 'GET', url: `/conversations?dataset_id=${body.dataset.id}&intent=thanks&q=LOT` });
+    const byIntent = await api.app.inject({
+      method: 'GET',
+      url: `/conversations?dataset_id=${body.dataset.id}&intent=thanks&q=LOT`,
+    });
     expect(byIntent.json().items.map((c: { external_id: string }) => c.external_id)).toEqual(['c2']);
     expect((await api.app.inject({ method: 'GET', url: '/conversations/999999' })).statusCode).toBe(404);
   });
 
   it('multipart: over the size limit is 413, a bad file or missing type 400, and nothing is stored', async () => {
     const before = await tableCounts(api.lab);
-    const big = csv([['text', 'label'], ...Array.from({ length: 40_000 }, (_, i) => [`a fairly long text number ${i}`, 'x'])]);
+    const big = csv([
+      ['text', 'label'],
+      ...Array.from({ length: 40_000 }, (_, i) => [`a fairly long text number ${i}`, 'x']),
+    ]);
     expect(big.length).toBeGreaterThan(1024 * 1024);
-    const tooBig = await api.app.inject({ method: 'POST', url: '/datasets/upload', ...multipart({ dataset_type: 'csv' }, { name: 'big.csv', content: big }) });
+    const tooBig = await api.app.inject({
+      method: 'POST',
+      url: '/datasets/upload',
+      ...multipart({ dataset_type: 'csv' }, { name: 'big.csv', content: big }),
+    });
     expect(tooBig.statusCode).toBe(413);
-    expect(tooBig.json().error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/1 MB limit/) });
+    expect(tooBig.json().error).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: expect.stringMatching(/1 MB limit/),
+    });
 
     const latin1 = Buffer.from('text,label\ncaf\xe9,x\n', 'latin1');
-    const bad = await api.app.inject({ method: 'POST', url: '/datasets/upload', ...multipart({ dataset_type: 'csv' }, { name: 'l.csv', content: latin1 }) });
+    const bad = await api.app.inject({
+      method: 'POST',
+      url: '/datasets/upload',
+      ...multipart({ dataset_type: 'csv' }, { name: 'l.csv', content: latin1 }),
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.message).toMatch(/l\.csv: is not valid UTF-8/);
-    const noType = await api.app.inject({ method: 'POST', url: '/datasets/upload', ...multipart({}, { name: 'x.csv', content: 'text,label\na,b\n' }) });
+    const noType = await api.app.inject({
+      method: 'POST',
+      url: '/datasets/upload',
+      ...multipart({}, { name: 'x.csv', content: 'text,label\na,b\n' }),
+    });
     expect(noType.statusCode).toBe(400);
     expect(noType.json().error.message).toMatch(/unknown dataset_type/);
-    const exe = await api.app.inject({ method: 'POST', url: '/datasets/upload', ...multipart({ dataset_type: 'csv' }, { name: 'x.exe', content: 'MZ' }) });
+    const exe = await api.app.inject({
+      method: 'POST',
+      url: '/datasets/upload',
+      ...multipart({ dataset_type: 'csv' }, { name: 'x.exe', content: 'MZ' }),
+    });
     expect(exe.statusCode).toBe(400);
-    const noFile = await api.app.inject({ method: 'POST', url: '/datasets/upload', ...multipart({ dataset_type: 'csv' }) });
+    const noFile = await api.app.inject({
+      method: 'POST',
+      url: '/datasets/upload',
+      ...multipart({ dataset_type: 'csv' }),
+    });
     expect(noFile.statusCode).toBe(400);
     expect(await tableCounts(api.lab)).toEqual(before);
   });
@@ -154,9 +224,19 @@ describeEachDialect('datasets API', (dialect) => {
     const recomputed = await api.app.inject({ method: 'POST', url: `/datasets/${bankingId}/validation` });
     expect(recomputed.json().summary).toEqual(validation.summary);
 
-    const page1 = (await api.app.inject({ method: 'GET', url: `/datasets/${bankingId}/examples?split=test&label=card_arrival&limit=30` })).json();
+    const page1 = (
+      await api.app.inject({
+        method: 'GET',
+        url: `/datasets/${bankingId}/examples?split=test&label=card_arrival&limit=30`,
+      })
+    ).json();
     expect(page1.items).toHaveLength(30);
-    const page2 = (await api.app.inject({ method: 'GET', url: `/datasets/${bankingId}/examples?split=test&label=card_arrival&limit=30&cursor=${page1.next_cursor}` })).json();
+    const page2 = (
+      await api.app.inject({
+        method: 'GET',
+        url: `/datasets/${bankingId}/examples?split=test&label=card_arrival&limit=30&cursor=${page1.next_cursor}`,
+      })
+    ).json();
     expect(page2.items[0].id).toBeGreaterThan(page1.items[29].id);
     const badCursor = await api.app.inject({ method: 'GET', url: `/datasets/${bankingId}/examples?cursor=abc` });
     expect(badCursor.statusCode).toBe(400);

@@ -60,7 +60,15 @@ describeEachDialect('datasets CLI', (dialect) => {
   });
 
   it('ingest --type banking77 --path ../shared/datasets/banking77 --json prints 10,003 train, 3,080 test, 77 labels', async () => {
-    const r = await cli(['datasets', 'ingest', '--type', 'banking77', '--path', '../shared/datasets/banking77', '--json']);
+    const r = await cli([
+      'datasets',
+      'ingest',
+      '--type',
+      'banking77',
+      '--path',
+      '../shared/datasets/banking77',
+      '--json',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -79,7 +87,9 @@ describeEachDialect('datasets CLI', (dialect) => {
     expect(human.stdout).toMatch(/^id\s+name\s+version/);
     const show = JSON.parse((await cli(['datasets', 'show', 'banking77', '--json'])).stdout);
     expect(show.labels).toHaveLength(77);
-    expect((await cli(['datasets', 'show', '1'])).stdout).toMatch(/examples: 13083 \(train 10003, test 3080\), labels: 77/);
+    expect((await cli(['datasets', 'show', '1'])).stdout).toMatch(
+      /examples: 13083 \(train 10003, test 3080\), labels: 77/,
+    );
 
     const validate = await cli(['datasets', 'validate', '1', '--json']);
     expect(validate.status).toBe(0);
@@ -87,9 +97,14 @@ describeEachDialect('datasets CLI', (dialect) => {
     expect(report.summary.warnings).toBeGreaterThan(0);
     const failing = await cli(['datasets', 'validate', '1', '--fail-on-warnings']);
     expect(failing.status).toBe(1);
-    oneLineError(failing, new RegExp(`^chatlab: dataset 1 has 0 error\\(s\\) and ${report.summary.warnings} warning\\(s\\)`));
+    oneLineError(
+      failing,
+      new RegExp(`^chatlab: dataset 1 has 0 error\\(s\\) and ${report.summary.warnings} warning\\(s\\)`),
+    );
 
-    const examples = JSON.parse((await cli(['datasets', 'examples', '1', '--split', 'test', '--limit', '5', '--json'])).stdout);
+    const examples = JSON.parse(
+      (await cli(['datasets', 'examples', '1', '--split', 'test', '--limit', '5', '--json'])).stdout,
+    );
     expect(examples.items).toHaveLength(5);
     expect(examples.next_cursor).toEqual(expect.any(String));
 
@@ -101,10 +116,28 @@ describeEachDialect('datasets CLI', (dialect) => {
   });
 
   it('ingests SGD and shows a conversation with ordered turns', async () => {
-    const r = await cli(['datasets', 'ingest', '--type', 'sgd', '--path', '../shared/datasets/sgd', '--name', 'sgd-subset']);
+    const r = await cli([
+      'datasets',
+      'ingest',
+      '--type',
+      'sgd',
+      '--path',
+      '../shared/datasets/sgd',
+      '--name',
+      'sgd-subset',
+    ]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Dataset \d+: sgd-subset v1 \(sgd\)/);
-    const again = await cli(['datasets', 'ingest', '--type', 'sgd', '--path', '../shared/datasets/sgd', '--name', 'sgd-subset']);
+    const again = await cli([
+      'datasets',
+      'ingest',
+      '--type',
+      'sgd',
+      '--path',
+      '../shared/datasets/sgd',
+      '--name',
+      'sgd-subset',
+    ]);
     expect(again.stdout).toMatch(/Identical content already stored/);
     const list = JSON.parse((await cli(['conversations', 'list', '--limit', '1', '--json'])).stdout);
     const conv = await cli(['conversations', 'show', String(list.items[0].id)]);
@@ -123,7 +156,10 @@ describeEachDialect('datasets CLI', (dialect) => {
     oneLineError(unknown, /argument 'xml' is invalid. Allowed choices are banking77, bitext, sgd, csv, jsonl/);
     const missing = await cli(['datasets', 'ingest', '--type', 'banking77', '--path', 'no/such/folder']);
     expect(missing.status).toBe(1);
-    oneLineError(missing, /^chatlab: .*no\/such\/folder does not exist; expected a folder with train\.csv and test\.csv/);
+    oneLineError(
+      missing,
+      /^chatlab: .*no\/such\/folder does not exist; expected a folder with train\.csv and test\.csv/,
+    );
     write(dir, 'semi.csv', 'text;label\na;b\n');
     const semi = await cli(['datasets', 'ingest', '--type', 'csv', '--path', 'semi.csv'], dir);
     expect(semi.status).toBe(1);
@@ -132,20 +168,59 @@ describeEachDialect('datasets CLI', (dialect) => {
     const bad = await cli(['datasets', 'ingest', '--type', 'jsonl', '--path', 'bad.jsonl'], dir);
     expect(bad.status).toBe(1);
     oneLineError(bad, /bad\.jsonl line 2: malformed JSON/);
-    write(dir, 'nolabel.csv', csv([['text', 'label'], ['a', 'x'], ['b', '']]));
-    oneLineError(await cli(['datasets', 'ingest', '--type', 'csv', '--path', 'nolabel.csv'], dir), /row 2: empty label/);
+    write(
+      dir,
+      'nolabel.csv',
+      csv([
+        ['text', 'label'],
+        ['a', 'x'],
+        ['b', ''],
+      ]),
+    );
+    oneLineError(
+      await cli(['datasets', 'ingest', '--type', 'csv', '--path', 'nolabel.csv'], dir),
+      /row 2: empty label/,
+    );
     expect(JSON.parse((await cli(['datasets', 'list', '--json'])).stdout)).toHaveLength(before);
   });
 
   it('maps columns and preprocessing options from flags', async () => {
-    write(dir, 'log.csv', csv([['sid', 'who', 'msg'], ['a', 'client', '  HELLO  there '], ['a', 'bot', 'hi']]));
+    write(
+      dir,
+      'log.csv',
+      csv([
+        ['sid', 'who', 'msg'],
+        ['a', 'client', '  HELLO  there '],
+        ['a', 'bot', 'hi'],
+      ]),
+    );
     const r = await cli(
-      ['datasets', 'ingest', '--type', 'csv', '--path', 'log.csv', '--conversation-col', 'sid', '--speaker-col', 'who', '--text-col', 'msg', '--lowercase', '--no-trim', '--json'],
+      [
+        'datasets',
+        'ingest',
+        '--type',
+        'csv',
+        '--path',
+        'log.csv',
+        '--conversation-col',
+        'sid',
+        '--speaker-col',
+        'who',
+        '--text-col',
+        'msg',
+        '--lowercase',
+        '--no-trim',
+        '--json',
+      ],
       dir,
     );
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.dataset).toMatchObject({ conversation_count: 1, turn_count: 2, preprocess: { lowercase: true, trim: false, nfkc: true } });
+    expect(out.dataset).toMatchObject({
+      conversation_count: 1,
+      turn_count: 2,
+      preprocess: { lowercase: true, trim: false, nfkc: true },
+    });
     expect(out.summary.conversations.speakers).toEqual({ USER: 1, SYSTEM: 1 });
   });
 });

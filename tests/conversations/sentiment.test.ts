@@ -8,8 +8,14 @@ import { banking77Dir, sgdDir } from '../datasets/helpers.js';
 describe('sentiment (patched VADER tokenizer)', () => {
   it('is active, and gives exactly the published package scores on real and punctuation-heavy texts', () => {
     expect(fastSentiment).toBe(true);
-    const banking = (parse(readFileSync(path.join(banking77Dir, 'test.csv')), { columns: true }) as Array<{ text: string }>).map((r) => r.text);
-    const sgd = (JSON.parse(readFileSync(path.join(sgdDir, 'test/dialogues_001.json'), 'utf8')) as Array<{ turns: Array<{ utterance: string }> }>)
+    const banking = (
+      parse(readFileSync(path.join(banking77Dir, 'test.csv')), { columns: true }) as Array<{ text: string }>
+    ).map((r) => r.text);
+    const sgd = (
+      JSON.parse(readFileSync(path.join(sgdDir, 'test/dialogues_001.json'), 'utf8')) as Array<{
+        turns: Array<{ utterance: string }>;
+      }>
+    )
       .slice(0, 60)
       .flatMap((d) => d.turns.map((t) => t.utterance));
     const crafted = [

@@ -27,7 +27,8 @@ describe('timestamps', () => {
     expect(parseTimestamp('')).toBeNull();
     expect(parseTimestamp(null)).toBeNull();
     expect(parseTimestamp(undefined)).toBeNull();
-    for (const bad of ['yesterday', '03/01/2024', '2024-13-45T99:99:99Z', true, {}]) expect(parseTimestamp(bad)).toBeUndefined();
+    for (const bad of ['yesterday', '03/01/2024', '2024-13-45T99:99:99Z', true, {}])
+      expect(parseTimestamp(bad)).toBeUndefined();
   });
 });
 

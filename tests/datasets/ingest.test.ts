@@ -101,7 +101,10 @@ describeEachDialect('dataset ingestion', (dialect) => {
     expect(labelled[withComma]!.text).toBe(raw.train[withComma]!.text.normalize('NFKC').replace(/\s+/g, ' ').trim());
 
     const summary = await getDatasetSummary(lab, dataset.id);
-    expect(summary.splits.train).toEqual({ examples: raw.train.length, labels: new Set(raw.train.map((r) => r.category)).size });
+    expect(summary.splits.train).toEqual({
+      examples: raw.train.length,
+      labels: new Set(raw.train.map((r) => r.category)).size,
+    });
     const cardArrival = raw.train.filter((r) => r.category === 'card_arrival').length;
     expect(summary.labels.find((l) => l.label === 'card_arrival')!.by_split.train).toBe(cardArrival);
   });
@@ -128,7 +131,9 @@ describeEachDialect('dataset ingestion', (dialect) => {
     const turns = Object.values(raw.splits).reduce((a, s) => a + s.turns, 0);
     expect(dataset.conversation_count).toBe(dialogues);
     expect(dataset.turn_count).toBe(turns);
-    expect(dataset.split_counts).toEqual(Object.fromEntries(Object.entries(raw.splits).map(([k, s]) => [k, s.examples])));
+    expect(dataset.split_counts).toEqual(
+      Object.fromEntries(Object.entries(raw.splits).map(([k, s]) => [k, s.examples])),
+    );
     expect(dataset.label_count).toBe(raw.labels.size);
 
     const summary = await getDatasetSummary(lab, dataset.id);
@@ -138,14 +143,18 @@ describeEachDialect('dataset ingestion', (dialect) => {
     expect(summary.conversations.speakers.USER).toBe(Object.values(raw.splits).reduce((a, s) => a + s.userTurns, 0));
 
     // The first train dialogue, turn by turn.
-    const first = (JSON.parse(readFileSync(path.join(sgdDir, 'train/dialogues_001.json'), 'utf8')) as Array<{
-      dialogue_id: string;
-      turns: RawTurn[];
-    }>)[0]!;
+    const first = (
+      JSON.parse(readFileSync(path.join(sgdDir, 'train/dialogues_001.json'), 'utf8')) as Array<{
+        dialogue_id: string;
+        turns: RawTurn[];
+      }>
+    )[0]!;
     const page = await listConversations(lab, { dataset_id: dataset.id, limit: 1 });
     const conversation = await getConversation(lab, page.items[0]!.id);
     expect(conversation.external_id).toBe(`train/${first.dialogue_id}`);
-    expect(conversation.turns.map((t) => [t.speaker, t.text])).toEqual(first.turns.map((t) => [t.speaker, t.utterance]));
+    expect(conversation.turns.map((t) => [t.speaker, t.text])).toEqual(
+      first.turns.map((t) => [t.speaker, t.utterance]),
+    );
     expect(conversation.turns[0]!.intent).toBe(first.turns[0]!.frames[0]!.state!.active_intent);
     expect(conversation.turns[0]!.sentiment).toEqual(expect.any(Number));
     expect(conversation.turns[1]!.sentiment).toBeNull();
@@ -158,9 +167,39 @@ describeEachDialect('dataset ingestion', (dialect) => {
       dialogue_id: 'd1',
       services: ['Banks_1'],
       turns: [
-        { speaker: 'USER', utterance: 'Check my balance', frames: [{ service: 'Banks_1', actions: [], slots: [], state: { active_intent: 'CheckBalance', requested_slots: [], slot_values: { account_type: ['checking'] } } }] },
-        { speaker: 'SYSTEM', utterance: 'Which account?', frames: [{ service: 'Banks_1', actions: [{ act: 'REQUEST', slot: 'account_type', values: [] }], slots: [] }] },
-        { speaker: 'USER', utterance: 'Thanks, bye', frames: [{ service: 'Banks_1', actions: [], slots: [], state: { active_intent: 'NONE', requested_slots: [], slot_values: {} } }] },
+        {
+          speaker: 'USER',
+          utterance: 'Check my balance',
+          frames: [
+            {
+              service: 'Banks_1',
+              actions: [],
+              slots: [],
+              state: {
+                active_intent: 'CheckBalance',
+                requested_slots: [],
+                slot_values: { account_type: ['checking'] },
+              },
+            },
+          ],
+        },
+        {
+          speaker: 'SYSTEM',
+          utterance: 'Which account?',
+          frames: [{ service: 'Banks_1', actions: [{ act: 'REQUEST', slot: 'account_type', values: [] }], slots: [] }],
+        },
+        {
+          speaker: 'USER',
+          utterance: 'Thanks, bye',
+          frames: [
+            {
+              service: 'Banks_1',
+              actions: [],
+              slots: [],
+              state: { active_intent: 'NONE', requested_slots: [], slot_values: {} },
+            },
+          ],
+        },
       ],
     };
     write(dir, 'sgd-mini/schema.json', '[]');
@@ -230,7 +269,11 @@ describeEachDialect('dataset ingestion', (dialect) => {
       Date.parse('2024-03-01T10:00:05Z'),
       1709287210000,
     ]);
-    expect(s1).toMatchObject({ turn_count: 3, started_at: Date.parse('2024-03-01T10:00:00Z'), ended_at: 1709287210000 });
+    expect(s1).toMatchObject({
+      turn_count: 3,
+      started_at: Date.parse('2024-03-01T10:00:00Z'),
+      ended_at: 1709287210000,
+    });
     expect(s1.turns[0]!.intent).toBe('lost_or_stolen_card');
     expect(s1.turns[0]!.metadata).toEqual({ channel: 'web' });
     expect(s1.turns[0]!.sentiment!).toBeLessThan(0);
@@ -241,9 +284,15 @@ describeEachDialect('dataset ingestion', (dialect) => {
     expect(s2.turns[0]!.sentiment!).toBeGreaterThan(0.5);
     expect(s2.turns[1]!.ts).toBeNull();
     // Filters
-    expect((await listConversations(lab, { dataset_id: dataset.id, intent: 'thanks' })).items.map((c) => c.id)).toEqual([s2.id]);
-    expect((await listConversations(lab, { dataset_id: dataset.id, speaker: 'operator' })).items.map((c) => c.id)).toEqual([s2.id]);
-    expect((await listConversations(lab, { dataset_id: dataset.id, q: 'FROZEN' })).items.map((c) => c.id)).toEqual([s1.id]);
+    expect((await listConversations(lab, { dataset_id: dataset.id, intent: 'thanks' })).items.map((c) => c.id)).toEqual(
+      [s2.id],
+    );
+    expect(
+      (await listConversations(lab, { dataset_id: dataset.id, speaker: 'operator' })).items.map((c) => c.id),
+    ).toEqual([s2.id]);
+    expect((await listConversations(lab, { dataset_id: dataset.id, q: 'FROZEN' })).items.map((c) => c.id)).toEqual([
+      s1.id,
+    ]);
   });
 
   it('loads JSON Lines labelled data with splits and a label mapping', async () => {
@@ -269,13 +318,28 @@ describeEachDialect('dataset ingestion', (dialect) => {
   });
 
   it('records preprocessing and keeps the original text', async () => {
-    const file = write(lab.dir, 'pre.csv', csv([['text', 'label'], ['  Ｈｅｌｌｏ   WORLD\t', 'a'], ['   ', 'b'], ['ok', 'b']]));
+    const file = write(
+      lab.dir,
+      'pre.csv',
+      csv([
+        ['text', 'label'],
+        ['  Ｈｅｌｌｏ   WORLD\t', 'a'],
+        ['   ', 'b'],
+        ['ok', 'b'],
+      ]),
+    );
     const { dataset } = await ingestDataset(lab, {
       type: 'csv',
       path: file,
       preprocess: { lowercase: true, dropEmpty: true },
     });
-    expect(dataset.preprocess).toEqual({ nfkc: true, collapseWhitespace: true, trim: true, lowercase: true, dropEmpty: true });
+    expect(dataset.preprocess).toEqual({
+      nfkc: true,
+      collapseWhitespace: true,
+      trim: true,
+      lowercase: true,
+      dropEmpty: true,
+    });
     const items = (await listExamples(lab, dataset.id)).items;
     expect(items.map((e) => [e.text, e.norm_text])).toEqual([
       ['  Ｈｅｌｌｏ   WORLD\t', 'hello world'],
@@ -283,16 +347,37 @@ describeEachDialect('dataset ingestion', (dialect) => {
     ]);
     expect((await getLabelledExamples(lab, dataset.id)).map((e) => e.text)).toEqual(['hello world', 'ok']);
     // Different preprocessing of the same file is different content: a new dataset (new name needed).
-    const raw = await ingestDataset(lab, { type: 'csv', path: file, name: 'pre-raw', preprocess: { nfkc: false, collapseWhitespace: false, trim: false } });
+    const raw = await ingestDataset(lab, {
+      type: 'csv',
+      path: file,
+      name: 'pre-raw',
+      preprocess: { nfkc: false, collapseWhitespace: false, trim: false },
+    });
     expect(raw.created).toBe(true);
     expect((await listExamples(lab, raw.dataset.id)).items[0]!.norm_text).toBe('  Ｈｅｌｌｏ   WORLD\t');
   });
 
   it('refuses different content under an existing name unless newVersion is given', async () => {
-    const a = write(lab.dir, 'v/a.csv', csv([['text', 'label'], ['one', 'x']]));
-    const b = write(lab.dir, 'v/b.csv', csv([['text', 'label'], ['two', 'y']]));
+    const a = write(
+      lab.dir,
+      'v/a.csv',
+      csv([
+        ['text', 'label'],
+        ['one', 'x'],
+      ]),
+    );
+    const b = write(
+      lab.dir,
+      'v/b.csv',
+      csv([
+        ['text', 'label'],
+        ['two', 'y'],
+      ]),
+    );
     await ingestDataset(lab, { type: 'csv', path: a, name: 'versioned' });
-    await expect(ingestDataset(lab, { type: 'csv', path: b, name: 'versioned' })).rejects.toThrow(/already exists.*new-version/);
+    await expect(ingestDataset(lab, { type: 'csv', path: b, name: 'versioned' })).rejects.toThrow(
+      /already exists.*new-version/,
+    );
     const v2 = await ingestDataset(lab, { type: 'csv', path: b, name: 'versioned', newVersion: true });
     expect(v2.dataset.version).toBe(2);
   });
@@ -307,7 +392,14 @@ describeEachDialect('dataset ingestion', (dialect) => {
 
     const lines: string[] = [];
     for (let i = 1; i <= 10_000; i++) {
-      lines.push(JSON.stringify({ conversation_id: `c${i % 50}`, speaker: i % 2 ? 'user' : 'bot', text: `t${i}`, timestamp: i === 9000 ? 'yesterday' : 1700000000 + i }));
+      lines.push(
+        JSON.stringify({
+          conversation_id: `c${i % 50}`,
+          speaker: i % 2 ? 'user' : 'bot',
+          text: `t${i}`,
+          timestamp: i === 9000 ? 'yesterday' : 1700000000 + i,
+        }),
+      );
     }
     const log = write(lab.dir, 'bad-at-9000.jsonl', lines.join('\n'));
     await expect(ingestDataset(lab, { type: 'jsonl', path: log })).rejects.toThrow(/line 9000: timestamp "yesterday"/);
@@ -351,4 +443,3 @@ describeEachDialect('dataset ingestion', (dialect) => {
     expect((await listDatasets(lab)).map((d) => d.name)).not.toContain('sgd');
   });
 });
-

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ingestDataset } from '../../src/datasets/ingest.js';
-import { addValidationFindings, getValidation, validateDataset, type ValidationReport } from '../../src/datasets/validation.js';
+import {
+  addValidationFindings,
+  getValidation,
+  validateDataset,
+  type ValidationReport,
+} from '../../src/datasets/validation.js';
 import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
 import { csv, write } from './helpers.js';
 
@@ -36,7 +41,8 @@ describeEachDialect('dataset validation', (dialect) => {
     dirty = await getValidation(lab, dirtyId);
 
     const good: string[][] = [['text', 'label', 'split']];
-    for (let i = 0; i < 12; i++) good.push([`open account number ${i}`, 'open', 'train'], [`close account number ${i}`, 'close', 'train']);
+    for (let i = 0; i < 12; i++)
+      good.push([`open account number ${i}`, 'open', 'train'], [`close account number ${i}`, 'close', 'train']);
     good.push(['please open a new account', 'open', 'test'], ['please close my account', 'close', 'test']);
     const c = await ingestDataset(lab, { type: 'csv', path: write(lab.dir, 'clean.csv', csv(good)) });
     clean = await getValidation(lab, c.dataset.id);
@@ -44,31 +50,70 @@ describeEachDialect('dataset validation', (dialect) => {
   afterAll(async () => lab?.cleanup());
 
   it('reports rows per split and the label distribution with the imbalance ratio', () => {
-    expect(find(dirty, 'rows_per_split')).toMatchObject({ severity: 'info', count: 21, examples: [{ split: 'train', rows: 19 }, { split: 'test', rows: 2 }] });
+    expect(find(dirty, 'rows_per_split')).toMatchObject({
+      severity: 'info',
+      count: 21,
+      examples: [
+        { split: 'train', rows: 19 },
+        { split: 'test', rows: 2 },
+      ],
+    });
     expect(dirty.splits.train).toEqual({ rows: 19, labels: { a: 18, b: 1 }, imbalance_ratio: 18 });
-    expect(find(dirty, 'label_distribution', 'train')).toMatchObject({ severity: 'info', count: 2, examples: [{ label: 'a', count: 18 }, { label: 'b', count: 1 }] });
+    expect(find(dirty, 'label_distribution', 'train')).toMatchObject({
+      severity: 'info',
+      count: 2,
+      examples: [
+        { label: 'a', count: 18 },
+        { label: 'b', count: 1 },
+      ],
+    });
     expect(find(dirty, 'class_imbalance', 'train')).toMatchObject({ severity: 'warning' });
     expect(clean.splits.train!.imbalance_ratio).toBe(1);
   });
 
   it('finds rare labels, empty, very long, control-character and broken-Unicode texts', () => {
-    expect(find(dirty, 'rare_labels', 'train')).toMatchObject({ severity: 'warning', count: 1, examples: [{ label: 'b', count: 1 }] });
+    expect(find(dirty, 'rare_labels', 'train')).toMatchObject({
+      severity: 'warning',
+      count: 1,
+      examples: [{ label: 'b', count: 1 }],
+    });
     // Evaluation splits are small by design: rare labels are a training-data finding.
     expect(find(dirty, 'rare_labels', 'test')).toBeUndefined();
-    expect(find(dirty, 'empty_text', 'train')).toMatchObject({ severity: 'warning', count: 1, examples: [{ text: '   ' }] });
+    expect(find(dirty, 'empty_text', 'train')).toMatchObject({
+      severity: 'warning',
+      count: 1,
+      examples: [{ text: '   ' }],
+    });
     expect(find(dirty, 'long_text', 'train')).toMatchObject({ severity: 'warning', count: 1 });
-    expect(find(dirty, 'control_characters', 'train')).toMatchObject({ count: 1, examples: [{ text: 'bad\u0007bell' }] });
+    expect(find(dirty, 'control_characters', 'train')).toMatchObject({
+      count: 1,
+      examples: [{ text: 'bad\u0007bell' }],
+    });
     expect(find(dirty, 'invalid_unicode', 'train')).toMatchObject({ severity: 'error', count: 1 });
   });
 
   it('finds exact and normalised duplicates, label conflicts, leakage and labels unseen in train', () => {
-    expect(find(dirty, 'exact_duplicates', 'train')).toMatchObject({ count: 1, examples: [{ text: 'hello world', copies: 2 }] });
+    expect(find(dirty, 'exact_duplicates', 'train')).toMatchObject({
+      count: 1,
+      examples: [{ text: 'hello world', copies: 2 }],
+    });
     const norm = find(dirty, 'normalised_duplicates', 'train')!;
     expect(norm.count).toBe(2);
     expect(norm.examples).toContainEqual(expect.objectContaining({ texts: ['hello world', 'Hello,  World!'] }));
-    expect(find(dirty, 'label_conflicts', 'train')).toMatchObject({ count: 1, examples: [{ text: 'refund please', labels: ['a', 'b'] }] });
-    expect(find(dirty, 'train_test_leakage', 'test')).toMatchObject({ severity: 'warning', count: 1, examples: [{ text: 'hello world?' }] });
-    expect(find(dirty, 'unseen_labels', 'test')).toMatchObject({ severity: 'error', count: 1, examples: [{ label: 'c', count: 1 }] });
+    expect(find(dirty, 'label_conflicts', 'train')).toMatchObject({
+      count: 1,
+      examples: [{ text: 'refund please', labels: ['a', 'b'] }],
+    });
+    expect(find(dirty, 'train_test_leakage', 'test')).toMatchObject({
+      severity: 'warning',
+      count: 1,
+      examples: [{ text: 'hello world?' }],
+    });
+    expect(find(dirty, 'unseen_labels', 'test')).toMatchObject({
+      severity: 'error',
+      count: 1,
+      examples: [{ label: 'c', count: 1 }],
+    });
     expect(dirty.summary).toEqual({
       errors: 2,
       warnings: dirty.findings.filter((f) => f.severity === 'warning').length,
@@ -79,13 +124,32 @@ describeEachDialect('dataset validation', (dialect) => {
   it('a clean dataset triggers no warning or error', () => {
     expect(clean.findings.filter((f) => f.severity !== 'info')).toEqual([]);
     expect(clean.summary).toMatchObject({ errors: 0, warnings: 0 });
-    for (const id of ['rare_labels', 'empty_text', 'long_text', 'exact_duplicates', 'normalised_duplicates', 'label_conflicts', 'train_test_leakage', 'unseen_labels', 'control_characters', 'invalid_unicode', 'class_imbalance']) {
+    for (const id of [
+      'rare_labels',
+      'empty_text',
+      'long_text',
+      'exact_duplicates',
+      'normalised_duplicates',
+      'label_conflicts',
+      'train_test_leakage',
+      'unseen_labels',
+      'control_characters',
+      'invalid_unicode',
+      'class_imbalance',
+    ]) {
       expect(clean.findings.some((f) => f.id === id)).toBe(false);
     }
   });
 
   it('findings added by training survive a recompute and replace their earlier version', async () => {
-    const finding = { id: 'likely_label_errors', severity: 'warning' as const, split: 'train', message: '2 likely label errors', count: 2, examples: [{ id: 1 }] };
+    const finding = {
+      id: 'likely_label_errors',
+      severity: 'warning' as const,
+      split: 'train',
+      message: '2 likely label errors',
+      count: 2,
+      examples: [{ id: 1 }],
+    };
     await addValidationFindings(lab, dirtyId, [finding]);
     await addValidationFindings(lab, dirtyId, [{ ...finding, count: 3, message: '3 likely label errors' }]);
     const recomputed = await validateDataset(lab, dirtyId);
@@ -93,6 +157,8 @@ describeEachDialect('dataset validation', (dialect) => {
     expect(added).toEqual([{ ...finding, count: 3, message: '3 likely label errors', source: 'training' }]);
     expect(recomputed.summary.warnings).toBe(dirty.summary.warnings + 1);
     expect(find(recomputed, 'exact_duplicates', 'train')!.source).toBe('validation');
-    await expect(addValidationFindings(lab, dirtyId, [{ ...finding, severity: 'fatal' as never }])).rejects.toThrow(/severity/);
+    await expect(addValidationFindings(lab, dirtyId, [{ ...finding, severity: 'fatal' as never }])).rejects.toThrow(
+      /severity/,
+    );
   });
 });

@@ -60,7 +60,10 @@ export default async function conversationsRoutes(app: LabApp): Promise<void> {
         tags: ['conversations'],
         summary: 'One conversation with its turns in order',
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        response: { 200: Type.Composite([Conversation, Type.Object({ turns: Type.Array(Turn) })]), ...errorResponses(404) },
+        response: {
+          200: Type.Composite([Conversation, Type.Object({ turns: Type.Array(Turn) })]),
+          ...errorResponses(404),
+        },
       },
     },
     async (request) => getConversation(app.lab, request.params.id),

@@ -71,7 +71,10 @@ const Summary = Type.Object({
   labels: Type.Array(
     Type.Object({ label: Type.String(), total: Type.Integer(), by_split: Type.Record(Type.String(), Type.Integer()) }),
   ),
-  text_length: Type.Object({ mean: Type.Union([Type.Number(), Type.Null()]), max: Type.Union([Type.Integer(), Type.Null()]) }),
+  text_length: Type.Object({
+    mean: Type.Union([Type.Number(), Type.Null()]),
+    max: Type.Union([Type.Integer(), Type.Null()]),
+  }),
   conversations: Type.Object({
     count: Type.Integer(),
     turns: Type.Integer(),
@@ -118,7 +121,9 @@ const UploadBody = Type.Object(
 );
 type UploadBodyT = Static<typeof UploadBody>;
 
-const IdParams = Type.Object({ id: Type.String({ description: 'dataset id, or name (latest version), or name@version' }) });
+const IdParams = Type.Object({
+  id: Type.String({ description: 'dataset id, or name (latest version), or name@version' }),
+});
 const ExampleQuery = Type.Object({
   split: Type.Optional(Type.String()),
   label: Type.Optional(Type.String()),
@@ -213,11 +218,14 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
         });
       } else {
         const body = request.body as UploadBodyT | undefined;
-        if (!body) throw new ValidationError('send JSON or multipart/form-data', [{ field: 'body', problem: 'missing' }]);
+        if (!body)
+          throw new ValidationError('send JSON or multipart/form-data', [{ field: 'body', problem: 'missing' }]);
         result = await ingestFromDatasetDir(lab, body);
       }
       const summary = await getDatasetSummary(lab, result.dataset.id);
-      return reply.status(result.created ? 201 : 200).send({ created: result.created, dataset: result.dataset, summary });
+      return reply
+        .status(result.created ? 201 : 200)
+        .send({ created: result.created, dataset: result.dataset, summary });
     },
   );
 

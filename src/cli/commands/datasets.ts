@@ -70,7 +70,9 @@ export function registerDatasets(program: Command): void {
 
   datasets
     .command('ingest')
-    .description('load a dataset in its publisher layout into the lab (one transaction; identical content is not stored twice)')
+    .description(
+      'load a dataset in its publisher layout into the lab (one transaction; identical content is not stored twice)',
+    )
     .addOption(new Option('--type <type>', 'dataset layout').choices(DATASET_TYPES).makeOptionMandatory())
     .requiredOption('--path <path>', 'file or folder (relative to the working directory)')
     .option('--name <name>', 'dataset name (default: the file or folder name)')
@@ -127,9 +129,13 @@ export function registerDatasets(program: Command): void {
       output({ created: result.created, dataset: result.dataset, summary: result.summary }, o, (r) => {
         const v = r.summary.validation;
         return [
-          r.created ? `Ingested in ${seconds.toFixed(1)} s.` : 'Identical content already stored; nothing ingested (use --new-version to store it again).',
+          r.created
+            ? `Ingested in ${seconds.toFixed(1)} s.`
+            : 'Identical content already stored; nothing ingested (use --new-version to store it again).',
           datasetLine(r.dataset),
-          v ? `  validation: ${v.errors} error(s), ${v.warnings} warning(s); see: chatlab datasets validate ${r.dataset.id}` : '',
+          v
+            ? `  validation: ${v.errors} error(s), ${v.warnings} warning(s); see: chatlab datasets validate ${r.dataset.id}`
+            : '',
         ]
           .filter(Boolean)
           .join('\n');
@@ -193,7 +199,15 @@ export function registerDatasets(program: Command): void {
       output(report, o, (r) =>
         [
           `Dataset ${r.dataset_id}: ${r.summary.errors} error(s), ${r.summary.warnings} warning(s), ${r.summary.info} info`,
-          table(r.findings.map((f) => ({ severity: f.severity, finding: f.id, split: f.split ?? '', count: f.count, message: f.message }))),
+          table(
+            r.findings.map((f) => ({
+              severity: f.severity,
+              finding: f.id,
+              split: f.split ?? '',
+              count: f.count,
+              message: f.message,
+            })),
+          ),
         ].join('\n'),
       );
       if (o.failOnWarnings && report.summary.errors + report.summary.warnings > 0) {
@@ -213,18 +227,23 @@ export function registerDatasets(program: Command): void {
     .option('--limit <n>', 'rows per page', (v) => Number.parseInt(v, 10), 20)
     .option('--cursor <cursor>', 'next page (the next_cursor printed before)')
     .option('--json', 'machine-readable output')
-    .action(async (id: string, o: { split?: string; label?: string; q?: string; limit: number; cursor?: string; json?: boolean }) => {
-      const { listExamples } = await import('../../datasets/repository.js');
-      const page = await withLab((lab) => listExamples(lab, id, o));
-      output(page, o, (p) =>
-        [
-          table(p.items.map((e) => ({ id: e.id, split: e.split, label: e.label, text: e.text }))),
-          p.next_cursor ? `next page: --cursor ${p.next_cursor}` : '',
-        ]
-          .filter(Boolean)
-          .join('\n'),
-      );
-    });
+    .action(
+      async (
+        id: string,
+        o: { split?: string; label?: string; q?: string; limit: number; cursor?: string; json?: boolean },
+      ) => {
+        const { listExamples } = await import('../../datasets/repository.js');
+        const page = await withLab((lab) => listExamples(lab, id, o));
+        output(page, o, (p) =>
+          [
+            table(p.items.map((e) => ({ id: e.id, split: e.split, label: e.label, text: e.text }))),
+            p.next_cursor ? `next page: --cursor ${p.next_cursor}` : '',
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        );
+      },
+    );
 
   datasets
     .command('delete <id>')
@@ -249,12 +268,28 @@ export function registerDatasets(program: Command): void {
     .option('--cursor <cursor>', 'next page')
     .option('--json', 'machine-readable output')
     .action(
-      async (o: { dataset?: number; intent?: string; speaker?: string; q?: string; limit: number; cursor?: string; json?: boolean }) => {
+      async (o: {
+        dataset?: number;
+        intent?: string;
+        speaker?: string;
+        q?: string;
+        limit: number;
+        cursor?: string;
+        json?: boolean;
+      }) => {
         const { listConversations } = await import('../../conversations/repository.js');
         const page = await withLab((lab) => listConversations(lab, { ...o, dataset_id: o.dataset }));
         output(page, o, (p) =>
           [
-            table(p.items.map((c) => ({ id: c.id, dataset: c.dataset_id, external_id: c.external_id, split: c.split, turns: c.turn_count }))),
+            table(
+              p.items.map((c) => ({
+                id: c.id,
+                dataset: c.dataset_id,
+                external_id: c.external_id,
+                split: c.split,
+                turns: c.turn_count,
+              })),
+            ),
             p.next_cursor ? `next page: --cursor ${p.next_cursor}` : '',
           ]
             .filter(Boolean)

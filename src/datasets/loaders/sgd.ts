@@ -37,7 +37,10 @@ export const sgdLoader: Loader = {
   layout: LAYOUT,
   locate(p) {
     if (kindOf(p, LAYOUT) === 'file') return [p];
-    const dirs = [p, ...SPLIT_DIRS.map((d) => path.join(p, d)).filter((d) => existsSync(d) && statSync(d).isDirectory())];
+    const dirs = [
+      p,
+      ...SPLIT_DIRS.map((d) => path.join(p, d)).filter((d) => existsSync(d) && statSync(d).isDirectory()),
+    ];
     const dialogues = dirs.flatMap((d) =>
       readdirSync(d)
         .filter((f) => DIALOGUE_FILE.test(f))

@@ -27,7 +27,10 @@ export function columnsOf(mapping: ColumnMapping): Columns {
     timestamp: mapping.timestamp ?? 'timestamp',
     split: mapping.split ?? 'split',
   };
-  return { ...cols, used: new Set([cols.text, cols.conversation, cols.speaker, cols.timestamp, cols.split, ...cols.label]) };
+  return {
+    ...cols,
+    used: new Set([cols.text, cols.conversation, cols.speaker, cols.timestamp, cols.split, ...cols.label]),
+  };
 }
 
 export interface RowContext {
@@ -68,7 +71,9 @@ export function rowRecords(values: Record<string, unknown>, cols: Columns, ctx: 
   if (speakerText === '') throw fail(`empty speaker (column ${cols.speaker})`);
   const ts = parseTimestamp(values[cols.timestamp]);
   if (ts === undefined) {
-    throw fail(`timestamp ${JSON.stringify(values[cols.timestamp])} is not ISO 8601 or epoch seconds/milliseconds (column ${cols.timestamp})`);
+    throw fail(
+      `timestamp ${JSON.stringify(values[cols.timestamp])} is not ISO 8601 or epoch seconds/milliseconds (column ${cols.timestamp})`,
+    );
   }
   const speaker = canonicalSpeaker(speakerText);
   const intent = label ? label : null;
