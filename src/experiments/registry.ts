@@ -3,7 +3,7 @@
  * folder, and named aliases (`production`, `staging`, anything) that point at one version.
  */
 import type { LabContext } from '../core/context.js';
-import { NotFoundError, ValidationError } from '../core/errors.js';
+import { AppError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { Kysely } from 'kysely';
 import type { Database, ModelVersion } from '../db/schema.js';
 
@@ -152,7 +152,7 @@ export async function resolveModel(lab: LabContext, ref: string | number = 'prod
       versions.length === 0
         ? 'no model is registered yet: train one with `chatlab train` or POST /training/run'
         : `available aliases: ${aliases.join(', ') || '(none)'}; versions: ${versions.map((v) => v.version).join(', ')}`;
-    throw new NotFoundError('model', text, [
+    throw new AppError('NOT_FOUND', `model ${JSON.stringify(text)} was not found; ${hint}`, 404, [
       { field: 'model', problem: hint, available_aliases: aliases, available_versions: versions.map((v) => v.version) },
     ]);
   }

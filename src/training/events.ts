@@ -21,8 +21,19 @@ const emitter = new EventEmitter();
 emitter.setMaxListeners(0);
 const recent = new Map<number, RunEvent[]>();
 const KEEP = 200;
+const sinks = new Set<(event: RunEvent) => void>();
+
+/**
+ * Also hands every published event to `sink` (scale-out: src/workers/event-store.ts persists them
+ * so any API instance can stream them). Returns the function that removes the sink.
+ */
+export function addEventSink(sink: (event: RunEvent) => void): () => void {
+  sinks.add(sink);
+  return () => sinks.delete(sink);
+}
 
 export function publish(event: RunEvent): void {
+  for (const sink of sinks) sink(event);
   const list = recent.get(event.run_id) ?? [];
   list.push(event);
   if (list.length > KEEP) list.splice(0, list.length - KEEP);

@@ -3,13 +3,16 @@
  * a restart does not lose queued work and several processes can share the queue: a worker claims
  * a job atomically (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: a single-writer transaction),
  * keeps a heartbeat while it runs, and reads `cancel_requested` at each beat. A job whose worker
- * stopped beating is failed by whichever worker notices, so its run does not stay "running".
+ * stopped beating for longer than the lease is re-queued by whichever worker notices (its run goes
+ * back to "queued" and records the attempt), or failed with the reason once it has used
+ * `max_attempts`, so its run does not stay "running". A worker that finds its lease taken over
+ * stops its copy of the job, so a job never runs twice at the same time.
  */
 import { hostname } from 'node:os';
 import { sql } from 'kysely';
 import type { LabContext } from '../core/context.js';
 import type { Job } from '../db/schema.js';
-import { finishRun } from '../experiments/runs.js';
+import { finishRun, logMetrics } from '../experiments/runs.js';
 import { publish } from './events.js';
 import { cancelActive } from './control.js';
 
@@ -26,6 +29,7 @@ export async function enqueueJob(
   kind: JobKind,
   payload: unknown,
   runId: number | null,
+  maxAttempts = 1,
 ): Promise<number> {
   const row = await lab.db.kysely
     .insertInto('jobs')
@@ -35,7 +39,7 @@ export async function enqueueJob(
       payload: JSON.stringify(payload),
       run_id: runId,
       attempts: 0,
-      max_attempts: 1,
+      max_attempts: maxAttempts,
       cancel_requested: 0,
       updated_at: nowIso(),
     })
@@ -82,14 +86,19 @@ export async function claimJob(lab: LabContext, workerId: string): Promise<Job |
   });
 }
 
-/** Records that the worker is alive; returns whether a cancel was requested. */
+/**
+ * Records that the worker is alive; returns whether it must stop: a cancel was requested, or the
+ * job is no longer running under this worker (its lease expired and the job was re-queued).
+ */
 export async function heartbeat(lab: LabContext, jobId: number, workerId: string): Promise<boolean> {
-  await lab.db.kysely
+  const beat = await lab.db.kysely
     .updateTable('jobs')
     .set({ heartbeat_at: Date.now(), updated_at: nowIso() })
     .where('id', '=', jobId)
     .where('locked_by', '=', workerId)
-    .execute();
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  if (Number(beat.numUpdatedRows) !== 1) return true;
   const row = await lab.db.kysely
     .selectFrom('jobs')
     .select('cancel_requested')
@@ -102,8 +111,9 @@ export async function completeJob(
   lab: LabContext,
   jobId: number,
   outcome: { status: 'succeeded' | 'failed' | 'cancelled'; result?: unknown; error?: string },
+  workerId?: string,
 ): Promise<void> {
-  await lab.db.kysely
+  let update = lab.db.kysely
     .updateTable('jobs')
     .set({
       status: outcome.status,
@@ -111,31 +121,82 @@ export async function completeJob(
       error: outcome.error ?? null,
       updated_at: nowIso(),
     })
-    .where('id', '=', jobId)
-    .execute();
+    .where('id', '=', jobId);
+  // A worker that lost its lease does not overwrite the state of the job's new holder.
+  if (workerId !== undefined) update = update.where('locked_by', '=', workerId).where('status', '=', 'running');
+  await update.execute();
 }
 
-/** Fails running jobs whose worker has not beaten for `staleMs`, and their runs. */
+/**
+ * Handles running jobs whose worker has not beaten for `staleMs`: a job with attempts left goes
+ * back to the queue (its run back to "queued"); the others are failed, and their runs, with the
+ * reason. Each job is taken over with one conditional update, so when several workers notice the
+ * same stale job only one acts on it.
+ */
 export async function failStaleJobs(lab: LabContext, staleMs: number): Promise<number> {
   const cutoff = Date.now() - staleMs;
   const stale = await lab.db.kysely
     .selectFrom('jobs')
-    .select(['id', 'run_id', 'locked_by'])
+    .select(['id', 'run_id', 'locked_by', 'attempts', 'max_attempts'])
     .where('status', '=', 'running')
     .where('heartbeat_at', '<', cutoff)
     .execute();
   for (const job of stale) {
     const reason = `worker ${job.locked_by ?? '?'} stopped responding (no heartbeat for ${Math.round(staleMs / 1000)} s)`;
-    await completeJob(lab, job.id, { status: 'failed', error: reason });
+    const run =
+      job.run_id === null
+        ? undefined
+        : await lab.db.kysely.selectFrom('runs').select('status').where('id', '=', job.run_id).executeTakeFirst();
+    // A worker that died after finishing the run but before closing the job: close it as the run ended.
+    const runEnded = run !== undefined && ['succeeded', 'failed', 'cancelled'].includes(run.status);
+    const retry = !runEnded && job.attempts < job.max_attempts;
+    const taken = await lab.db.kysely
+      .updateTable('jobs')
+      .set(
+        runEnded
+          ? { status: run!.status as 'succeeded' | 'failed' | 'cancelled', updated_at: nowIso() }
+          : retry
+            ? { status: 'queued', locked_by: null, heartbeat_at: null, error: reason, updated_at: nowIso() }
+            : {
+                status: 'failed',
+                error: `${reason}; gave up after ${job.attempts} attempt(s)`,
+                updated_at: nowIso(),
+              },
+      )
+      .where('id', '=', job.id)
+      .where('status', '=', 'running')
+      .where('heartbeat_at', '<', cutoff)
+      .executeTakeFirst();
+    if (Number(taken.numUpdatedRows) !== 1 || runEnded) continue;
+    if (retry) {
+      if (job.run_id !== null) {
+        await lab.db.kysely
+          .updateTable('runs')
+          .set({ status: 'queued', error: `attempt ${job.attempts}: ${reason}; re-queued` })
+          .where('id', '=', job.run_id)
+          .where('status', 'in', ['queued', 'running'])
+          .execute();
+        // Trials of a search restart with it.
+        await lab.db.kysely
+          .updateTable('runs')
+          .set({ status: 'failed', error: reason })
+          .where('parent_run_id', '=', job.run_id)
+          .where('status', 'in', ['queued', 'running'])
+          .execute();
+        publish({ type: 'status', run_id: job.run_id, status: 'queued', error: `${reason}; re-queued` });
+      }
+      continue;
+    }
     if (job.run_id !== null) {
-      await finishRun(lab, job.run_id, { status: 'failed', error: reason });
+      const failedReason = `${reason}; gave up after ${job.attempts} attempt(s)`;
+      await finishRun(lab, job.run_id, { status: 'failed', error: failedReason });
       await lab.db.kysely
         .updateTable('runs')
         .set({ status: 'failed', error: reason })
         .where('parent_run_id', '=', job.run_id)
         .where('status', 'in', ['queued', 'running'])
         .execute();
-      publish({ type: 'status', run_id: job.run_id, status: 'failed', error: reason });
+      publish({ type: 'status', run_id: job.run_id, status: 'failed', error: failedReason });
     }
   }
   return stale.length;
@@ -145,6 +206,8 @@ export interface WorkerOptions {
   pollMs?: number;
   heartbeatMs?: number;
   staleMs?: number;
+  /** Told when a job is claimed and when it ends (the `chatlab worker` log). */
+  onJob?: (phase: 'claimed' | 'finished', job: Job, outcome?: { status: string; error?: string }) => void;
 }
 
 /**
@@ -160,6 +223,7 @@ export class JobWorker {
   private readonly pollMs: number;
   private readonly heartbeatMs: number;
   private readonly staleMs: number;
+  private readonly onJob: WorkerOptions['onJob'];
 
   constructor(
     private readonly lab: LabContext,
@@ -169,6 +233,7 @@ export class JobWorker {
     this.pollMs = options.pollMs ?? 1000;
     this.heartbeatMs = options.heartbeatMs ?? 5000;
     this.staleMs = options.staleMs ?? 60_000;
+    this.onJob = options.onJob;
   }
 
   start(): void {
@@ -220,20 +285,29 @@ export class JobWorker {
       await completeJob(this.lab, job.id, { status: 'failed', error: `no handler for job kind ${job.kind}` });
       return;
     }
+    this.onJob?.('claimed', job);
+    // The run's history keeps one `attempt` point per try (step = attempt number).
+    if (job.run_id !== null) {
+      await logMetrics(this.lab, job.run_id, [{ key: 'attempt', step: job.attempts, value: job.attempts }]).catch(
+        () => {},
+      );
+    }
     const beat = setInterval(() => {
       void heartbeat(this.lab, job.id, this.id)
-        .then((cancel) => {
-          if (cancel && job.run_id !== null) cancelActive(job.run_id);
+        .then((stop) => {
+          if (stop && job.run_id !== null) cancelActive(job.run_id);
         })
         .catch(() => {});
     }, this.heartbeatMs);
     try {
       const outcome = await handler(this.lab, job);
-      await completeJob(this.lab, job.id, outcome);
+      await completeJob(this.lab, job.id, outcome, this.id);
+      this.onJob?.('finished', job, outcome);
     } catch (err) {
-      await completeJob(this.lab, job.id, { status: 'failed', error: (err as Error).message });
+      await completeJob(this.lab, job.id, { status: 'failed', error: (err as Error).message }, this.id);
       if (job.run_id !== null)
         await finishRun(this.lab, job.run_id, { status: 'failed', error: (err as Error).message });
+      this.onJob?.('finished', job, { status: 'failed', error: (err as Error).message });
     } finally {
       clearInterval(beat);
     }

@@ -3,6 +3,8 @@
  * `production`), load the artifact folder once per process, and predict with the model's
  * fallback threshold and its dataset's preprocessing.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { LabContext } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
 import { preprocessText, resolvePreprocess } from '../datasets/preprocess.js';
@@ -52,7 +54,7 @@ export const MAX_TEXT_LENGTH = 10_000;
 
 export function checkTexts(texts: unknown, field = 'texts'): string[] {
   if (!Array.isArray(texts) || texts.length === 0) {
-    throw new ValidationError(`${field} must be a non-empty list of texts`, [
+    throw new ValidationError(`${field} must contain at least one text`, [
       { field, problem: 'must contain at least one text' },
     ]);
   }
@@ -76,9 +78,21 @@ export function checkTexts(texts: unknown, field = 'texts'): string[] {
   return texts as string[];
 }
 
+/**
+ * Where this process finds a model's artifact folder. Workers on other hosts record the path
+ * under their own MODEL_DIR; when that path does not exist here, the same `<name>/run-<id>`
+ * folder under this process's MODEL_DIR (the shared volume, mounted elsewhere) is used.
+ */
+export function localModelPath(lab: LabContext, recorded: string): string {
+  if (existsSync(recorded)) return recorded;
+  const shared = path.join(lab.settings.modelDir, path.basename(path.dirname(recorded)), path.basename(recorded));
+  return existsSync(shared) ? shared : recorded;
+}
+
 export async function getPredictor(lab: LabContext, modelRef?: string): Promise<Predictor> {
   const model = await resolveModel(lab, modelRef ?? 'production');
-  const classifier = await load(model.path);
+  // The cache is keyed by folder, so a version first trained by another process loads on first use.
+  const classifier = await load(localModelPath(lab, model.path));
   const labels = [...classifier.labels];
   const preprocess = resolvePreprocess((model.metrics?.preprocess ?? {}) as PreprocessOptions);
   const threshold = model.threshold;

@@ -24,11 +24,17 @@ export const jobHandlers: Record<JobKind, JobHandler> = {
 
 const workers = new WeakMap<LabContext, JobWorker>();
 
+/** Lease and heartbeat from the settings (JOB_LEASE_SECONDS): a few beats fit in one lease. */
+export function leaseOptions(lab: LabContext): WorkerOptions {
+  const staleMs = (lab.settings.jobLeaseSeconds ?? 60) * 1000;
+  return { staleMs, heartbeatMs: Math.min(5000, Math.floor(staleMs / 4)) };
+}
+
 /** The job worker of this process for `lab` (created, not started). */
 export function jobWorker(lab: LabContext, options?: WorkerOptions): JobWorker {
   let worker = workers.get(lab);
   if (!worker) {
-    worker = new JobWorker(lab, jobHandlers, options);
+    worker = new JobWorker(lab, jobHandlers, { ...leaseOptions(lab), ...options });
     workers.set(lab, worker);
   }
   return worker;
@@ -41,7 +47,7 @@ export interface Queued {
 }
 
 async function enqueue(lab: LabContext, kind: JobKind, prepared: { runId: number }): Promise<Queued> {
-  const jobId = await enqueueJob(lab, kind, prepared, prepared.runId);
+  const jobId = await enqueueJob(lab, kind, prepared, prepared.runId, lab.settings.jobMaxAttempts ?? 3);
   workers.get(lab)?.notify();
   return { run_id: prepared.runId, job_id: jobId, status: 'queued' };
 }

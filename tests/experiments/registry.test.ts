@@ -70,7 +70,10 @@ describeEachDialect('run tracker and model registry', (dialect) => {
     expect((await resolveModel(lab, '2')).run_id).toBe(runB);
     expect((await resolveModel(lab, 'intent-classifier:1')).run_id).toBe(runA);
     expect((await resolveModel(lab, 1)).threshold).toBe(0.3);
-    await expect(resolveModel(lab)).rejects.toMatchObject({ status: 404, message: 'model "production" was not found' });
+    await expect(resolveModel(lab)).rejects.toMatchObject({
+      status: 404,
+      message: expect.stringMatching(/^model "production" was not found; available aliases: \(none\); versions: 1, 2$/),
+    });
 
     expect((await setAlias(lab, 1, 'production')).aliases).toEqual(['production']);
     await setAlias(lab, 2, 'staging');

@@ -7,6 +7,7 @@ import { checkTexts, getPredictor } from '../../training/predict.js';
 import { jobWorker, startCrossval, startSearch, startTraining } from '../../training/service.js';
 import type { LabApp } from '../app.js';
 import { errorResponses } from '../schemas.js';
+import { tailRunEvents } from '../../workers/event-store.js';
 
 const Json = Type.Unknown();
 const Status = Type.Union(['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => Type.Literal(s)));
@@ -159,10 +160,13 @@ function queuedReply(q: { run_id: number; job_id: number; status: 'queued' }) {
 export default async function trainingRoutes(app: LabApp): Promise<void> {
   app.addSchema(RunSchema);
 
-  // The API process drains the job queue (async runs); stopped with the server.
-  const worker = jobWorker(app.lab);
-  app.addHook('onReady', async () => worker.start());
-  app.addHook('onClose', async () => worker.stop());
+  // The API process drains the job queue (async runs) unless API_RUN_WORKER=false leaves that to
+  // `chatlab worker` processes; stopped with the server.
+  if (app.lab.settings.apiRunWorker ?? true) {
+    const worker = jobWorker(app.lab);
+    app.addHook('onReady', async () => worker.start());
+    app.addHook('onClose', async () => worker.stop());
+  }
 
   app.post(
     '/training/run',
@@ -273,10 +277,23 @@ export default async function trainingRoutes(app: LabApp): Promise<void> {
         res.end();
       };
       send({ type: 'status', run_id: runId, status: run.status, error: run.error });
-      if ((TERMINAL_STATUSES as string[]).includes(run.status)) return end();
+      // Replay what this process saw of the run so far (a client connecting late, or after a
+      // short run already ended, still sees its phases and epochs).
       for (const e of recentEvents(runId)) if (e.type !== 'status') send(e);
+      if ((TERMINAL_STATUSES as string[]).includes(run.status)) {
+        send({ type: 'status', run_id: runId, status: run.status, error: run.error });
+        return end();
+      }
       cleanups.push(
         subscribe(runId, (e) => {
+          send(e);
+          if (isEnd(e)) end();
+        }),
+      );
+      // Events of a run executed by another process (a `chatlab worker`, another API instance)
+      // come from the run_events table; this process's own events arrive through subscribe.
+      cleanups.push(
+        tailRunEvents(app.lab, runId, (e) => {
           send(e);
           if (isEnd(e)) end();
         }),
