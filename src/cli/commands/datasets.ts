@@ -61,7 +61,12 @@ async function progressBar() {
       const rate = Math.round(p.rows / Math.max((Date.now() - start) / 1000, 0.001));
       bar.update(Math.min(p.bytesRead ?? 0, total), { rows: p.rows, rate });
     },
-    stop: () => started && bar.stop(),
+    stop: () => {
+      if (!started) return;
+      // Files read whole (categories.json, schema.json) are not streamed: finish at 100 %.
+      bar.update(bar.getTotal());
+      bar.stop();
+    },
   };
 }
 
