@@ -2,6 +2,7 @@ import type { Settings } from '../config/settings.js';
 import { openLab } from '../core/context.js';
 import { createLogger } from '../core/logger.js';
 import { assertSafeExposure, isLoopbackHost } from '../security/exposure.js';
+import { persistRunEvents } from '../workers/event-store.js';
 import { buildApp, type LabApp } from './app.js';
 
 export interface RunningServer {
@@ -24,17 +25,17 @@ export interface ServerOptions {
  * gracefully on SIGINT/SIGTERM: the listener stops accepting, in-flight requests finish, the
  * timers stop (the last minute of request figures is stored), then the database closes.
  */
-export async function startServer(
-  settings: Settings,
-  options: ServerOptions | boolean = {},
-): Promise<RunningServer> {
+export async function startServer(settings: Settings, options: ServerOptions | boolean = {}): Promise<RunningServer> {
   const opts: ServerOptions = typeof options === 'boolean' ? { handleSignals: options } : options;
   assertSafeExposure(settings, opts.insecure);
   const logger = createLogger(settings);
   const lab = await openLab(settings);
   const app = await buildApp(lab, { logger });
+  // Progress of runs executed here is written to the database for the other API instances' SSE.
+  const events = persistRunEvents(lab);
   app.addHook('onClose', async () => {
     await app.monitoring.stop();
+    await events.stop();
     await lab.db.close();
   });
   const url = await app.listen({ host: settings.host, port: settings.port });

@@ -195,7 +195,10 @@ export async function verifyBackup(
     throw invalid(file, 'its manifest is not a chatlab backup manifest');
   }
   if (manifest.format_version !== BACKUP_FORMAT_VERSION) {
-    throw invalid(file, `backup format ${manifest.format_version} is not supported (this lab reads ${BACKUP_FORMAT_VERSION})`);
+    throw invalid(
+      file,
+      `backup format ${manifest.format_version} is not supported (this lab reads ${BACKUP_FORMAT_VERSION})`,
+    );
   }
   const current = await schemaVersion(lab);
   if (manifest.schema_version !== current) {

@@ -29,7 +29,13 @@ function run(tool: string, args: string[]): Promise<void> {
 /** A consistent snapshot (pg_dump runs in one repeatable-read transaction), custom format. */
 export async function pgDump(databaseUrl: string, file: string): Promise<void> {
   requireTool('pg_dump');
-  await run('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--file=${file}`, `--dbname=${databaseUrl}`]);
+  await run('pg_dump', [
+    '--format=custom',
+    '--no-owner',
+    '--no-privileges',
+    `--file=${file}`,
+    `--dbname=${databaseUrl}`,
+  ]);
 }
 
 /** Replaces the database's objects with the dump's, in one transaction (all or nothing). */

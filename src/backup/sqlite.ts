@@ -17,7 +17,8 @@ export async function restoreSqlite(db: Db, snapshotFile: string): Promise<void>
   const snapshot = new BetterSqlite3(snapshotFile, { readonly: true });
   try {
     const check = snapshot.pragma('integrity_check', { simple: true });
-    if (check !== 'ok') throw new AppError('BACKUP_INVALID', `the database snapshot fails integrity_check: ${String(check)}`, 400);
+    if (check !== 'ok')
+      throw new AppError('BACKUP_INVALID', `the database snapshot fails integrity_check: ${String(check)}`, 400);
   } finally {
     snapshot.close();
   }
@@ -43,13 +44,16 @@ export async function restoreSqlite(db: Db, snapshotFile: string): Promise<void>
           const columns = (live.pragma(`main.table_info(${quote(table)})`) as Array<{ name: string }>)
             .map((c) => quote(c.name))
             .join(', ');
-          live.prepare(`insert into main.${quote(table)} (${columns}) select ${columns} from snapshot.${quote(table)}`).run();
+          live
+            .prepare(`insert into main.${quote(table)} (${columns}) select ${columns} from snapshot.${quote(table)}`)
+            .run();
         }
         const hasSequence = (schema: string) =>
           live.prepare(`select 1 from ${schema}.sqlite_master where name = 'sqlite_sequence'`).get() !== undefined;
         if (hasSequence('main')) {
           live.prepare('delete from main.sqlite_sequence').run();
-          if (hasSequence('snapshot')) live.prepare('insert into main.sqlite_sequence select * from snapshot.sqlite_sequence').run();
+          if (hasSequence('snapshot'))
+            live.prepare('insert into main.sqlite_sequence select * from snapshot.sqlite_sequence').run();
         }
         const violations = live.pragma('main.foreign_key_check') as unknown[];
         if (violations.length > 0) throw new AppError('RESTORE_FAILED', 'the restored rows break foreign keys', 400);

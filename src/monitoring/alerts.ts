@@ -104,8 +104,7 @@ export class AlertEvaluator {
       const raw = values[rule.metric];
       const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
       state.value = value;
-      const breached =
-        value !== null && (rule.direction === 'below' ? value < rule.threshold : value > rule.threshold);
+      const breached = value !== null && (rule.direction === 'below' ? value < rule.threshold : value > rule.threshold);
       if (breached) {
         state.breachSince ??= now;
         if (!state.firing && now - state.breachSince >= rule.for * 1000) {

@@ -72,7 +72,11 @@ export class Monitoring {
       this.options.logger.warn({ err: (err as Error).message }, `${what} failed`);
     this.timers.push(every(intervals.alertsMs ?? 15_000, () => this.alerts.evaluate(), onError('alert evaluation')));
     this.timers.push(
-      every(intervals.sampleMs ?? 60_000, () => sampleRequestMinutes(this.lab.db, this.metrics), onError('request sampling')),
+      every(
+        intervals.sampleMs ?? 60_000,
+        () => sampleRequestMinutes(this.lab.db, this.metrics),
+        onError('request sampling'),
+      ),
     );
   }
 

@@ -8,7 +8,10 @@ export const SAMPLE_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 export async function sampleRequestMinutes(db: Db, metrics: RequestMetrics, now = Date.now()): Promise<number> {
   const rows = metrics.takeCompletedMinutes(now);
   if (rows.length > 0) await db.kysely.insertInto('request_samples').values(rows).execute();
-  await db.kysely.deleteFrom('request_samples').where('ts', '<', now - SAMPLE_RETENTION_MS).execute();
+  await db.kysely
+    .deleteFrom('request_samples')
+    .where('ts', '<', now - SAMPLE_RETENTION_MS)
+    .execute();
   return rows.length;
 }
 

@@ -39,7 +39,12 @@ export async function diskFree(dir: string): Promise<SystemSnapshot['disk']> {
     const s = await statfs(dir);
     const free = s.bavail * s.bsize;
     const total = s.blocks * s.bsize;
-    return { path: dir, free_bytes: free, total_bytes: total, free_percent: total ? round((free / total) * 100, 2) : null };
+    return {
+      path: dir,
+      free_bytes: free,
+      total_bytes: total,
+      free_percent: total ? round((free / total) * 100, 2) : null,
+    };
   } catch {
     return { path: dir, free_bytes: null, total_bytes: null, free_percent: null };
   }

@@ -46,7 +46,9 @@ export async function createApiKey(lab: LabContext, options: { role: string; nam
   const role = parseRole(options.role);
   const name = (options.name ?? `${role} key`).trim();
   if (name.length === 0 || name.length > 100) {
-    throw new ValidationError('name must be 1 to 100 characters', [{ field: 'name', problem: 'must be 1 to 100 characters' }]);
+    throw new ValidationError('name must be 1 to 100 characters', [
+      { field: 'name', problem: 'must be 1 to 100 characters' },
+    ]);
   }
   const key = `clk_${randomBytes(32).toString('base64url')}`;
   const prefix = key.slice(0, 12);

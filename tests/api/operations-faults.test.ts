@@ -82,7 +82,8 @@ describe.skipIf(!haveData)('faults: kill -9 the server', () => {
     // the ingestion is under way and not yet committed.
     const wal = path.join(cwd, 'data', 'chatlab.db-wal');
     const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && !answered && !(existsSync(wal) && statSync(wal).size > 2 * 2 ** 20)) await sleep(20);
+    while (Date.now() < deadline && !answered && !(existsSync(wal) && statSync(wal).size > 2 * 2 ** 20))
+      await sleep(20);
     expect(answered, 'the ingestion finished before it could be interrupted').toBe(false);
     await kill9(first.child);
     await request;
@@ -109,10 +110,23 @@ describe.skipIf(!haveData)('faults: kill -9 the server', () => {
   it('during a training run: the database stays intact and the run is not left running', async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), 'chatlab-fault-train-'));
     dirs.push(cwd);
-    const ingest = runCli(['datasets', 'ingest', '--type', 'banking77', '--path', path.join(datasets, 'banking77'), '--name', 'b77', '--json'], {
-      cwd,
-      env,
-    });
+    const ingest = runCli(
+      [
+        'datasets',
+        'ingest',
+        '--type',
+        'banking77',
+        '--path',
+        path.join(datasets, 'banking77'),
+        '--name',
+        'b77',
+        '--json',
+      ],
+      {
+        cwd,
+        env,
+      },
+    );
     expect(ingest.status, ingest.stderr).toBe(0);
     const first = await serve(cwd, env);
     children.push(first.child);
@@ -143,13 +157,23 @@ describe.skipIf(!haveData)('faults: kill -9 the server', () => {
 
     // The worker that held the job is gone. The job queue notices a silent worker after its
     // stale timeout (60 s by default); here the same recovery runs with a zero timeout.
-    const lab = await openLab(loadSettings({ cwd, env: { ...env, LOG_LEVEL: 'silent' }, configFile: path.join(cwd, 'config.json') }));
+    const lab = await openLab(
+      loadSettings({ cwd, env: { ...env, LOG_LEVEL: 'silent' }, configFile: path.join(cwd, 'config.json') }),
+    );
     try {
       expect(await failStaleJobs(lab, 0)).toBe(1);
-      const run = await lab.db.kysely.selectFrom('runs').select(['status', 'error']).where('id', '=', runId).executeTakeFirstOrThrow();
+      const run = await lab.db.kysely
+        .selectFrom('runs')
+        .select(['status', 'error'])
+        .where('id', '=', runId)
+        .executeTakeFirstOrThrow();
       expect(['queued', 'failed']).toContain(run.status);
       expect(run.error).toMatch(/stopped responding/);
-      const models = await lab.db.kysely.selectFrom('model_versions').select('id').where('run_id', '=', runId).execute();
+      const models = await lab.db.kysely
+        .selectFrom('model_versions')
+        .select('id')
+        .where('run_id', '=', runId)
+        .execute();
       expect(models).toEqual([]);
     } finally {
       await lab.db.close();

@@ -100,7 +100,10 @@ describeEachDialect('operations: authentication over every documented route', (d
       const fastifyUrl = openapiPath.replace(/\{([^}]+)\}/g, ':$1');
       const label = `${method} ${openapiPath}`;
       if (isPublicRoute(fastifyUrl, method)) {
-        expect(['/health/', '/docs'].some((p) => openapiPath.startsWith(p)), `${label} must not be public`).toBe(true);
+        expect(
+          ['/health/', '/docs'].some((p) => openapiPath.startsWith(p)),
+          `${label} must not be public`,
+        ).toBe(true);
         continue;
       }
       // The role the route documents can only be stronger than what its method implies.
@@ -112,10 +115,18 @@ describeEachDialect('operations: authentication over every documented route', (d
       const none = await app.inject({ method: method as 'GET', url });
       expect(none.statusCode, `${label} without a key`).toBe(401);
       expect(none.json().error.code).toBe('UNAUTHORIZED');
-      const forged = await app.inject({ method: method as 'GET', url, headers: { authorization: 'Bearer clk_forged' } });
+      const forged = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: { authorization: 'Bearer clk_forged' },
+      });
       expect(forged.statusCode, `${label} with an unknown key`).toBe(401);
       for (const role of KEY_ROLES) {
-        const res = await app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${keys[role]}` } });
+        const res = await app.inject({
+          method: method as 'GET',
+          url,
+          headers: { authorization: `Bearer ${keys[role]}` },
+        });
         if (roleAtLeast(role, need)) {
           expect([401, 403], `${label} with a ${role} key: ${res.body}`).not.toContain(res.statusCode);
         } else {
@@ -142,12 +153,19 @@ describeEachDialect('operations: authentication over every documented route', (d
     expect((await app.inject({ url: '/health/live' })).statusCode).toBe(200);
     expect((await app.inject({ url: '/docs/json' })).statusCode).toBe(200);
     expect((await app.inject({ url: '/metrics' })).statusCode).toBe(401);
-    expect((await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${keys.viewer}` } })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${keys.viewer}` } })).statusCode,
+    ).toBe(200);
   });
 
   it('a revoked key stops working at once; keys are created and revoked through the API by admins', async () => {
     const admin = { authorization: `Bearer ${keys.admin}` };
-    const created = await app.inject({ method: 'POST', url: '/keys', headers: admin, payload: { role: 'viewer', name: 'tmp' } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/keys',
+      headers: admin,
+      payload: { role: 'viewer', name: 'tmp' },
+    });
     expect(created.statusCode).toBe(201);
     const { id, key, prefix } = created.json();
     expect(key).toMatch(/^clk_/);
@@ -183,14 +201,19 @@ describe('operations: rate limits, headers, docs', () => {
   });
 
   it('training mutations have their own, stricter budget', async () => {
-    const doc = (await api.app.inject({ url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await api.app.inject({ url: '/docs/json' })).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
     const trainingPost = Object.entries(doc.paths).find(
       ([p, ops]) => p.startsWith('/training') && 'post' in ops && !p.includes('{'),
     )?.[0];
     if (!trainingPost) return; // the training routes have not landed in this checkout
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
-      statuses.push((await api.app.inject({ method: 'POST', url: trainingPost, payload: {}, remoteAddress: '10.0.0.9' })).statusCode);
+      statuses.push(
+        (await api.app.inject({ method: 'POST', url: trainingPost, payload: {}, remoteAddress: '10.0.0.9' }))
+          .statusCode,
+      );
     }
     expect(statuses[0]).not.toBe(429);
     expect(statuses[1]).not.toBe(429);
@@ -237,7 +260,11 @@ describe('operations: backups API', () => {
     const { name } = created.json();
     const listed = (await api.app.inject({ url: '/backups' })).json().backups;
     expect(listed.map((b: { name: string }) => b.name)).toEqual([name]);
-    const escape = await api.app.inject({ method: 'POST', url: '/backups/restore', payload: { file: '../../etc/passwd' } });
+    const escape = await api.app.inject({
+      method: 'POST',
+      url: '/backups/restore',
+      payload: { file: '../../etc/passwd' },
+    });
     expect(escape.statusCode).toBe(400);
     expect(escape.json().error.details[0].field).toBe('body.file');
     const restored = await api.app.inject({ method: 'POST', url: '/backups/restore', payload: { file: name } });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,7 +12,9 @@ import { createTestLab, describeEachDialect, type TestLab } from '../support/dat
 async function tree(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const rel of await listFiles(dir)) {
-    out[rel] = createHash('sha256').update(readFileSync(path.join(dir, rel))).digest('hex');
+    out[rel] = createHash('sha256')
+      .update(readFileSync(path.join(dir, rel)))
+      .digest('hex');
   }
   return out;
 }
@@ -36,9 +38,21 @@ async function seed(lab: TestLab) {
     .executeTakeFirstOrThrow();
   await k
     .insertInto('examples')
-    .values(['hi', 'card lost', 'ünïcode ✓'].map((text, i) => ({ dataset_id: ds.id, split: 'train', text, norm_text: text, label: `l${i % 2}` })))
+    .values(
+      ['hi', 'card lost', 'ünïcode ✓'].map((text, i) => ({
+        dataset_id: ds.id,
+        split: 'train',
+        text,
+        norm_text: text,
+        label: `l${i % 2}`,
+      })),
+    )
     .execute();
-  for (let i = 0; i < 5; i++) await k.insertInto('experiments').values({ name: `exp-${i}`, description: null }).execute();
+  for (let i = 0; i < 5; i++)
+    await k
+      .insertInto('experiments')
+      .values({ name: `exp-${i}`, description: null })
+      .execute();
   mkdirSync(path.join(lab.settings.modelDir, 'm1', 'v1'), { recursive: true });
   writeFileSync(path.join(lab.settings.modelDir, 'm1', 'v1', 'weights.bin'), randomBytes(200_000));
   writeFileSync(path.join(lab.settings.modelDir, 'm1', 'v1', 'meta.json'), '{"labels":["a","b"]}');
@@ -77,7 +91,11 @@ describeEachDialect('backup and restore', (dialect) => {
     expect(result.files).toBeGreaterThanOrEqual(4);
     expect(await state(lab)).toEqual(before);
     // The database keeps working, and new ids do not collide with restored ones.
-    const added = await k.insertInto('experiments').values({ name: 'post-restore', description: null }).returning('id').executeTakeFirstOrThrow();
+    const added = await k
+      .insertInto('experiments')
+      .values({ name: 'post-restore', description: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     expect(added.id).toBeGreaterThan(Math.max(...before.rows.experiments.map((e) => e.id)));
     await k.deleteFrom('experiments').where('id', '=', added.id).execute();
   });
@@ -93,7 +111,9 @@ describeEachDialect('backup and restore', (dialect) => {
     await tar.create({ gzip: true, file: tampered, cwd: work }, ['manifest.json', 'db', 'models', 'pipeline_runs']);
     await lab.db.kysely.insertInto('experiments').values({ name: 'marker', description: null }).execute();
     const current = await state(lab);
-    await expect(restoreBackup(lab, tampered)).rejects.toThrow(/models\/m1\/v1\/weights.bin does not match its checksum; nothing was changed/);
+    await expect(restoreBackup(lab, tampered)).rejects.toThrow(
+      /models\/m1\/v1\/weights.bin does not match its checksum; nothing was changed/,
+    );
     expect(await state(lab)).toEqual(current);
     await lab.db.kysely.deleteFrom('experiments').where('name', '=', 'marker').execute();
   });
@@ -124,7 +144,12 @@ describeEachDialect('backup and restore', (dialect) => {
     await tar.extract({ file: archive, cwd: smuggled });
     writeFileSync(path.join(smuggled, 'models', 'extra.bin'), 'x');
     const withExtra = path.join(lab.dir, 'extra.tar.gz');
-    await tar.create({ gzip: true, file: withExtra, cwd: smuggled }, ['manifest.json', 'db', 'models', 'pipeline_runs']);
+    await tar.create({ gzip: true, file: withExtra, cwd: smuggled }, [
+      'manifest.json',
+      'db',
+      'models',
+      'pipeline_runs',
+    ]);
     await expect(restoreBackup(lab, withExtra)).rejects.toThrow(/models\/extra.bin is not listed in the manifest/);
 
     await expect(restoreBackup(lab, path.join(lab.dir, 'missing.tar.gz'))).rejects.toThrow(/was not found/);
@@ -157,7 +182,10 @@ describeEachDialect('backup under load', (dialect) => {
     let written = 0;
     const writer = (async () => {
       while (writing) {
-        await k.insertInto('experiments').values({ name: `load-${written}`, description: 'x'.repeat(200) }).execute();
+        await k
+          .insertInto('experiments')
+          .values({ name: `load-${written}`, description: 'x'.repeat(200) })
+          .execute();
         written++;
         // Yield to the event loop like a server between requests (better-sqlite3 is synchronous).
         await new Promise((r) => setImmediate(r));

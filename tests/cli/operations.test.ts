@@ -46,7 +46,11 @@ describe('chatlab keys and backup', () => {
     expect(created.status, created.stderr).toBe(0);
     const backup = JSON.parse(created.stdout);
     expect(backup.file).toContain(path.join(cwd, 'backups'));
-    expect(backup.manifest).toMatchObject({ format: 'chatlab-backup', dialect: 'sqlite', schema_version: '0001_initial' });
+    expect(backup.manifest).toMatchObject({
+      format: 'chatlab-backup',
+      dialect: 'sqlite',
+      schema_version: '0001_initial',
+    });
 
     const listed = runCli(['backup', 'list'], { cwd });
     expect(listed.stdout).toContain(backup.name);

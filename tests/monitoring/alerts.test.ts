@@ -91,7 +91,13 @@ describeEachDialect('alert evaluation', (dialect) => {
     let free = 3;
     const rules = [{ metric: 'disk_free_percent', threshold: 5, for: 0, direction: 'below' as const }];
     const make = () =>
-      new AlertEvaluator({ db: lab.db, rules, channels: [], source: async () => ({ disk_free_percent: free }), now: () => clock });
+      new AlertEvaluator({
+        db: lab.db,
+        rules,
+        channels: [],
+        source: async () => ({ disk_free_percent: free }),
+        now: () => clock,
+      });
     const first = make();
     expect((await first.evaluate()).map((e) => e.state)).toEqual(['firing']);
     const second = make(); // e.g. the server restarted
@@ -143,7 +149,13 @@ describe('webhook channel', () => {
       await new WebhookChannel({ url: receiver.url, secret: 's3cret' }).send(event);
       expect(receiver.received).toHaveLength(1);
       const { body, signature } = receiver.received[0]!;
-      expect(JSON.parse(body)).toMatchObject({ rule: event.rule, value: 0.2, threshold: 0.05, state: 'firing', time: event.time });
+      expect(JSON.parse(body)).toMatchObject({
+        rule: event.rule,
+        value: 0.2,
+        threshold: 0.05,
+        state: 'firing',
+        time: event.time,
+      });
       expect(signature).toBe(signBody('s3cret', body));
       expect(signature).not.toBe(signBody('other', body));
     } finally {
@@ -177,9 +189,9 @@ describe('webhook channel', () => {
         new WebhookChannel({ url: failing.url, retries: 2, backoffMs: 1, sleep: fastSleep }).send(event),
       ).rejects.toThrow(/after 3 attempt\(s\): answered 500/);
       expect(failing.attempts()).toBe(3);
-      await expect(new WebhookChannel({ url: rejecting.url, retries: 2, sleep: fastSleep }).send(event)).rejects.toThrow(
-        /after 1 attempt/,
-      );
+      await expect(
+        new WebhookChannel({ url: rejecting.url, retries: 2, sleep: fastSleep }).send(event),
+      ).rejects.toThrow(/after 1 attempt/);
       expect(rejecting.attempts()).toBe(1);
     } finally {
       await failing.close();
@@ -212,7 +224,10 @@ describe('webhook channel', () => {
 describe('alerts in the running app', () => {
   it('a breached rule reaches a webhook receiver once and resolves once; a dead receiver does not slow requests', async () => {
     const receiver = await startReceiver(() => 200);
-    const lab = await createTestLab('sqlite', { ALERT_CHANNELS: `log,webhook:${receiver.url}`, ALERT_WEBHOOK_SECRET: 'k' });
+    const lab = await createTestLab('sqlite', {
+      ALERT_CHANNELS: `log,webhook:${receiver.url}`,
+      ALERT_WEBHOOK_SECRET: 'k',
+    });
     // The lab's own metric source: the error rate over the last 5 minutes of requests.
     lab.settings.alerts = [{ metric: 'error_rate', threshold: 0.5, for: 0, direction: 'above' }];
     const app = await buildApp(lab);

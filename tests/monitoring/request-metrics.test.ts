@@ -52,7 +52,17 @@ describe('request metrics windows', () => {
     now = T0 + 61_000;
     m.record({ method: 'POST', route: '/b', statusCode: 503, durationMs: 50 });
     const rows = m.takeCompletedMinutes();
-    expect(rows).toEqual([{ ts: T0, route: 'GET /a', requests: 1, errors: 0, p50_ms: expect.any(Number), p95_ms: expect.any(Number), p99_ms: expect.any(Number) }]);
+    expect(rows).toEqual([
+      {
+        ts: T0,
+        route: 'GET /a',
+        requests: 1,
+        errors: 0,
+        p50_ms: expect.any(Number),
+        p95_ms: expect.any(Number),
+        p99_ms: expect.any(Number),
+      },
+    ]);
     expect(m.takeCompletedMinutes()).toEqual([]);
     now = T0 + 125_000;
     expect(m.takeCompletedMinutes().map((r) => [r.route, r.errors])).toEqual([['POST /b', 1]]);

@@ -13,12 +13,20 @@ describeEachDialect('API keys', (dialect) => {
 
   it('stores only a hash; the key verifies until revoked', async () => {
     const created = await createApiKey(lab, { role: 'editor', name: 'bot' });
-    const row = await lab.db.kysely.selectFrom('api_keys').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
+    const row = await lab.db.kysely
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
     expect(row.key_hash).toBe(hashKey(created.key));
     expect(JSON.stringify(row)).not.toContain(created.key);
     expect(await verifyApiKey(lab, created.key)).toMatchObject({ keyId: created.id, role: 'editor' });
     expect(await verifyApiKey(lab, `${created.key}x`)).toBeNull();
-    const used = await lab.db.kysely.selectFrom('api_keys').select('last_used_at').where('id', '=', created.id).executeTakeFirstOrThrow();
+    const used = await lab.db.kysely
+      .selectFrom('api_keys')
+      .select('last_used_at')
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
     expect(used.last_used_at).not.toBeNull();
     await revokeApiKey(lab, created.prefix);
     expect(await verifyApiKey(lab, created.key)).toBeNull();
@@ -27,8 +35,13 @@ describeEachDialect('API keys', (dialect) => {
   });
 
   it('rejects an unknown role and an empty name naming the field', async () => {
-    await expect(createApiKey(lab, { role: 'root' })).rejects.toMatchObject({ status: 400, details: [{ field: 'role' }] });
-    await expect(createApiKey(lab, { role: 'viewer', name: '  ' })).rejects.toMatchObject({ details: [{ field: 'name' }] });
+    await expect(createApiKey(lab, { role: 'root' })).rejects.toMatchObject({
+      status: 400,
+      details: [{ field: 'role' }],
+    });
+    await expect(createApiKey(lab, { role: 'viewer', name: '  ' })).rejects.toMatchObject({
+      details: [{ field: 'name' }],
+    });
   });
 });
 

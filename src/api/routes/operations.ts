@@ -125,7 +125,11 @@ export default async function operationsRoutes(app: LabApp): Promise<void> {
       },
     },
     async (request) => ({
-      points: await requestHistory(app.lab.db, Date.now() - WINDOWS[request.query.window as WindowName], request.query.route),
+      points: await requestHistory(
+        app.lab.db,
+        Date.now() - WINDOWS[request.query.window as WindowName],
+        request.query.route,
+      ),
     }),
   );
 
@@ -206,7 +210,9 @@ export default async function operationsRoutes(app: LabApp): Promise<void> {
       schema: {
         tags: ['operations'],
         summary: 'Create a backup (database snapshot, models/, pipeline_runs/, manifest) in BACKUP_DIR',
-        body: Type.Optional(Type.Object({ keep: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false })),
+        body: Type.Optional(
+          Type.Object({ keep: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
+        ),
         response: {
           201: Type.Object({ ...Backup.properties, pruned: Type.Array(Type.String()) }),
           ...errorResponses(400, 503),
@@ -226,7 +232,10 @@ export default async function operationsRoutes(app: LabApp): Promise<void> {
       schema: {
         tags: ['operations'],
         summary: 'Restore a backup from BACKUP_DIR (verified first; refused archives change nothing)',
-        body: Type.Object({ file: Type.String({ description: 'archive name as listed by GET /backups' }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { file: Type.String({ description: 'archive name as listed by GET /backups' }) },
+          { additionalProperties: false },
+        ),
         response: {
           200: Type.Object({
             file: Type.String(),

@@ -21,7 +21,11 @@ export function registerOperations(program: Command): void {
   keys
     .command('create')
     .description('create an API key and print it once (it is stored hashed)')
-    .requiredOption('--role <role>', 'viewer (read), editor (also ingest, train, predict), admin (also delete, keys, backups)', role)
+    .requiredOption(
+      '--role <role>',
+      'viewer (read), editor (also ingest, train, predict), admin (also delete, keys, backups)',
+      role,
+    )
     .option('--name <name>', 'a label to recognise the key by')
     .option('--json', 'print JSON')
     .action(async (options: { role: string; name?: string; json?: boolean }) => {
@@ -47,7 +51,15 @@ export function registerOperations(program: Command): void {
       const { listApiKeys } = await import('../../security/keys.js');
       const rows = await withLab((lab) => listApiKeys(lab, { includeRevoked: options.all }));
       output(rows, options, (r) =>
-        table(r as unknown as Array<Record<string, unknown>>, ['id', 'name', 'role', 'prefix', 'created_at', 'last_used_at', 'revoked_at']),
+        table(r as unknown as Array<Record<string, unknown>>, [
+          'id',
+          'name',
+          'role',
+          'prefix',
+          'created_at',
+          'last_used_at',
+          'revoked_at',
+        ]),
       );
     });
 
@@ -89,7 +101,12 @@ export function registerOperations(program: Command): void {
       const { listBackups } = await import('../../backup/backup.js');
       const { settingsFromEnvironment } = await import('../output.js');
       const rows = await listBackups(options.dir ?? settingsFromEnvironment().backupDir);
-      output(rows, options, (r) => table(r.map((b) => ({ ...b, size: mib(b.size_bytes) })), ['name', 'size', 'created_at', 'file']));
+      output(rows, options, (r) =>
+        table(
+          r.map((b) => ({ ...b, size: mib(b.size_bytes) })),
+          ['name', 'size', 'created_at', 'file'],
+        ),
+      );
     });
 
   backup

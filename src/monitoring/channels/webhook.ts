@@ -55,7 +55,8 @@ export class WebhookChannel implements AlertChannel {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      const reason = (err as Error).name === 'TimeoutError' ? `timed out after ${this.timeoutMs} ms` : (err as Error).message;
+      const reason =
+        (err as Error).name === 'TimeoutError' ? `timed out after ${this.timeoutMs} ms` : (err as Error).message;
       throw new DeliveryError(reason, true);
     }
     await response.body?.cancel().catch(() => {});
