@@ -154,6 +154,17 @@ export interface JobsTable {
   updated_at: string;
 }
 
+/** A progress event of a run (status, phase, epoch), as published by the process executing it. */
+export interface RunEventsTable {
+  id: Id;
+  run_id: number;
+  /** The publishing process, so an API instance skips the events it already relays in memory. */
+  source: string;
+  type: string;
+  data: Json;
+  ts: number;
+}
+
 export interface AlertsTable {
   id: Id;
   rule: string;
@@ -201,6 +212,7 @@ export interface Database {
   model_versions: ModelVersionsTable;
   model_aliases: ModelAliasesTable;
   jobs: JobsTable;
+  run_events: RunEventsTable;
   alerts: AlertsTable;
   api_keys: ApiKeysTable;
   request_samples: RequestSamplesTable;

@@ -216,6 +216,19 @@ export function initialMigration(dialect: Dialect): Migration {
         .execute();
       await db.schema.createIndex('jobs_status_idx').on('jobs').columns(['status', 'id']).execute();
 
+      // Run progress events written by whichever process executes the run, so the SSE stream of
+      // any API instance can relay them (scale-out).
+      await db.schema
+        .createTable('run_events')
+        .addColumn('id', idType, id)
+        .addColumn('run_id', 'integer', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('ts', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('run_events_run_idx').on('run_events').columns(['run_id', 'id']).execute();
+
       await db.schema
         .createTable('alerts')
         .addColumn('id', idType, id)
@@ -260,6 +273,7 @@ export function initialMigration(dialect: Dialect): Migration {
         'request_samples',
         'api_keys',
         'alerts',
+        'run_events',
         'jobs',
         'model_aliases',
         'model_versions',
