@@ -1,0 +1,146 @@
+/**
+ * bench/workers: 12 hyper-parameter trials (tfidf-linear on BANKING77, a 4 x 3 grid of learning
+ * rate x epochs, each trial a queued training job) drained by 1 `chatlab worker` process, then by
+ * 2, on the same machine and database. Prints wall time and the speed-up; writes
+ * bench/results/workers.json.
+ *
+ * Needs the built CLI (`npm run build`). Database: BENCH_DATABASE_URL or TEST_DATABASE_URL
+ * (PostgreSQL; a fresh database is created and dropped), else a SQLite file in a temp folder.
+ * BENCH_PER_INTENT caps training examples per intent (default: all of BANKING77).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import pg from 'pg';
+import { loadSettings } from '../src/config/settings.js';
+import { openLab, type LabContext } from '../src/core/context.js';
+import { ingestDataset } from '../src/datasets/ingest.js';
+import { enqueueJob } from '../src/training/jobs.js';
+import { prepareRun } from '../src/training/pipeline.js';
+import { median, printTable, writeResult } from './harness.js';
+
+const bin = path.resolve(import.meta.dirname, '../bin/chatlab.js');
+const banking77 = path.resolve(import.meta.dirname, '../../shared/datasets/banking77');
+const perIntent = Number(process.env.BENCH_PER_INTENT ?? 0);
+const GRID = [0.005, 0.01, 0.02, 0.05].flatMap((lr) => [8, 12, 16].map((epochs) => ({ lr, epochs })));
+
+async function freshDatabase(dir: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (!admin) return { url: `sqlite:${path.join(dir, 'bench.db')}`, drop: async () => {} };
+  const name = `chatlab_bench_${process.pid}`;
+  const run = async (q: string) => {
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    await c.query(q);
+    await c.end();
+  };
+  await run(`create database ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
+}
+
+/** The BANKING77 folder, or a copy capped at `perIntent` training examples per intent. */
+function datasetFolder(dir: string): string {
+  if (!perIntent) return banking77;
+  const folder = path.join(dir, 'banking77-capped');
+  mkdirSync(folder, { recursive: true });
+  const rows = parse(readFileSync(path.join(banking77, 'train.csv'), 'utf8'), { columns: true }) as Array<{
+    text: string;
+    category: string;
+  }>;
+  const counts = new Map<string, number>();
+  const kept = rows.filter((r) => (counts.set(r.category, (counts.get(r.category) ?? 0) + 1).get(r.category)! <= perIntent));
+  writeFileSync(path.join(folder, 'train.csv'), stringify(kept, { header: true, columns: ['text', 'category'] }));
+  writeFileSync(path.join(folder, 'test.csv'), readFileSync(path.join(banking77, 'test.csv')));
+  return folder;
+}
+
+function startWorker(dir: string, env: Record<string, string>): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, [bin, 'worker'], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      if (line.includes('chatlab worker ready')) resolve(proc);
+    });
+    proc.once('exit', (code) => reject(new Error(`chatlab worker exited with code ${code} (run npm run build first?)`)));
+  });
+}
+
+async function drain(lab: LabContext, datasetId: number, workers: number, dir: string, env: Record<string, string>) {
+  const procs = await Promise.all(Array.from({ length: workers }, () => startWorker(dir, env)));
+  const t0 = performance.now();
+  const runIds: number[] = [];
+  for (const [i, g] of GRID.entries()) {
+    const prepared = await prepareRun(lab, {
+      datasetId,
+      modelType: 'tfidf-linear',
+      overrides: { learning_rate: g.lr, num_epochs: g.epochs },
+      seed: 7,
+      experiment: `bench-workers-${workers}`,
+      name: `trial-${i}`,
+    });
+    await enqueueJob(lab, 'train', prepared, prepared.runId, 1);
+    runIds.push(prepared.runId);
+  }
+  for (;;) {
+    const open = await lab.db.kysely
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('run_id', 'in', runIds)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirstOrThrow();
+    if (Number(open.n) === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const wallS = (performance.now() - t0) / 1000;
+  for (const p of procs) p.kill('SIGTERM');
+  const runs = await lab.db.kysely.selectFrom('runs').select(['status', 'duration_ms']).where('id', 'in', runIds).execute();
+  const failed = runs.filter((r) => r.status !== 'succeeded').length;
+  if (failed) throw new Error(`${failed} trial(s) did not succeed with ${workers} worker(s)`);
+  return { workers, wall_s: wallS, trial_median_s: median(runs.map((r) => Number(r.duration_ms) / 1000)) };
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'chatlab-bench-workers-'));
+const database = await freshDatabase(dir);
+const env = {
+  DATABASE_URL: database.url,
+  DATA_DIR: path.join(dir, 'data'),
+  MODEL_DIR: path.join(dir, 'models'),
+  RUNS_DIR: path.join(dir, 'runs'),
+  LOG_DIR: path.join(dir, 'logs'),
+  LOG_LEVEL: 'info',
+};
+const lab = await openLab(loadSettings({ cwd: dir, env: { ...env, LOG_LEVEL: 'silent' } }));
+try {
+  const { dataset } = await ingestDataset(lab, { type: 'banking77', path: datasetFolder(dir), name: 'banking77' });
+  const one = await drain(lab, dataset.id, 1, dir, env);
+  const two = await drain(lab, dataset.id, 2, dir, env);
+  const speedup = one.wall_s / two.wall_s;
+  const rows = [one, two].map((r) => ({
+    workers: r.workers,
+    trials: GRID.length,
+    'wall s': r.wall_s.toFixed(1),
+    'trial median s': r.trial_median_s.toFixed(2),
+  }));
+  printTable(rows);
+  console.log(`speed-up with 2 workers: ${speedup.toFixed(2)}x (${lab.db.dialect}, dataset ${dataset.id}, ${perIntent || 'all'} per intent)`);
+  const file = writeResult('workers', {
+    database: lab.db.dialect,
+    model_type: 'tfidf-linear',
+    trials: GRID.length,
+    grid: GRID,
+    train_examples_per_intent: perIntent || 'all',
+    one_worker: one,
+    two_workers: two,
+    speedup: Number(speedup.toFixed(3)),
+  });
+  console.log(`wrote ${file}`);
+} finally {
+  await lab.db.close();
+  await database.drop();
+  rmSync(dir, { recursive: true, force: true });
+}
