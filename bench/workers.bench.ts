@@ -54,19 +54,27 @@ function datasetFolder(dir: string): string {
     category: string;
   }>;
   const counts = new Map<string, number>();
-  const kept = rows.filter((r) => (counts.set(r.category, (counts.get(r.category) ?? 0) + 1).get(r.category)! <= perIntent));
+  const kept = rows.filter(
+    (r) => counts.set(r.category, (counts.get(r.category) ?? 0) + 1).get(r.category)! <= perIntent,
+  );
   writeFileSync(path.join(folder, 'train.csv'), stringify(kept, { header: true, columns: ['text', 'category'] }));
   writeFileSync(path.join(folder, 'test.csv'), readFileSync(path.join(banking77, 'test.csv')));
   return folder;
 }
 
 function startWorker(dir: string, env: Record<string, string>): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [bin, 'worker'], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [bin, 'worker'], {
+    cwd: dir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       if (line.includes('chatlab worker ready')) resolve(proc);
     });
-    proc.once('exit', (code) => reject(new Error(`chatlab worker exited with code ${code} (run npm run build first?)`)));
+    proc.once('exit', (code) =>
+      reject(new Error(`chatlab worker exited with code ${code} (run npm run build first?)`)),
+    );
   });
 }
 
@@ -98,7 +106,11 @@ async function drain(lab: LabContext, datasetId: number, workers: number, dir: s
   }
   const wallS = (performance.now() - t0) / 1000;
   for (const p of procs) p.kill('SIGTERM');
-  const runs = await lab.db.kysely.selectFrom('runs').select(['status', 'duration_ms']).where('id', 'in', runIds).execute();
+  const runs = await lab.db.kysely
+    .selectFrom('runs')
+    .select(['status', 'duration_ms'])
+    .where('id', 'in', runIds)
+    .execute();
   const failed = runs.filter((r) => r.status !== 'succeeded').length;
   if (failed) throw new Error(`${failed} trial(s) did not succeed with ${workers} worker(s)`);
   return { workers, wall_s: wallS, trial_median_s: median(runs.map((r) => Number(r.duration_ms) / 1000)) };
@@ -127,7 +139,9 @@ try {
     'trial median s': r.trial_median_s.toFixed(2),
   }));
   printTable(rows);
-  console.log(`speed-up with 2 workers: ${speedup.toFixed(2)}x (${lab.db.dialect}, dataset ${dataset.id}, ${perIntent || 'all'} per intent)`);
+  console.log(
+    `speed-up with 2 workers: ${speedup.toFixed(2)}x (${lab.db.dialect}, dataset ${dataset.id}, ${perIntent || 'all'} per intent)`,
+  );
   const file = writeResult('workers', {
     database: lab.db.dialect,
     model_type: 'tfidf-linear',

@@ -29,7 +29,13 @@ export function startWorkerPool(lab: LabContext, options: WorkerPoolOptions): Wo
     ...leaseOptions(lab),
     pollMs: options.pollMs,
     onJob: (phase, job, outcome) => {
-      const fields = { job_id: job.id, kind: job.kind, run_id: job.run_id, attempt: job.attempts, worker: job.locked_by };
+      const fields = {
+        job_id: job.id,
+        kind: job.kind,
+        run_id: job.run_id,
+        attempt: job.attempts,
+        worker: job.locked_by,
+      };
       if (phase === 'claimed') options.logger?.info(fields, 'job claimed');
       else options.logger?.info({ ...fields, status: outcome?.status, error: outcome?.error }, 'job finished');
     },

@@ -80,7 +80,11 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
 }
 
 async function post(url: string, body: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -133,7 +137,8 @@ suite('scale-out: two API instances and two workers on one database [postgres]',
   }, 90_000);
 
   afterAll(async () => {
-    for (const c of [...apis, ...workers]) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+    for (const c of [...apis, ...workers])
+      if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
     await lab?.cleanup();
   });
 
@@ -236,7 +241,10 @@ suite('scale-out: two API instances and two workers on one database [postgres]',
     expect(version).toBeGreaterThan(0);
     const predictions = [];
     for (const url of urls) {
-      const res = await post(`${url}/intents/predict`, { texts: ['my card has not arrived yet', 'change my PIN'], model: String(version) });
+      const res = await post(`${url}/intents/predict`, {
+        texts: ['my card has not arrived yet', 'change my PIN'],
+        model: String(version),
+      });
       expect(res.status, JSON.stringify(res.json)).toBe(200);
       expect(res.json.model.version).toBe(version);
       predictions.push(res.json.predictions.map((p: any) => p.intent));

@@ -27,7 +27,12 @@ export function registerWorker(program: Command): void {
       const lab = await openLab(settings);
       const pool = startWorkerPool(lab, { concurrency: options.concurrency, logger });
       logger.info(
-        { workers: pool.ids, database: settings.dialect, lease_s: settings.jobLeaseSeconds, model_dir: settings.modelDir },
+        {
+          workers: pool.ids,
+          database: settings.dialect,
+          lease_s: settings.jobLeaseSeconds,
+          model_dir: settings.modelDir,
+        },
         'chatlab worker ready',
       );
       if (settings.dialect === 'sqlite') {
