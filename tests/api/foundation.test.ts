@@ -23,7 +23,7 @@ describeEachDialect('api foundation', (dialect) => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.status).toBe('ready');
-    expect(body.checks.map((c: { name: string }) => c.name)).toEqual(['database', 'migrations', 'folders']);
+    expect(body.checks.map((c: { name: string }) => c.name)).toEqual(['database', 'migrations', 'folders', 'system']);
   });
 
   it('unknown routes get a JSON 404 in the error shape', async () => {
