@@ -64,7 +64,14 @@ export async function fallbackAnalysis(
     or lower(${eff}) in (${sql.join(FALLBACK_LABELS)}) then 1 else 0 end`;
 
   // Grouped by both label columns (index order, no sort); the effective intent is folded below.
-  const byLabels = await sql<{ intent: string | null; predicted: string | null; n: number; fb: number; scored: number; conf: number | null }>`
+  const byLabels = await sql<{
+    intent: string | null;
+    predicted: string | null;
+    n: number;
+    fb: number;
+    scored: number;
+    conf: number | null;
+  }>`
     select t.intent as intent, t.predicted_intent as predicted, count(*) as n, sum(${isFallback}) as fb,
       count(t.confidence) as scored, sum(t.confidence) as conf
     from turns t where ${where} group by t.intent, t.predicted_intent`.execute(lab.db.kysely);

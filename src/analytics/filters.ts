@@ -85,7 +85,8 @@ export function parseFilters(raw: RawFilters, fieldPrefix = 'querystring.'): Ana
       problems.push({ field: `${fieldPrefix}granularity`, problem: `must be one of ${GRANULARITIES.join(', ')}` });
     }
   }
-  if (problems.length > 0) throw new ValidationError(`invalid analytics filters: ${problems[0]!.field} ${problems[0]!.problem}`, problems);
+  if (problems.length > 0)
+    throw new ValidationError(`invalid analytics filters: ${problems[0]!.field} ${problems[0]!.problem}`, problems);
   return filters;
 }
 
@@ -151,8 +152,7 @@ const MONDAY_OFFSET = 4 * DAY;
  * database groups by day and `rollupPeriod` folds days into months in JS (at most 366 rows a year).
  */
 export function periodSql(column: RawBuilder<unknown>, granularity: Granularity): RawBuilder<number> {
-  const [size, offset] =
-    granularity === 'hour' ? [HOUR, 0] : granularity === 'week' ? [WEEK, MONDAY_OFFSET] : [DAY, 0];
+  const [size, offset] = granularity === 'hour' ? [HOUR, 0] : granularity === 'week' ? [WEEK, MONDAY_OFFSET] : [DAY, 0];
   // ((x % n) + n) % n is a true modulo for negative times too (SQL % truncates toward zero).
   return sql<number>`(${column} - ((((${column} - ${sql.lit(offset)}) % ${sql.lit(size)}) + ${sql.lit(size)}) % ${sql.lit(size)}))`;
 }

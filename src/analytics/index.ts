@@ -31,7 +31,10 @@ export function assertKind(kind: string): AnalyticsKind {
 }
 
 /** Validates analytics options; one ValidationError naming each bad field. */
-export function parseOptions(raw: { top?: unknown; limit?: unknown; threshold?: unknown }, prefix = 'querystring.'): AnalyticsOptions {
+export function parseOptions(
+  raw: { top?: unknown; limit?: unknown; threshold?: unknown },
+  prefix = 'querystring.',
+): AnalyticsOptions {
   const options: AnalyticsOptions = {};
   const problems: Array<{ field: string; problem: string }> = [];
   for (const key of ['top', 'limit'] as const) {
@@ -46,7 +49,8 @@ export function parseOptions(raw: { top?: unknown; limit?: unknown; threshold?: 
     if (Number.isFinite(t) && t >= 0 && t <= 1) options.threshold = t;
     else problems.push({ field: `${prefix}threshold`, problem: 'must be a number between 0 and 1' });
   }
-  if (problems.length > 0) throw new ValidationError(`invalid analytics options: ${problems[0]!.field} ${problems[0]!.problem}`, problems);
+  if (problems.length > 0)
+    throw new ValidationError(`invalid analytics options: ${problems[0]!.field} ${problems[0]!.problem}`, problems);
   return options;
 }
 

@@ -78,9 +78,7 @@ export async function intentDistribution(
   // stay periods x (N + 1) even at hourly granularity.
   const names = head.map((h) => h.intent);
   const label =
-    names.length === 0
-      ? sql`${OTHER}`
-      : sql`case when ${eff} in (${sql.join(names)}) then ${eff} else ${OTHER} end`;
+    names.length === 0 ? sql`${OTHER}` : sql`case when ${eff} in (${sql.join(names)}) then ${eff} else ${OTHER} end`;
   const period = periodSql(sql.ref('t.ts'), filters.granularity);
   const series = await sql<{ p: number; intent: string; n: number }>`
     select ${period} as p, ${label} as intent, count(*) as n

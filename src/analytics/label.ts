@@ -70,7 +70,9 @@ export async function labelTurns(
   const pending = (q: any) =>
     relabel ? q : q.where((eb: any) => eb.or([eb('predicted_intent', 'is', null), eb('sentiment', 'is', null)]));
   const base = () => db.selectFrom('turns').where('dataset_id', '=', datasetId).where('speaker', '=', 'USER');
-  const totalRow = await pending(base()).select(sql<number>`count(*)`.as('n')).executeTakeFirst();
+  const totalRow = await pending(base())
+    .select(sql<number>`count(*)`.as('n'))
+    .executeTakeFirst();
   const total = Number(totalRow?.n ?? 0);
 
   let last = 0;
@@ -90,7 +92,13 @@ export async function labelTurns(
     if (rows.length === 0) break;
     last = Number(rows[rows.length - 1]!.id);
     const toPredict = rows.filter((r) => relabel || r.predicted_intent === null);
-    const predictions = toPredict.length > 0 ? await predictor.predict(toPredict.map((r) => r.text), 1) : [];
+    const predictions =
+      toPredict.length > 0
+        ? await predictor.predict(
+            toPredict.map((r) => r.text),
+            1,
+          )
+        : [];
     const byId = new Map(toPredict.map((r, i) => [r.id, predictions[i]!]));
     await db.transaction().execute(async (trx) => {
       for (const r of rows) {
@@ -113,7 +121,10 @@ export async function labelTurns(
     deps.onProgress?.(done, total);
   }
 
-  const after = await base().where('predicted_intent', 'is not', null).select(sql<number>`count(*)`.as('n')).executeTakeFirst();
+  const after = await base()
+    .where('predicted_intent', 'is not', null)
+    .select(sql<number>`count(*)`.as('n'))
+    .executeTakeFirst();
   return {
     dataset: datasetId,
     model_version: predictor.modelVersion,

@@ -39,7 +39,13 @@ export async function overview(lab: LabContext, filters: AnalyticsFilters): Prom
   // User-turn figures in one pass grouped by the two label columns (an index can serve that
   // order); the effective intent (given, else predicted) is folded here.
   const userWhere = sql`${turnWhere(filters, { intentScope: 'conversation' })} and t.speaker = 'USER'`;
-  const labels = await sql<{ intent: string | null; predicted: string | null; n: number; first: number | null; last: number | null }>`
+  const labels = await sql<{
+    intent: string | null;
+    predicted: string | null;
+    n: number;
+    first: number | null;
+    last: number | null;
+  }>`
     select t.intent as intent, t.predicted_intent as predicted, count(*) as n, min(t.ts) as first, max(t.ts) as last
     from turns t where ${userWhere} group by t.intent, t.predicted_intent`.execute(lab.db.kysely);
   const intents = new Set<string>();

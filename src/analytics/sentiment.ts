@@ -67,7 +67,14 @@ export async function sentimentAnalysis(
   });
 
   // Grouped by both label columns (index order, no sort); the effective intent is folded below.
-  const byLabels = await sql<{ intent: string | null; predicted: string | null; n: number; s: number; neg: number; pos: number }>`
+  const byLabels = await sql<{
+    intent: string | null;
+    predicted: string | null;
+    n: number;
+    s: number;
+    neg: number;
+    pos: number;
+  }>`
     select t.intent as intent, t.predicted_intent as predicted, ${sums} from turns t where ${where}
     group by t.intent, t.predicted_intent`.execute(lab.db.kysely);
   const folded = new Map<string | null, Sums>();
@@ -113,7 +120,9 @@ export async function sentimentAnalysis(
   return {
     filters: describeFilters(filters),
     overall: bucket(total),
-    series: [...periods.entries()].sort((a, b) => a[0] - b[0]).map(([start, x]) => ({ period: isoPeriod(start), ...bucket(x) })),
+    series: [...periods.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([start, x]) => ({ period: isoPeriod(start), ...bucket(x) })),
     by_intent: intents,
     most_negative: negative.rows.map((r) => ({
       conversation: r.external_id,

@@ -22,7 +22,10 @@ import {
  */
 export function conversationAggregate(filters: AnalyticsFilters): RawBuilder<unknown> {
   const turnFilters =
-    filters.speaker !== undefined || filters.intent !== undefined || filters.from !== undefined || filters.to !== undefined;
+    filters.speaker !== undefined ||
+    filters.intent !== undefined ||
+    filters.from !== undefined ||
+    filters.to !== undefined;
   if (!turnFilters) {
     const inDataset = filters.datasetId === undefined ? sql`1 = 1` : sql`cv.dataset_id = ${filters.datasetId}`;
     return sql`select cv.id as c, cv.turn_count as n, cv.started_at as first_ts, cv.ended_at as last_ts

@@ -121,7 +121,13 @@ export function fallbackSeriesOption(r: FallbackResult): ChartOption {
     legend: { bottom: 0, data: ['fallback share', 'user turns'] },
     series: [
       { name: 'fallback share', type: 'line', data: r.series.map((p) => p.share), showSymbol: false },
-      { name: 'user turns', type: 'bar', yAxisIndex: 1, data: r.series.map((p) => p.turns), itemStyle: { opacity: 0.3 } },
+      {
+        name: 'user turns',
+        type: 'bar',
+        yAxisIndex: 1,
+        data: r.series.map((p) => p.turns),
+        itemStyle: { opacity: 0.3 },
+      },
     ],
   };
 }
@@ -167,9 +173,27 @@ export function sentimentSeriesOption(r: SentimentResult): ChartOption {
       { type: 'value', name: 'mean', min: -1, max: 1 },
     ],
     series: [
-      { name: 'negative', type: 'bar', stack: 's', data: r.series.map((p) => p.negative), itemStyle: { color: '#d9534f' } },
-      { name: 'neutral', type: 'bar', stack: 's', data: r.series.map((p) => p.neutral), itemStyle: { color: '#bbbbbb' } },
-      { name: 'positive', type: 'bar', stack: 's', data: r.series.map((p) => p.positive), itemStyle: { color: '#5cb85c' } },
+      {
+        name: 'negative',
+        type: 'bar',
+        stack: 's',
+        data: r.series.map((p) => p.negative),
+        itemStyle: { color: '#d9534f' },
+      },
+      {
+        name: 'neutral',
+        type: 'bar',
+        stack: 's',
+        data: r.series.map((p) => p.neutral),
+        itemStyle: { color: '#bbbbbb' },
+      },
+      {
+        name: 'positive',
+        type: 'bar',
+        stack: 's',
+        data: r.series.map((p) => p.positive),
+        itemStyle: { color: '#5cb85c' },
+      },
       { name: 'mean', type: 'line', yAxisIndex: 1, data: r.series.map((p) => p.mean), showSymbol: false },
     ],
   };
@@ -196,7 +220,10 @@ export interface IntentScore {
 }
 
 export function runF1Option(scores: IntentScore[], worst = 25): ChartOption {
-  const rows = [...scores].sort((a, b) => a.f1 - b.f1).slice(0, worst).reverse();
+  const rows = [...scores]
+    .sort((a, b) => a.f1 - b.f1)
+    .slice(0, worst)
+    .reverse();
   return {
     ...base('Per-intent F1', `${rows.length} lowest of ${scores.length} intents`),
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },

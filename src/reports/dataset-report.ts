@@ -28,7 +28,11 @@ export async function datasetReportData(lab: LabContext, filters: AnalyticsFilte
   if (filters.datasetId === undefined) {
     throw new ValidationError('a dataset report needs a dataset', [{ field: 'dataset', problem: 'is required' }]);
   }
-  const dataset = await lab.db.kysely.selectFrom('datasets').selectAll().where('id', '=', filters.datasetId).executeTakeFirst();
+  const dataset = await lab.db.kysely
+    .selectFrom('datasets')
+    .selectAll()
+    .where('id', '=', filters.datasetId)
+    .executeTakeFirst();
   if (!dataset) throw new NotFoundError('dataset', filters.datasetId);
   return {
     dataset,
@@ -67,7 +71,10 @@ export async function datasetReportPdf(lab: LabContext, filters: AnalyticsFilter
   const data = await datasetReportData(lab, filters);
   const { dataset } = data;
   const pdf = new PdfReport(`Dataset report: ${dataset.name}`);
-  pdf.title(`Dataset report: ${dataset.name} (v${dataset.version})`, `Generated ${new Date().toISOString()} by Chatbot Analytics Lab`);
+  pdf.title(
+    `Dataset report: ${dataset.name} (v${dataset.version})`,
+    `Generated ${new Date().toISOString()} by Chatbot Analytics Lab`,
+  );
 
   pdf.heading('Filters');
   pdf.table(
@@ -128,7 +135,9 @@ export async function datasetReportPdf(lab: LabContext, filters: AnalyticsFilter
   );
   if (data.sentiment.series.length > 1) pdf.image(renderPng(sentimentSeriesOption(data.sentiment)));
   if (data.sentiment.by_intent.length > 0) pdf.image(renderPng(sentimentByIntentOption(data.sentiment)));
-  pdf.table(analyticsTables('sentiment', data.sentiment).most_negative!, undefined, { caption: 'Most negative conversations' });
+  pdf.table(analyticsTables('sentiment', data.sentiment).most_negative!, undefined, {
+    caption: 'Most negative conversations',
+  });
 
   pdf.heading('Per-intent table');
   pdf.table(perIntentRows(data));

@@ -41,7 +41,11 @@ export class PdfReport {
   }
 
   paragraph(text: string): this {
-    this.doc.font('Helvetica').fontSize(9).text(text, this.doc.page.margins.left, undefined, { width: this.width }).moveDown(0.5);
+    this.doc
+      .font('Helvetica')
+      .fontSize(9)
+      .text(text, this.doc.page.margins.left, undefined, { width: this.width })
+      .moveDown(0.5);
     return this;
   }
 
@@ -52,9 +56,12 @@ export class PdfReport {
     if (options.caption) doc.font('Helvetica-Oblique').fontSize(9).text(options.caption, doc.page.margins.left);
     if (rows.length === 0) return this.paragraph('(no rows)');
     const shown = options.maxRows ? rows.slice(0, options.maxRows) : rows;
-    const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'number' ? formatNumber(v) : String(v));
+    const cell = (v: unknown) =>
+      v === null || v === undefined ? '' : typeof v === 'number' ? formatNumber(v) : String(v);
     doc.font('Helvetica').fontSize(8);
-    const natural = cols.map((c) => Math.max(doc.widthOfString(c), ...shown.map((r) => doc.widthOfString(cell(r[c])))) + 8);
+    const natural = cols.map(
+      (c) => Math.max(doc.widthOfString(c), ...shown.map((r) => doc.widthOfString(cell(r[c])))) + 8,
+    );
     const total = natural.reduce((a, b) => a + b, 0);
     const widths = total <= this.width ? natural : natural.map((w) => Math.max(30, (w / total) * this.width));
     const rowHeight = 12;
@@ -74,15 +81,30 @@ export class PdfReport {
         });
         x += widths[i]!;
       });
-      doc.moveTo(left, y + rowHeight).lineTo(x, y + rowHeight).lineWidth(0.3).strokeColor('#cccccc').stroke();
+      doc
+        .moveTo(left, y + rowHeight)
+        .lineTo(x, y + rowHeight)
+        .lineWidth(0.3)
+        .strokeColor('#cccccc')
+        .stroke();
       doc.x = left;
       doc.y = y + rowHeight;
     };
-    const numeric = cols.map((c) => shown.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number'));
+    const numeric = cols.map((c) =>
+      shown.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number'),
+    );
     drawRow(cols, true, numeric);
-    for (const r of shown) drawRow(cols.map((c) => cell(r[c])), false, numeric);
+    for (const r of shown)
+      drawRow(
+        cols.map((c) => cell(r[c])),
+        false,
+        numeric,
+      );
     if (shown.length < rows.length) {
-      doc.font('Helvetica-Oblique').fontSize(8).text(`... ${rows.length - shown.length} more rows`, left, doc.y + 2);
+      doc
+        .font('Helvetica-Oblique')
+        .fontSize(8)
+        .text(`... ${rows.length - shown.length} more rows`, left, doc.y + 2);
     }
     doc.moveDown(0.8);
     return this;

@@ -20,7 +20,13 @@ export function intentScores(report: Record<string, unknown>): IntentScore[] {
     .filter(([k, v]) => !AVERAGES.has(k) && typeof v === 'object' && v !== null)
     .map(([intent, v]) => {
       const s = v as Record<string, number>;
-      return { intent, precision: s.precision ?? 0, recall: s.recall ?? 0, f1: s['f1-score'] ?? 0, support: s.support ?? 0 };
+      return {
+        intent,
+        precision: s.precision ?? 0,
+        recall: s.recall ?? 0,
+        f1: s['f1-score'] ?? 0,
+        support: s.support ?? 0,
+      };
     });
 }
 
@@ -58,10 +64,16 @@ export async function runReportPdf(lab: LabContext, runId: number): Promise<Buff
   }
   const report = readJson<Record<string, unknown>>(dir, 'intent_report.json') ?? {};
   const confusion = readJson<{ labels: string[]; matrix: number[][] }>(dir, 'confusion_matrix.json');
-  const histogram = readJson<{ edges: number[]; correct: number[]; incorrect: number[] }>(dir, 'confidence_histogram.json');
+  const histogram = readJson<{ edges: number[]; correct: number[]; incorrect: number[] }>(
+    dir,
+    'confidence_histogram.json',
+  );
 
   const pdf = new PdfReport(`Run report: ${run.name}`);
-  pdf.title(`Run report: ${run.name} (run ${run.id})`, `Generated ${new Date().toISOString()} by Chatbot Analytics Lab`);
+  pdf.title(
+    `Run report: ${run.name} (run ${run.id})`,
+    `Generated ${new Date().toISOString()} by Chatbot Analytics Lab`,
+  );
   pdf.heading('Run');
   pdf.table(
     [
@@ -85,7 +97,10 @@ export async function runReportPdf(lab: LabContext, runId: number): Promise<Buff
   pdf.table(metricRows, ['metric', 'value']);
   for (const avg of ['macro avg', 'weighted avg']) {
     const a = report[avg] as Record<string, number> | undefined;
-    if (a) pdf.paragraph(`${avg}: precision ${fmt(a.precision)}, recall ${fmt(a.recall)}, F1 ${fmt(a['f1-score'])}, support ${a.support ?? ''}`);
+    if (a)
+      pdf.paragraph(
+        `${avg}: precision ${fmt(a.precision)}, recall ${fmt(a.recall)}, F1 ${fmt(a['f1-score'])}, support ${a.support ?? ''}`,
+      );
   }
 
   const scores = intentScores(report);

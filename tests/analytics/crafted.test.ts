@@ -37,8 +37,18 @@ describeEachDialect('analytics on a crafted timestamped log', (dialect) => {
 
   it('labelling stores predictions beside the given labels, in batches, and is resumable', async () => {
     const progress: Array<[number, number]> = [];
-    const result = await labelTurns(lab, { datasetId: dataset, batchSize: 3 }, { predictor: stubPredictor, onProgress: (d, t) => progress.push([d, t]) });
-    expect(result).toMatchObject({ labelled: 10, below_threshold: 4, sentiment_filled: 0, predicted_total: 10, threshold: 0.5 });
+    const result = await labelTurns(
+      lab,
+      { datasetId: dataset, batchSize: 3 },
+      { predictor: stubPredictor, onProgress: (d, t) => progress.push([d, t]) },
+    );
+    expect(result).toMatchObject({
+      labelled: 10,
+      below_threshold: 4,
+      sentiment_filled: 0,
+      predicted_total: 10,
+      threshold: 0.5,
+    });
     expect(progress.at(-1)).toEqual([10, 10]);
     expect(progress.length).toBe(5); // 0, 3, 6, 9, 10
     const row = await lab.db.kysely
@@ -58,7 +68,11 @@ describeEachDialect('analytics on a crafted timestamped log', (dialect) => {
     const transfer = fb.by_intent.find((r) => r.intent === 'transfer')!;
     expect(transfer).toEqual({ intent: 'transfer', turns: 2, fallback: 1, share: 0.5, mean_confidence: 0.575 });
     expect(fb.lowest_confidence.map((r) => r.confidence)).toEqual([0.1, 0.2, 0.3, 0.45, 0.5, 0.7, 0.8, 0.9, 0.9, 0.95]);
-    expect(fb.lowest_confidence[0]).toMatchObject({ conversation: 'D', text: 'I love this, thank you', intent: 'thanks' });
+    expect(fb.lowest_confidence[0]).toMatchObject({
+      conversation: 'D',
+      text: 'I love this, thank you',
+      intent: 'thanks',
+    });
     const strict = await run<FallbackResult>('fallback', {}, { threshold: 0.35 });
     expect(strict.fallback).toBe(4);
     expect(strict.share).toBe(0.4);
@@ -104,7 +118,13 @@ describeEachDialect('analytics on a crafted timestamped log', (dialect) => {
     const ranged = await run<OverviewResult>('overview', { from: '2025-01-07', to: '2025-02-05' });
     expect(ranged).toMatchObject({ conversations: 2, turns: 6, user_turns: 5 });
     const users = await run<SessionsResult>('sessions', { speaker: 'user' });
-    expect(new Map(users.length_histogram.map((b) => [b.turns, b.conversations]))).toEqual(new Map([[2, 3], [3, 1], [1, 1]]));
+    expect(new Map(users.length_histogram.map((b) => [b.turns, b.conversations]))).toEqual(
+      new Map([
+        [2, 3],
+        [3, 1],
+        [1, 1],
+      ]),
+    );
     const transfer = await run<SessionsResult>('sessions', { intent: 'transfer' });
     expect(transfer.conversations).toBe(2);
     const fbTransfer = await run<FallbackResult>('fallback', { intent: 'transfer' });

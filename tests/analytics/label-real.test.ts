@@ -28,14 +28,29 @@ describeEachDialect('labelling a raw log with a trained model', (dialect) => {
     expect(run.status, String(run.error)).toBe('succeeded');
     modelVersion = run.model_version!;
     runId = run.id;
-    const rows = (parse(readFileSync(path.join(banking77Dir, 'test.csv'), 'utf8'), { columns: true }) as Array<{ text: string; category: string }>)
+    const rows = (
+      parse(readFileSync(path.join(banking77Dir, 'test.csv'), 'utf8'), { columns: true }) as Array<{
+        text: string;
+        category: string;
+      }>
+    )
       .filter((r) => SUBSET_INTENTS.includes(r.category))
       .slice(0, 60);
     const lines = rows.flatMap((r, i) => {
       truth.set(r.text, r.category);
       return [
-        { conversation_id: `c${Math.floor(i / 3)}`, speaker: 'customer', text: r.text, timestamp: 1_735_689_600_000 + i * 60_000 },
-        { conversation_id: `c${Math.floor(i / 3)}`, speaker: 'agent', text: 'Let me check.', timestamp: 1_735_689_600_000 + i * 60_000 + 5_000 },
+        {
+          conversation_id: `c${Math.floor(i / 3)}`,
+          speaker: 'customer',
+          text: r.text,
+          timestamp: 1_735_689_600_000 + i * 60_000,
+        },
+        {
+          conversation_id: `c${Math.floor(i / 3)}`,
+          speaker: 'agent',
+          text: 'Let me check.',
+          timestamp: 1_735_689_600_000 + i * 60_000 + 5_000,
+        },
       ];
     });
     const file = path.join(lab.dir, 'raw.jsonl');
@@ -53,11 +68,15 @@ describeEachDialect('labelling a raw log with a trained model', (dialect) => {
       .where('dataset_id', '=', logId)
       .where('speaker', '=', 'USER')
       .execute();
-    expect(turns.every((t) => t.intent === null && t.predicted_intent !== null && t.confidence! > 0 && t.confidence! <= 1)).toBe(true);
+    expect(
+      turns.every((t) => t.intent === null && t.predicted_intent !== null && t.confidence! > 0 && t.confidence! <= 1),
+    ).toBe(true);
     const correct = turns.filter((t) => truth.get(t.text) === t.predicted_intent).length;
     expect(correct / turns.length).toBeGreaterThan(0.7);
     // Analytics now run on the predicted intents (the effective intent).
-    const fb = (await runAnalytics(lab, 'fallback', parseFilters({ dataset: logId }), { threshold: result.threshold })) as FallbackResult;
+    const fb = (await runAnalytics(lab, 'fallback', parseFilters({ dataset: logId }), {
+      threshold: result.threshold,
+    })) as FallbackResult;
     expect(fb.turns).toBe(60);
     expect(fb.fallback).toBe(result.below_threshold);
   });

@@ -65,7 +65,13 @@ describeEachDialect('analytics API', (dialect) => {
 
   it('lists the routes in the OpenAPI document', async () => {
     const doc = (await get('/docs/json')).json();
-    for (const p of ['/analytics/overview', '/analytics/flows', '/analytics/label', '/reports/datasets/{id}.pdf', '/reports/runs/{id}.pdf']) {
+    for (const p of [
+      '/analytics/overview',
+      '/analytics/flows',
+      '/analytics/label',
+      '/reports/datasets/{id}.pdf',
+      '/reports/runs/{id}.pdf',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
   });

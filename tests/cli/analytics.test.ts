@@ -30,7 +30,17 @@ describe('chatlab analytics, analyze, report', () => {
     expect(human.status, human.stderr).toBe(0);
     expect(human.stdout).toContain('links:');
     expect(human.stdout).toMatch(/thanks\s+transfer\s+1/);
-    const csv = cli('analytics', 'intents', '--dataset', String(dataset), '--granularity', 'month', '--csv', '--table', 'series');
+    const csv = cli(
+      'analytics',
+      'intents',
+      '--dataset',
+      String(dataset),
+      '--granularity',
+      'month',
+      '--csv',
+      '--table',
+      'series',
+    );
     expect(csv.status, csv.stderr).toBe(0);
     const rows = parse(csv.stdout, { columns: true }) as Array<{ period: string; intent: string; count: string }>;
     expect(rows.filter((r) => r.period.startsWith('2025-01')).reduce((s, r) => s + Number(r.count), 0)).toBe(6);
@@ -48,7 +58,9 @@ describe('chatlab analytics, analyze, report', () => {
       expect(res.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(res.stderr).toMatch(/^chatlab: /);
     }
-    expect(cli('analytics', 'intents', '--granularity', 'year').stderr).toContain('--granularity must be one of hour, day, week, month');
+    expect(cli('analytics', 'intents', '--granularity', 'year').stderr).toContain(
+      '--granularity must be one of hour, day, week, month',
+    );
   });
 
   it('analyze without a registered model says so in one line', () => {

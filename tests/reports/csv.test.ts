@@ -16,7 +16,8 @@ describe('CSV export', () => {
   });
 
   it('neutralises text cells that start a spreadsheet formula, leaves numbers alone', () => {
-    for (const evil of ['=1+1', '+cmd|calc', '-2+3', '@SUM(A1)', '\t=x', '\r=x']) expect(neutralise(evil)).toBe(`'${evil}`);
+    for (const evil of ['=1+1', '+cmd|calc', '-2+3', '@SUM(A1)', '\t=x', '\r=x'])
+      expect(neutralise(evil)).toBe(`'${evil}`);
     expect(neutralise('safe = text')).toBe('safe = text');
     expect(neutralise(-0.5)).toBe(-0.5);
     const csv = toCsv([{ text: '=HYPERLINK("http://x","y")', score: -1 }]);

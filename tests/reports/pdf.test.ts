@@ -68,7 +68,10 @@ describeEachDialect('PDF reports', (dialect) => {
   it('run report: reads the run folder (metrics, intent report, confusion matrix, histogram)', async () => {
     const runDir = path.join(api.lab.dir, 'pipeline_runs', 'run-1');
     mkdirSync(runDir, { recursive: true });
-    writeFileSync(path.join(runDir, 'metrics.json'), JSON.stringify({ accuracy: 0.8125, macro_f1: 0.7931, train_examples: 64 }));
+    writeFileSync(
+      path.join(runDir, 'metrics.json'),
+      JSON.stringify({ accuracy: 0.8125, macro_f1: 0.7931, train_examples: 64 }),
+    );
     writeFileSync(
       path.join(runDir, 'intent_report.json'),
       JSON.stringify({
@@ -79,28 +82,58 @@ describeEachDialect('PDF reports', (dialect) => {
         'weighted avg': { precision: 0.8, recall: 0.8125, 'f1-score': 0.798, support: 16 },
       }),
     );
-    writeFileSync(path.join(runDir, 'confusion_matrix.json'), JSON.stringify({ labels: ['check_balance', 'transfer'], matrix: [[6, 2], [1, 7]] }));
+    writeFileSync(
+      path.join(runDir, 'confusion_matrix.json'),
+      JSON.stringify({
+        labels: ['check_balance', 'transfer'],
+        matrix: [
+          [6, 2],
+          [1, 7],
+        ],
+      }),
+    );
     writeFileSync(
       path.join(runDir, 'confidence_histogram.json'),
       JSON.stringify({ edges: [0, 0.5, 1], correct: [3, 10], incorrect: [2, 1] }),
     );
     const db = api.lab.db.kysely;
-    const exp = await db.insertInto('experiments').values({ name: 'report-test' }).returning('id').executeTakeFirstOrThrow();
+    const exp = await db
+      .insertInto('experiments')
+      .values({ name: 'report-test' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const run = await db
       .insertInto('runs')
-      .values({ experiment_id: exp.id, name: 'tfidf-baseline', model_type: 'tfidf-linear', status: 'succeeded', run_dir: runDir, dataset_id: dataset })
+      .values({
+        experiment_id: exp.id,
+        name: 'tfidf-baseline',
+        model_type: 'tfidf-linear',
+        status: 'succeeded',
+        tags: '{}',
+        run_dir: runDir,
+        dataset_id: dataset,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const res = await api.app.inject({ method: 'GET', url: `/reports/runs/${run.id}.pdf` });
     expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
     const text = checkPdf(res.rawPayload, api.lab.dir, 'run');
-    for (const s of ['Run report: tfidf-baseline', 'Metrics', 'accuracy 0.8125', 'macro_f1 0.7931', 'Per-intent scores', 'Confusion matrix', 'Per-intent table', 'transfer 0.7 0.875 0.7778 8']) {
+    for (const s of [
+      'Run report: tfidf-baseline',
+      'Metrics',
+      'accuracy 0.8125',
+      'macro_f1 0.7931',
+      'Per-intent scores',
+      'Confusion matrix',
+      'Per-intent table',
+      'transfer 0.7 0.875 0.7778 8',
+    ]) {
       expect(text).toContain(s);
     }
 
     const queued = await db
       .insertInto('runs')
-      .values({ experiment_id: exp.id, name: 'pending', model_type: 'tfidf-linear', status: 'queued' })
+      .values({ experiment_id: exp.id, name: 'pending', model_type: 'tfidf-linear', status: 'queued', tags: '{}' })
       .returning('id')
       .executeTakeFirstOrThrow();
     const notReady = await api.app.inject({ method: 'GET', url: `/reports/runs/${queued.id}.pdf` });

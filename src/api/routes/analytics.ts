@@ -13,10 +13,21 @@ const AnalyticsQuery = Type.Object(
     to: Type.Optional(Type.String({ description: 'ISO-8601 date/time or epoch ms; turns before' })),
     speaker: Type.Optional(Type.String({ description: 'USER or SYSTEM (intents, flows, fallback default to USER)' })),
     intent: Type.Optional(Type.String({ description: 'effective intent (given label, else predicted)' })),
-    granularity: Type.Optional(Type.Union(GRANULARITIES.map((g) => Type.Literal(g)), { default: 'day' })),
-    top: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'intents/flows: top N before "(other)"' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'fallback/sentiment: examples listed' })),
-    threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'fallback: confidence threshold (0.5)' })),
+    granularity: Type.Optional(
+      Type.Union(
+        GRANULARITIES.map((g) => Type.Literal(g)),
+        { default: 'day' },
+      ),
+    ),
+    top: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, description: 'intents/flows: top N before "(other)"' }),
+    ),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, description: 'fallback/sentiment: examples listed' }),
+    ),
+    threshold: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, description: 'fallback: confidence threshold (0.5)' }),
+    ),
     format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })),
     table: Type.Optional(Type.String({ description: 'csv: which table of the answer (default: the first)' })),
   },
@@ -36,8 +47,12 @@ const summaries: Record<(typeof ANALYTICS_KINDS)[number], string> = {
 const LabelBody = Type.Object(
   {
     dataset: Type.Integer({ minimum: 1 }),
-    model: Type.Optional(Type.String({ minLength: 1, description: 'model alias or version (registry default when absent)' })),
-    relabel: Type.Optional(Type.Boolean({ default: false, description: 're-predict turns that already have a prediction' })),
+    model: Type.Optional(
+      Type.String({ minLength: 1, description: 'model alias or version (registry default when absent)' }),
+    ),
+    relabel: Type.Optional(
+      Type.Boolean({ default: false, description: 're-predict turns that already have a prediction' }),
+    ),
     batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
   },
   { additionalProperties: false },

@@ -30,7 +30,10 @@ async function renderHuman(kind: string, result: unknown): Promise<string> {
   const { analyticsTables } = await import('../../reports/tables.js');
   const tables = analyticsTables(kind as never, result);
   return Object.entries(tables)
-    .map(([name, rows]) => `${name}:\n${table(asRows(rows.slice(0, 50)))}${rows.length > 50 ? `\n... ${rows.length - 50} more rows (use --csv or --json)` : ''}`)
+    .map(
+      ([name, rows]) =>
+        `${name}:\n${table(asRows(rows.slice(0, 50)))}${rows.length > 50 ? `\n... ${rows.length - 50} more rows (use --csv or --json)` : ''}`,
+    )
     .join('\n\n');
 }
 
@@ -68,26 +71,43 @@ export function registerAnalytics(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--csv', 'one table of the answer as CSV (see --table)')
     .option('--table <name>', 'with --csv: which table (default: the first)')
-    .action(async (kind: string, opts: FilterFlags & { top?: string; limit?: string; threshold?: string; json?: boolean; csv?: boolean; table?: string }) => {
-      const { assertKind, parseFilters, parseOptions, runAnalytics } = await import('../../analytics/index.js');
-      const k = assertKind(kind);
-      if (opts.json && opts.csv) throw new ValidationError('choose one of --json and --csv', [{ field: '--csv', problem: 'conflicts with --json' }]);
-      const filters = parseFilters(opts, '--');
-      const options = parseOptions(opts, '--');
-      const result = await withLab((lab) => runAnalytics(lab, k, filters, options));
-      if (opts.csv) {
-        const { toCsv } = await import('../../reports/csv.js');
-        const { pickTable } = await import('../../reports/tables.js');
-        process.stdout.write(toCsv(pickTable(k, result, opts.table).rows));
-        return;
-      }
-      const human = opts.json ? '' : await renderHuman(k, result);
-      output(result, opts, () => human);
-    });
+    .action(
+      async (
+        kind: string,
+        opts: FilterFlags & {
+          top?: string;
+          limit?: string;
+          threshold?: string;
+          json?: boolean;
+          csv?: boolean;
+          table?: string;
+        },
+      ) => {
+        const { assertKind, parseFilters, parseOptions, runAnalytics } = await import('../../analytics/index.js');
+        const k = assertKind(kind);
+        if (opts.json && opts.csv)
+          throw new ValidationError('choose one of --json and --csv', [
+            { field: '--csv', problem: 'conflicts with --json' },
+          ]);
+        const filters = parseFilters(opts, '--');
+        const options = parseOptions(opts, '--');
+        const result = await withLab((lab) => runAnalytics(lab, k, filters, options));
+        if (opts.csv) {
+          const { toCsv } = await import('../../reports/csv.js');
+          const { pickTable } = await import('../../reports/tables.js');
+          process.stdout.write(toCsv(pickTable(k, result, opts.table).rows));
+          return;
+        }
+        const human = opts.json ? '' : await renderHuman(k, result);
+        output(result, opts, () => human);
+      },
+    );
 
   program
     .command('analyze')
-    .description('label the user turns of a dataset with a registered intent classifier (predicted intent + confidence)')
+    .description(
+      'label the user turns of a dataset with a registered intent classifier (predicted intent + confidence)',
+    )
     .requiredOption('--dataset <id>', 'dataset id')
     .option('--model <ref>', 'model alias or version (default: production)')
     .option('--relabel', 'predict again for turns that already have a prediction')
@@ -96,17 +116,25 @@ export function registerAnalytics(program: Command): void {
     .action(async (opts: { dataset: string; model?: string; relabel?: boolean; batchSize: string; json?: boolean }) => {
       const datasetId = Number(opts.dataset);
       if (!Number.isSafeInteger(datasetId) || datasetId < 1) {
-        throw new ValidationError('--dataset must be a positive integer dataset id', [{ field: '--dataset', problem: 'not a dataset id' }]);
+        throw new ValidationError('--dataset must be a positive integer dataset id', [
+          { field: '--dataset', problem: 'not a dataset id' },
+        ]);
       }
       const batchSize = Number(opts.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 4096) {
-        throw new ValidationError('--batch-size must be an integer between 1 and 4096', [{ field: '--batch-size', problem: 'out of range' }]);
+        throw new ValidationError('--batch-size must be an integer between 1 and 4096', [
+          { field: '--batch-size', problem: 'out of range' },
+        ]);
       }
       const { labelTurns } = await import('../../analytics/label.js');
       const bar = await progressBar('labelling');
       const result = await withLab(async (lab) => {
         try {
-          return await labelTurns(lab, { datasetId, model: opts.model, relabel: opts.relabel, batchSize }, { onProgress: bar.update });
+          return await labelTurns(
+            lab,
+            { datasetId, model: opts.model, relabel: opts.relabel, batchSize },
+            { onProgress: bar.update },
+          );
         } finally {
           bar.stop();
         }
@@ -131,14 +159,18 @@ export function registerAnalytics(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: FilterFlags & { run?: string; out: string; json?: boolean }) => {
       if ((opts.dataset === undefined) === (opts.run === undefined)) {
-        throw new ValidationError('give exactly one of --dataset and --run', [{ field: '--dataset', problem: 'exactly one of --dataset, --run' }]);
+        throw new ValidationError('give exactly one of --dataset and --run', [
+          { field: '--dataset', problem: 'exactly one of --dataset, --run' },
+        ]);
       }
       const out = path.resolve(opts.out);
       const pdf = await withLab(async (lab) => {
         if (opts.run !== undefined) {
           const runId = Number(opts.run);
           if (!Number.isSafeInteger(runId) || runId < 1) {
-            throw new ValidationError('--run must be a positive integer run id', [{ field: '--run', problem: 'not a run id' }]);
+            throw new ValidationError('--run must be a positive integer run id', [
+              { field: '--run', problem: 'not a run id' },
+            ]);
           }
           const { runReportPdf } = await import('../../reports/run-report.js');
           return runReportPdf(lab, runId);
