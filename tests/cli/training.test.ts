@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { runCli } from '../support/cli.js';
+import { execFile } from 'node:child_process';
+import { chatlabBin } from '../support/cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestLab, type TestLab } from '../support/databases.js';
 import { seedBanking77 } from '../training/support.js';
@@ -19,17 +20,27 @@ describe('training CLI [sqlite]', () => {
   });
   afterAll(async () => lab?.cleanup());
 
-  const cli = (...args: string[]) => runCli(args, { cwd: lab.dir, env });
-  const json = (...args: string[]) => {
-    const r = cli(...args, '--json');
+  // Asynchronous spawns: a synchronous one blocks the test worker's event loop for the whole
+  // command, and a run of them starves vitest's own RPC.
+  const cli = (...args: string[]) =>
+    new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [chatlabBin, ...args],
+        { cwd: lab.dir, env: { ...process.env, LOG_LEVEL: 'silent', ...env }, timeout: 120_000 },
+        (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  const json = async (...args: string[]) => {
+    const r = await cli(...args, '--json');
     expect(r.status, r.stderr).toBe(0);
     return JSON.parse(r.stdout);
   };
 
-  it('trains, lists, promotes, predicts, evaluates, compares and demotes', () => {
-    const first = json('train', '--dataset', String(datasetId), '--model', 'tfidf-linear', '--seed', '3');
+  it('trains, lists, promotes, predicts, evaluates, compares and demotes', async () => {
+    const first = await json('train', '--dataset', String(datasetId), '--model', 'tfidf-linear', '--seed', '3');
     expect(first).toMatchObject({ status: 'succeeded', model_version: 1 });
-    const second = json(
+    const second = await json(
       'train',
       '--dataset',
       'banking77-subset',
@@ -44,36 +55,36 @@ describe('training CLI [sqlite]', () => {
     expect(second.params).toMatchObject({ num_epochs: 2, learning_rate: 0.001 });
     expect(JSON.parse(readFileSync(`${first.run_dir}/metrics.json`, 'utf8')).accuracy).toBe(first.metrics.accuracy);
 
-    expect(json('runs', 'list').map((r: { id: number }) => r.id)).toEqual([second.id, first.id]);
-    expect(json('runs', 'show', String(first.id)).artifacts.length).toBeGreaterThan(5);
+    expect((await json('runs', 'list')).map((r: { id: number }) => r.id)).toEqual([second.id, first.id]);
+    expect((await json('runs', 'show', String(first.id))).artifacts.length).toBeGreaterThan(5);
 
-    const human = cli('predict', 'hello');
+    const human = await cli('predict', 'hello');
     expect(human.status).toBe(1);
     expect(human.stderr.trim().split('\n')).toHaveLength(1);
     expect(human.stderr).toMatch(/^chatlab: model "production" was not found/);
 
-    expect(json('models', 'promote', '1', '--alias', 'production').aliases).toEqual(['production']);
-    const pred = json('predict', 'I need a new PIN', 'when will my card arrive');
+    expect((await json('models', 'promote', '1', '--alias', 'production')).aliases).toEqual(['production']);
+    const pred = await json('predict', 'I need a new PIN', 'when will my card arrive');
     expect(pred.model.version).toBe(1);
     expect(pred.predictions.map((p: { intent: string }) => p.intent)).toEqual(['change_pin', 'card_arrival']);
 
-    const evaluation = json('evaluate', '--model', 'production', '--dataset', String(datasetId));
+    const evaluation = await json('evaluate', '--model', 'production', '--dataset', String(datasetId));
     expect(evaluation.metrics.accuracy).toBeCloseTo(first.metrics.accuracy, 10);
 
-    const comparison = json('runs', 'compare', String(first.id), String(second.id));
+    const comparison = await json('runs', 'compare', String(first.id), String(second.id));
     expect(comparison.comparisons[0].mcnemar.shared_examples).toBe(200);
-    const readable = cli('runs', 'compare', String(first.id), String(second.id));
+    const readable = await cli('runs', 'compare', String(first.id), String(second.id));
     expect(readable.stdout).toMatch(/vs baseline run/);
 
-    const models = json('models', 'list');
+    const models = await json('models', 'list');
     expect(models.map((m: { version: number; aliases: string[] }) => [m.version, m.aliases])).toEqual([
       [2, []],
       [1, ['production']],
     ]);
-    expect(json('models', 'demote', '1', '--alias', 'production').aliases).toEqual([]);
+    expect((await json('models', 'demote', '1', '--alias', 'production')).aliases).toEqual([]);
   });
 
-  it('fails with one line and a non-zero exit on bad input', () => {
+  it('fails with one line and a non-zero exit on bad input', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['train', '--dataset', '999', '--model', 'tfidf-linear'], /dataset "999" was not found/],
       [['train', '--dataset', String(datasetId), '--model', 'bogus'], /unknown model type "bogus"/],
@@ -92,13 +103,15 @@ describe('training CLI [sqlite]', () => {
         /folds must be an integer between 2 and 20/,
       ],
     ];
-    for (const [args, message] of cases) {
-      const r = cli(...args);
+    // Independent read-mostly commands: run them side by side.
+    const results = await Promise.all(cases.map(([args]) => cli(...args)));
+    for (const [i, [args, message]] of cases.entries()) {
+      const r = results[i]!;
       expect(r.status, args.join(' ')).toBe(1);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(r.stderr, args.join(' ')).toMatch(message);
     }
-    expect(json('runs', 'list', '--status', 'running')).toEqual([]);
+    expect(await json('runs', 'list', '--status', 'running')).toEqual([]);
   });
 
   it('cross-validates and adds likely label errors to the dataset validation report', async () => {
@@ -111,7 +124,7 @@ describe('training CLI [sqlite]', () => {
         { text: 'how do I change my pin', label: 'age_limit' },
       ],
     });
-    const run = json(
+    const run = await json(
       'crossval',
       '--dataset',
       String(mislabelled),
@@ -139,8 +152,16 @@ describe('training CLI [sqlite]', () => {
     expect(flagged).toContainEqual(['how do I change my pin', 'change_pin']);
   });
 
-  it('tunes with a grid and reports the leaderboard', () => {
-    const run = json('tune', '--dataset', String(datasetId), '--model', 'tfidf-linear', '--grid', 'num_epochs=2,6');
+  it('tunes with a grid and reports the leaderboard', async () => {
+    const run = await json(
+      'tune',
+      '--dataset',
+      String(datasetId),
+      '--model',
+      'tfidf-linear',
+      '--grid',
+      'num_epochs=2,6',
+    );
     expect(run.metrics.leaderboard).toHaveLength(2);
     expect(run.metrics.best_params).toEqual(run.metrics.leaderboard[0].params);
   });
