@@ -43,8 +43,9 @@ export function startWorkerPool(lab: LabContext, options: WorkerPoolOptions): Wo
   const workers = Array.from({ length: options.concurrency }, () => new JobWorker(lab, jobHandlers, base));
   for (const w of workers) w.start();
   // Events only serve live progress; the runs keep their outcome and metric history.
+  // Not unref'd: this timer is what keeps an idle worker process alive (the job workers' poll
+  // timers are unref'd so an API process can exit).
   const prune = setInterval(() => void pruneRunEvents(lab).catch(() => {}), 3600_000);
-  prune.unref();
   let stopping: Promise<void> | undefined;
   return {
     ids: workers.map((w) => w.id),
