@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { browserAvailability, launchBrowser, resultsDir, startLabServer, type LabServer } from './support.js';
+import { browserAvailability, launchBrowser, poll, resultsDir, startLabServer, type LabServer } from './support.js';
 
 /** With CHATLAB_AUTH=required the dashboard asks for a key on the first 401 and then uses it. */
 const availability = browserAvailability();
@@ -35,7 +35,7 @@ describe.runIf(availability.run)('dashboard with API keys required', () => {
     // The static app itself needs no key; its first API call does.
     await page.goto(`${server.url}/#/datasets`);
     const dialog = page.getByRole('dialog', { name: 'API key required' });
-    await expect.poll(() => dialog.count()).toBe(1);
+    await poll(() => dialog.count()).toBe(1);
     mkdirSync(resultsDir, { recursive: true });
     await page.screenshot({ path: path.join(resultsDir, 'e2e-api-key-dialog.png') });
 
@@ -45,7 +45,7 @@ describe.runIf(availability.run)('dashboard with API keys required', () => {
     });
     await dialog.locator('input[name=api-key]').fill(key);
     await dialog.getByRole('button', { name: 'Save key' }).click();
-    await expect.poll(() => page.getByTestId('empty-state').first().textContent()).toContain('No datasets yet');
+    await poll(() => page.getByTestId('empty-state').first().textContent()).toContain('No datasets yet');
     expect(sent).toContain(`Bearer ${key}`);
     expect(await page.evaluate(() => localStorage.getItem('chatlab.apiKey'))).toBe(key);
   });

@@ -8,6 +8,7 @@ import {
   copySgd,
   E2E_INTENTS,
   launchBrowser,
+  poll,
   resultsDir,
   startLabServer,
   writeBankingSubset,
@@ -71,7 +72,7 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
 
   it('serves the app at / and shows the overview with counts from the API', async () => {
     await visit('/');
-    await expect.poll(() => page.getByTestId('count-datasets').locator('.stat-value').textContent()).toBe('2');
+    await poll(() => page.getByTestId('count-datasets').locator('.stat-value').textContent()).toBe('2');
     const conversations = (await server.api('/datasets')).body.items.reduce(
       (sum: number, d: { conversation_count: number }) => sum + d.conversation_count,
       0,
@@ -79,7 +80,7 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
     expect(await page.getByTestId('count-conversations').locator('.stat-value').textContent()).toBe(
       conversations.toLocaleString('en-US'),
     );
-    await expect.poll(() => page.getByTestId('health-status').textContent()).toBe('ready');
+    await poll(() => page.getByTestId('health-status').textContent()).toBe('ready');
     await shot('overview');
     expect(pageErrors).toEqual([]);
   });
@@ -87,8 +88,8 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
   it('lists datasets and downloads the table as CSV matching the API', async () => {
     await visit('/datasets');
     const rows = page.getByTestId('datasets-table').locator('tbody tr');
-    await expect.poll(() => rows.count()).toBe(2);
-    await expect.poll(() => page.getByTestId('datasets-table').textContent()).toContain('banking77-10');
+    await poll(() => rows.count()).toBe(2);
+    await poll(() => page.getByTestId('datasets-table').textContent()).toContain('banking77-10');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Export Datasets as CSV' }).click(),
@@ -111,49 +112,41 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
 
   it('shows a dataset: summary, label chart, validation, example browser with filters and pages', async () => {
     await visit(`/datasets/${banking.id}`);
-    await expect
-      .poll(() => page.getByTestId('dataset-examples').locator('.stat-value').textContent())
-      .toBe((subset.train + subset.test).toLocaleString('en-US'));
+    await poll(() => page.getByTestId('dataset-examples').locator('.stat-value').textContent()).toBe(
+      (subset.train + subset.test).toLocaleString('en-US'),
+    );
     expect(await page.getByTestId('dataset-labels').locator('.stat-value').textContent()).toBe('10');
     // The chart is SVG: its title and every label name are real text nodes.
     const chart = page.getByTestId('label-chart');
-    await expect.poll(() => chart.locator('svg').count()).toBe(1);
+    await poll(() => chart.locator('svg').count()).toBe(1);
     const chartText = await chart.textContent();
     expect(chartText).toContain('Label distribution');
     for (const intent of E2E_INTENTS) expect(chartText).toContain(intent);
 
     const validation = (await server.api(`/datasets/${banking.id}/validation`)).body.findings as unknown[];
-    await expect.poll(() => page.getByTestId('validation-table').locator('tbody tr').count()).toBe(validation.length);
+    await poll(() => page.getByTestId('validation-table').locator('tbody tr').count()).toBe(validation.length);
 
     const examples = page.getByTestId('examples-table');
-    await expect.poll(() => examples.locator('tbody tr').count()).toBe(25);
+    await poll(() => examples.locator('tbody tr').count()).toBe(25);
     await page.locator('select[name=label]').selectOption('card_arrival');
     await page.locator('select[name=split]').selectOption('test');
-    await expect
-      .poll(async () =>
-        (await examples.locator('tbody tr td:nth-child(3)').allTextContents()).every((t) => t === 'card_arrival'),
-      )
-      .toBe(true);
+    await poll(async () =>
+      (await examples.locator('tbody tr td:nth-child(3)').allTextContents()).every((t) => t === 'card_arrival'),
+    ).toBe(true);
     const apiPage = (await server.api(`/datasets/${banking.id}/examples?label=card_arrival&split=test&limit=25`)).body;
-    await expect
-      .poll(() => examples.locator('tbody tr td:nth-child(4)').first().textContent())
-      .toBe(apiPage.items[0].text);
+    await poll(() => examples.locator('tbody tr td:nth-child(4)').first().textContent()).toBe(apiPage.items[0].text);
     await page.getByRole('button', { name: 'Next →' }).click();
     const second = (
       await server.api(
         `/datasets/${banking.id}/examples?label=card_arrival&split=test&limit=25&cursor=${encodeURIComponent(apiPage.next_cursor)}`,
       )
     ).body;
-    await expect
-      .poll(() => examples.locator('tbody tr td:nth-child(4)').first().textContent())
-      .toBe(second.items[0].text);
+    await poll(() => examples.locator('tbody tr td:nth-child(4)').first().textContent()).toBe(second.items[0].text);
     await page.getByLabel('Search text').fill('still');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
-    await expect
-      .poll(async () =>
-        (await examples.locator('tbody tr td:nth-child(4)').allTextContents()).every((t) => /still/i.test(t)),
-      )
-      .toBe(true);
+    await poll(async () =>
+      (await examples.locator('tbody tr td:nth-child(4)').allTextContents()).every((t) => /still/i.test(t)),
+    ).toBe(true);
     await shot('dataset-detail');
     expect(await noHorizontalOverflow()).toBe(true);
   });
@@ -172,20 +165,20 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
   it('explores conversations: intents, flows, sentiment, sessions, fallback and a conversation', async () => {
     await visit(`/conversations?dataset=${sgd.id}`);
     const intents = (await server.api(`/analytics/intents?dataset=${sgd.id}&top=10&granularity=day`)).body;
-    await expect.poll(() => page.getByTestId('intent-bars').textContent()).toContain(intents.intents[0].intent);
+    await poll(() => page.getByTestId('intent-bars').textContent()).toContain(intents.intents[0].intent);
     const flows = (await server.api(`/analytics/flows?dataset=${sgd.id}&granularity=day`)).body;
     const topLink = [...flows.links].sort((a: { count: number }, b: { count: number }) => b.count - a.count)[0];
-    await expect.poll(() => page.getByTestId('flow-sankey').textContent()).toContain(topLink.source);
-    await expect.poll(() => page.getByTestId('session-histogram').locator('svg').count()).toBe(1);
-    await expect.poll(() => page.getByTestId('sentiment-trend').locator('svg').count()).toBe(1);
-    await expect.poll(() => page.getByTestId('fallback-rate').textContent()).toContain('%');
+    await poll(() => page.getByTestId('flow-sankey').textContent()).toContain(topLink.source);
+    await poll(() => page.getByTestId('session-histogram').locator('svg').count()).toBe(1);
+    await poll(() => page.getByTestId('sentiment-trend').locator('svg').count()).toBe(1);
+    await poll(() => page.getByTestId('fallback-rate').textContent()).toContain('%');
 
     const list = (await server.api(`/conversations?dataset_id=${sgd.id}&limit=15`)).body.items;
     const first = page.getByTestId('conversations-table').locator('tbody tr').first();
-    await expect.poll(() => first.textContent()).toContain(list[0].external_id);
+    await poll(() => first.textContent()).toContain(list[0].external_id);
     await first.getByRole('button').click();
     const detail = (await server.api(`/conversations/${list[0].id}`)).body;
-    await expect.poll(() => page.getByTestId('turns-table').locator('tbody tr').count()).toBe(detail.turns.length);
+    await poll(() => page.getByTestId('turns-table').locator('tbody tr').count()).toBe(detail.turns.length);
     expect(await page.getByTestId('turns-table').locator('tbody tr').first().textContent()).toContain(
       detail.turns[0].text,
     );
@@ -197,14 +190,14 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
 
   it('trains a model from the form and follows its live progress to the end', async () => {
     await visit(`/training?dataset=${banking.id}`);
-    await expect.poll(() => page.locator('select[name=dataset_id]').inputValue()).toBe(String(banking.id));
+    await poll(() => page.locator('select[name=dataset_id]').inputValue()).toBe(String(banking.id));
     await page.locator('select[name=model_type]').selectOption('tfidf-linear');
     await page.getByRole('button', { name: 'Start training' }).click();
     const live = page.getByTestId('live-run');
-    await expect.poll(() => live.count()).toBe(1);
-    await expect
-      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 240_000, interval: 1000 })
-      .toBe('succeeded');
+    await poll(() => live.count()).toBe(1);
+    await poll(() => page.getByTestId('run-status').textContent(), { timeout: 240_000, interval: 1000 }).toBe(
+      'succeeded',
+    );
     const runs = (await server.api('/training/runs')).body.runs as Array<{ id: number; status: string }>;
     expect(runs).toHaveLength(1);
     firstRun = runs[0]!.id;
@@ -220,13 +213,13 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
     const evaluation = (await server.api(`/training/runs/${firstRun}/evaluation`)).body;
     await visit(`/runs/${firstRun}`);
     const accuracy = `${(run.metrics.accuracy * 100).toFixed(1)} %`;
-    await expect.poll(() => page.getByTestId('run-accuracy').locator('.stat-value').textContent()).toBe(accuracy);
-    await expect
-      .poll(() => page.getByTestId('intent-table').locator('tbody tr').count())
-      .toBe(Object.keys(evaluation.intents).length);
+    await poll(() => page.getByTestId('run-accuracy').locator('.stat-value').textContent()).toBe(accuracy);
+    await poll(() => page.getByTestId('intent-table').locator('tbody tr').count()).toBe(
+      Object.keys(evaluation.intents).length,
+    );
     expect(Object.keys(evaluation.intents).sort()).toEqual([...E2E_INTENTS].sort());
-    await expect.poll(() => page.getByTestId('confusion-heatmap').locator('svg').count()).toBe(1);
-    await expect.poll(() => page.getByTestId('calibration-chart').locator('svg').count()).toBe(1);
+    await poll(() => page.getByTestId('confusion-heatmap').locator('svg').count()).toBe(1);
+    await poll(() => page.getByTestId('calibration-chart').locator('svg').count()).toBe(1);
     expect(await page.getByTestId('errors-table').locator('tbody tr').count()).toBe(evaluation.errors.length);
     if (run.metric_history.length > 0) expect(await page.getByTestId('loss-curve').count()).toBe(1);
     const [download] = await Promise.all([
@@ -247,7 +240,7 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
     expect(second.status, JSON.stringify(second.body)).toBe(200);
     await visit('/experiments');
     const table = page.getByTestId('runs-table');
-    await expect.poll(() => table.locator('tbody tr').count()).toBe(2);
+    await poll(() => table.locator('tbody tr').count()).toBe(2);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Export Runs as CSV' }).click(),
@@ -259,28 +252,28 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
     await page.getByLabel(`Select run ${second.body.id} for comparison`).check();
     await page.getByRole('button', { name: 'Compare selected (2)' }).click();
     const comparison = (await server.api(`/runs/compare?ids=${firstRun},${second.body.id}`)).body;
-    await expect.poll(() => page.getByTestId('verdict').textContent()).toBe(comparison.comparisons[0].verdict);
+    await poll(() => page.getByTestId('verdict').textContent()).toBe(comparison.comparisons[0].verdict);
     if (comparison.comparisons[0].mcnemar) {
       expect(await page.getByTestId('mcnemar').textContent()).toContain(
         comparison.comparisons[0].mcnemar.significant ? 'significant' : 'not significant',
       );
     }
-    await expect
-      .poll(() => page.getByTestId('intent-deltas').locator('tbody tr').count())
-      .toBe(comparison.comparisons[0].intent_f1_deltas.length);
-    await expect.poll(() => page.getByTestId('confusion-heatmap').count()).toBe(2);
+    await poll(() => page.getByTestId('intent-deltas').locator('tbody tr').count()).toBe(
+      comparison.comparisons[0].intent_f1_deltas.length,
+    );
+    await poll(() => page.getByTestId('confusion-heatmap').count()).toBe(2);
     await shot('compare');
   }, 180_000);
 
   it('promotes a model version to production', async () => {
     await visit('/models');
     const models = (await server.api('/models')).body.models as Array<{ version: number; aliases: string[] }>;
-    await expect.poll(() => page.getByTestId('models-table').locator('tbody tr').count()).toBe(models.length);
+    await poll(() => page.getByTestId('models-table').locator('tbody tr').count()).toBe(models.length);
     const target = Math.min(...models.map((m) => m.version));
     await page.locator('select[name=version]').selectOption(String(target));
     await page.locator('input[name=alias]').fill('production');
     await page.getByRole('button', { name: 'Promote' }).click();
-    await expect.poll(() => page.getByTestId(`aliases-v${target}`).textContent()).toContain('production');
+    await poll(() => page.getByTestId(`aliases-v${target}`).textContent()).toContain('production');
     const after = (await server.api('/models')).body.models as Array<{ version: number; aliases: string[] }>;
     expect(after.find((m) => m.version === target)?.aliases).toContain('production');
     await shot('models');
@@ -293,7 +286,7 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Predict' }).click();
     const api = (await server.api('/intents/predict', { method: 'POST', body: { text, top_k: 5 } })).body
       .predictions[0];
-    await expect.poll(() => page.getByTestId('predicted-intent').textContent()).toBe(api.intent);
+    await poll(() => page.getByTestId('predicted-intent').textContent()).toBe(api.intent);
     expect(api.intent).toBe('card_arrival');
     expect(await page.getByTestId('fallback').textContent()).toContain(
       api.fallback ? 'would fall back' : 'no fallback',
@@ -305,10 +298,10 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
 
   it('shows monitoring: request rate, latency per route, system probes, alerts', async () => {
     await visit('/monitoring');
-    await expect.poll(() => page.getByTestId('routes-table').textContent()).toContain('/datasets');
+    await poll(() => page.getByTestId('routes-table').textContent()).toContain('/datasets');
     const requests = (await server.api('/monitoring/requests?window=5m')).body;
     expect(requests.routes.length).toBeGreaterThan(0);
-    await expect.poll(() => page.getByTestId('latency-chart').locator('svg').count()).toBe(1);
+    await poll(() => page.getByTestId('latency-chart').locator('svg').count()).toBe(1);
     expect(await page.getByTestId('rss').locator('.stat-value').textContent()).toMatch(/MiB$/);
     await shot('monitoring');
     expect(pageErrors).toEqual([]);
@@ -317,14 +310,14 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
   it('cancels a running training run from the page', async () => {
     const modelsBefore = (await server.api('/models')).body.models.length;
     await visit(`/training?dataset=${banking.id}`);
-    await expect.poll(() => page.locator('select[name=dataset_id]').inputValue()).toBe(String(banking.id));
+    await poll(() => page.locator('select[name=dataset_id]').inputValue()).toBe(String(banking.id));
     await page.locator('input[name=num_epochs]').fill('200');
     await page.getByRole('button', { name: 'Start training' }).click();
-    await expect.poll(() => page.getByTestId('run-phase').textContent(), { timeout: 120_000 }).toBe('train');
+    await poll(() => page.getByTestId('run-phase').textContent(), { timeout: 120_000 }).toBe('train');
     await page.getByRole('button', { name: 'Cancel run' }).click();
-    await expect
-      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 120_000, interval: 500 })
-      .toBe('cancelled');
+    await poll(() => page.getByTestId('run-status').textContent(), { timeout: 120_000, interval: 500 }).toBe(
+      'cancelled',
+    );
     const runs = (await server.api('/training/runs?status=cancelled')).body.runs as Array<{ status: string }>;
     expect(runs).toHaveLength(1);
     // A cancelled run registers no model.

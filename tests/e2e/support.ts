@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { BrowserContext } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const sharedDatasets = path.resolve(repoRoot, '../shared/datasets');
@@ -206,3 +207,10 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
     },
   };
 }
+
+/**
+ * expect.poll with room for a busy CI machine (its default gives up after 1 s): pages render
+ * after their API calls answer, which can take seconds while other suites run.
+ */
+export const poll = <T>(fn: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}) =>
+  expect.poll(fn, { timeout: 30_000, interval: 100, ...options });
