@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse/sync';
@@ -78,8 +78,21 @@ function startWorker(dir: string, env: Record<string, string>): Promise<ChildPro
   });
 }
 
+/** CPU seconds (user + system) a child process has used so far (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 async function drain(lab: LabContext, datasetId: number, workers: number, dir: string, env: Record<string, string>) {
   const procs = await Promise.all(Array.from({ length: workers }, () => startWorker(dir, env)));
+  const load0 = loadavg()[0]!;
+  const cpu0 = procs.reduce((sum, p) => sum + cpuSeconds(p.pid!), 0);
   const t0 = performance.now();
   const runIds: number[] = [];
   for (const [i, g] of GRID.entries()) {
@@ -105,6 +118,9 @@ async function drain(lab: LabContext, datasetId: number, workers: number, dir: s
     await new Promise((r) => setTimeout(r, 200));
   }
   const wallS = (performance.now() - t0) / 1000;
+  // CPU the workers actually got: on a machine shared with other work, 2 workers may not get 2 cores.
+  const cpuS = procs.reduce((sum, p) => sum + cpuSeconds(p.pid!), 0) - cpu0;
+  const load1 = loadavg()[0]!;
   for (const p of procs) p.kill('SIGTERM');
   const runs = await lab.db.kysely
     .selectFrom('runs')
@@ -113,7 +129,14 @@ async function drain(lab: LabContext, datasetId: number, workers: number, dir: s
     .execute();
   const failed = runs.filter((r) => r.status !== 'succeeded').length;
   if (failed) throw new Error(`${failed} trial(s) did not succeed with ${workers} worker(s)`);
-  return { workers, wall_s: wallS, trial_median_s: median(runs.map((r) => Number(r.duration_ms) / 1000)) };
+  return {
+    workers,
+    wall_s: wallS,
+    trial_median_s: median(runs.map((r) => Number(r.duration_ms) / 1000)),
+    worker_cpu_s: cpuS,
+    cores_used: cpuS / wallS,
+    load_average_1m: { before: load0, after: load1 },
+  };
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'chatlab-bench-workers-'));
@@ -137,6 +160,9 @@ try {
     trials: GRID.length,
     'wall s': r.wall_s.toFixed(1),
     'trial median s': r.trial_median_s.toFixed(2),
+    'worker CPU s': r.worker_cpu_s.toFixed(1),
+    'cores used': r.cores_used.toFixed(2),
+    'load avg before/after': `${r.load_average_1m.before.toFixed(1)}/${r.load_average_1m.after.toFixed(1)}`,
   }));
   printTable(rows);
   console.log(
