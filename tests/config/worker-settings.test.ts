@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { describeSettings, loadSettings, SettingsError } from '../../src/config/settings.js';
 
-const load = (env: Record<string, string>) => loadSettings({ env, cwd: '/tmp', configFile: '/nonexistent/config.json' });
+const load = (env: Record<string, string>) =>
+  loadSettings({ env, cwd: '/tmp', configFile: '/nonexistent/config.json' });
 
 describe('scale-out settings', () => {
   it('defaults: the API runs a worker, 60 s lease, 3 attempts', () => {
