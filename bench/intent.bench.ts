@@ -56,7 +56,10 @@ async function predictLabels(clf: IntentClassifier, texts: string[]): Promise<st
   return Array.from(argmaxRows(p, clf.labels.length), (i) => clf.labels[i]!);
 }
 
-async function latencies(predictOne: (text: string) => Promise<unknown>, texts: string[]): Promise<{ p50_ms: number; p99_ms: number }> {
+async function latencies(
+  predictOne: (text: string) => Promise<unknown>,
+  texts: string[],
+): Promise<{ p50_ms: number; p99_ms: number }> {
   for (const t of texts.slice(0, 5)) await predictOne(t); // warm-up (lazy loading, JIT)
   const ms: number[] = [];
   for (const t of texts) {
@@ -80,7 +83,12 @@ interface ModelFigures {
   info: unknown;
 }
 
-async function benchModel(type: ModelType, train: LabelledText[], validation: LabelledText[], test: LabelledText[]): Promise<ModelFigures> {
+async function benchModel(
+  type: ModelType,
+  train: LabelledText[],
+  validation: LabelledText[],
+  test: LabelledText[],
+): Promise<ModelFigures> {
   const trainer = getTrainer(type);
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), `intent-bench-${type}-`));
   try {
@@ -107,7 +115,10 @@ async function benchModel(type: ModelType, train: LabelledText[], validation: La
 
     // The test split, scored once for this final model, batched.
     start = performance.now();
-    const predicted = await predictLabels(clf, test.map((e) => e.text));
+    const predicted = await predictLabels(
+      clf,
+      test.map((e) => e.text),
+    );
     const predictSeconds = (performance.now() - start) / 1000;
     const scores = score(clf.labels, test, predicted);
     const sample = test.slice(0, type === 'tfidf-linear' ? 1000 : 200).map((e) => e.text);
@@ -137,7 +148,12 @@ interface NlpJs {
 }
 
 /** NLP.js on the same split; `iterations` overrides its network's iteration cap and early stop. */
-async function benchNlpJs(name: string, train: LabelledText[], test: LabelledText[], iterations?: number): Promise<ModelFigures> {
+async function benchNlpJs(
+  name: string,
+  train: LabelledText[],
+  test: LabelledText[],
+  iterations?: number,
+): Promise<ModelFigures> {
   const require = createRequire(import.meta.url);
   const { containerBootstrap, Nlp, LangEn } = require('@nlpjs/basic') as {
     containerBootstrap: () => Promise<{ use(x: unknown): void }>;
@@ -150,7 +166,10 @@ async function benchNlpJs(name: string, train: LabelledText[], test: LabelledTex
   // and the early stop on a small loss change (which ends the default training after few epochs).
   const network = iterations ? { iterations, errorThresh: 0, deltaErrorThresh: 0 } : {};
   const nluSettings = { en: { default: { className: 'NeuralNlu', log: false, ...network } } };
-  const nlp = new Nlp({ languages: ['en'], autoSave: false, calculateSentiment: false, nlu: nluSettings, log: false }, container);
+  const nlp = new Nlp(
+    { languages: ['en'], autoSave: false, calculateSentiment: false, nlu: nluSettings, log: false },
+    container,
+  );
   for (const e of train) nlp.addDocument('en', e.text, e.label);
   let start = performance.now();
   await nlp.train();
@@ -161,7 +180,10 @@ async function benchNlpJs(name: string, train: LabelledText[], test: LabelledTex
   const predictSeconds = (performance.now() - start) / 1000;
   const labels = [...new Set(train.map((e) => e.label))].sort();
   const scores = score(labels, test, predicted);
-  const lat = await latencies((t) => nlp.process('en', t), test.slice(0, 1000).map((e) => e.text));
+  const lat = await latencies(
+    (t) => nlp.process('en', t),
+    test.slice(0, 1000).map((e) => e.text),
+  );
   return {
     model: name,
     validation_accuracy: null,
@@ -178,12 +200,18 @@ async function benchNlpJs(name: string, train: LabelledText[], test: LabelledTex
 async function main(): Promise<void> {
   const fullTrain = loadSplit('train');
   const test = loadSplit('test');
-  const split = stratifiedSplit(fullTrain.map((e) => e.label), 0.1, SEED);
+  const split = stratifiedSplit(
+    fullTrain.map((e) => e.label),
+    0.1,
+    SEED,
+  );
   const train = split.train.map((i) => fullTrain[i]!);
   const validation = split.holdout.map((i) => fullTrain[i]!);
   console.log(`BANKING77: train ${train.length}, validation ${validation.length}, test ${test.length}`);
 
-  const models = (process.env.INTENT_BENCH_MODELS ?? 'tfidf-linear,encoder-mlp,ensemble').split(',').filter(Boolean) as ModelType[];
+  const models = (process.env.INTENT_BENCH_MODELS ?? 'tfidf-linear,encoder-mlp,ensemble')
+    .split(',')
+    .filter(Boolean) as ModelType[];
   const nlpjsRuns = (process.env.INTENT_BENCH_NLPJS ?? 'defaults,tuned').split(',').filter(Boolean);
   const iterations = Number(process.env.INTENT_BENCH_NLPJS_ITERATIONS ?? 300);
   const results: ModelFigures[] = [];
@@ -215,7 +243,13 @@ async function main(): Promise<void> {
     })),
   );
   const file = writeResult('intent', {
-    dataset: { name: 'banking77', train: train.length, validation: validation.length, test: test.length, split_seed: SEED },
+    dataset: {
+      name: 'banking77',
+      train: train.length,
+      validation: validation.length,
+      test: test.length,
+      split_seed: SEED,
+    },
     results,
   });
   console.log(`wrote ${file}`);

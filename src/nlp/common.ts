@@ -7,7 +7,9 @@ export function indexLabels(train: LabelledText[]): { labels: string[]; y: Int32
   if (train.length === 0) throw new ValidationError('no training examples', [{ field: 'train', problem: 'is empty' }]);
   const labels = [...new Set(train.map((e) => e.label))].sort();
   if (labels.length < 2) {
-    throw new ValidationError('training needs at least 2 distinct labels', [{ field: 'train', problem: 'has fewer than 2 labels' }]);
+    throw new ValidationError('training needs at least 2 distinct labels', [
+      { field: 'train', problem: 'has fewer than 2 labels' },
+    ]);
   }
   return { labels, y: encodeLabels(train, labels) };
 }

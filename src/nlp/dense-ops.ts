@@ -19,7 +19,15 @@ interface Tf {
 
 export interface DenseOps {
   /** out[rows x n] = a[rows x m] * b[m x n] (+ bias per column when bias is non-empty). */
-  matmul(a: Float32Array, rows: number, m: number, b: Float32Array, n: number, bias: Float32Array | undefined, out: Float32Array): void;
+  matmul(
+    a: Float32Array,
+    rows: number,
+    m: number,
+    b: Float32Array,
+    n: number,
+    bias: Float32Array | undefined,
+    out: Float32Array,
+  ): void;
   /** grad[m x n] += a^T * d, with a: rows x m and d: rows x n. */
   addATB(a: Float32Array, rows: number, m: number, d: Float32Array, n: number, grad: Float32Array): void;
   /** out[rows x m] = d[rows x n] * b^T, with b: m x n. */
@@ -45,7 +53,8 @@ function transpose(b: Float32Array, rows: number, cols: number, out: Float32Arra
 }
 
 function makeOps(tf: Tf): DenseOps {
-  const view = (x: Float32Array, rows: number, cols: number) => tf.tensor2d(x.subarray(0, rows * cols), [rows, cols], 'float32');
+  const view = (x: Float32Array, rows: number, cols: number) =>
+    tf.tensor2d(x.subarray(0, rows * cols), [rows, cols], 'float32');
   const product = (a: Float32Array, rows: number, m: number, b: Float32Array, n: number): Float32Array => {
     const result = tf.tidy(() => tf.matMul(view(a, rows, m), view(b, m, n)));
     const data = result.dataSync() as Float32Array;

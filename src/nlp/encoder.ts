@@ -79,7 +79,11 @@ export interface EmbedOptions {
  * work; the embeddings are unchanged) and added to the cache batch by batch, so an interrupted
  * run keeps what it has done.
  */
-export async function embedTexts(encoder: SentenceEncoder, texts: string[], o: EmbedOptions = {}): Promise<Float32Array> {
+export async function embedTexts(
+  encoder: SentenceEncoder,
+  texts: string[],
+  o: EmbedOptions = {},
+): Promise<Float32Array> {
   const dim = encoder.dim;
   const out = new Float32Array(texts.length * dim);
   const cache = o.cacheDir ? new EmbeddingCache(o.cacheDir, encoder.id, dim) : undefined;

@@ -144,7 +144,19 @@ export async function mlpLossAndGradient(
   const n = y.length;
   const g = zeroGrads(m);
   const H = Math.max(m.hidden, 1);
-  let loss = forwardBackward(ops, m, x, y, n, labelSmoothing, undefined, g, new Float32Array(n * H), new Float32Array(n * m.classes), new Float32Array(n * H));
+  let loss = forwardBackward(
+    ops,
+    m,
+    x,
+    y,
+    n,
+    labelSmoothing,
+    undefined,
+    g,
+    new Float32Array(n * H),
+    new Float32Array(n * m.classes),
+    new Float32Array(n * H),
+  );
   loss /= n;
   for (const [w, gw] of [
     [m.w1, g.w1],
@@ -173,7 +185,13 @@ export interface MlpTrainOptions {
 }
 
 /** Trains an MLP head on dense features x (n x inputs) with labels y. */
-export async function trainMlp(x: Float32Array, y: Int32Array, inputs: number, classes: number, o: MlpTrainOptions): Promise<MlpModel> {
+export async function trainMlp(
+  x: Float32Array,
+  y: Int32Array,
+  inputs: number,
+  classes: number,
+  o: MlpTrainOptions,
+): Promise<MlpModel> {
   const n = y.length;
   const ops = await denseOps();
   const m = createMlp(inputs, o.hidden, classes, o.seed);
@@ -211,7 +229,19 @@ export async function trainMlp(x: Float32Array, y: Int32Array, inputs: number, c
         for (let i = 0; i < rows * H; i++) mask[i] = rng() < o.dropout ? 0 : keep;
       }
       const g = zeroGrads(m);
-      epochLoss += forwardBackward(ops, m, xb, yb.subarray(0, rows), rows, o.labelSmoothing, mask, g, hid, logits, dHid);
+      epochLoss += forwardBackward(
+        ops,
+        m,
+        xb,
+        yb.subarray(0, rows),
+        rows,
+        o.labelSmoothing,
+        mask,
+        g,
+        hid,
+        logits,
+        dHid,
+      );
       step++;
       const lrNow = o.learningRate * 0.5 * (1 + Math.cos((Math.PI * (step - 1)) / totalSteps));
       const corr = Math.sqrt(1 - beta2 ** step) / (1 - beta1 ** step);

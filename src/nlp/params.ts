@@ -12,7 +12,8 @@ export function resolveParams(spec: Record<string, ParamSpec>, given: ParamValue
   const problems: ErrorDetail[] = [];
   const out: ParamValues = {};
   for (const name of Object.keys(given)) {
-    if (!(name in spec)) problems.push({ field: name, problem: `unknown parameter; allowed: ${Object.keys(spec).join(', ')}` });
+    if (!(name in spec))
+      problems.push({ field: name, problem: `unknown parameter; allowed: ${Object.keys(spec).join(', ')}` });
   }
   for (const [name, s] of Object.entries(spec)) {
     const value = given[name] ?? s.default;

@@ -64,7 +64,11 @@ export class TfidfVectorizer {
     const n = texts.length;
     const idf = new Float32Array(kept.length);
     kept.forEach(([, d], i) => (idf[i] = Math.log((1 + n) / (1 + d)) + 1));
-    return new TfidfVectorizer(settings, kept.map(([t]) => t), idf);
+    return new TfidfVectorizer(
+      settings,
+      kept.map(([t]) => t),
+      idf,
+    );
   }
 
   get size(): number {
@@ -101,7 +105,8 @@ export class TfidfVectorizer {
         for (const token of tokens) {
           const padded = ` ${token} `;
           for (let n = cMin; n <= cMax && n <= padded.length; n++) {
-            for (let i = 0; i + n <= padded.length; i++) this.count(this.charIndex.get(padded.slice(i, i + n)), touched);
+            for (let i = 0; i + n <= padded.length; i++)
+              this.count(this.charIndex.get(padded.slice(i, i + n)), touched);
           }
         }
       }
@@ -110,7 +115,13 @@ export class TfidfVectorizer {
       if (wordEnd > start && charEnd > wordEnd) for (let i = start; i < charEnd; i++) values[i]! *= Math.SQRT1_2;
       indptr[r + 1] = indices.length;
     });
-    return { rows: texts.length, cols: this.size, indptr, indices: Int32Array.from(indices), values: Float32Array.from(values) };
+    return {
+      rows: texts.length,
+      cols: this.size,
+      indptr,
+      indices: Int32Array.from(indices),
+      values: Float32Array.from(values),
+    };
   }
 
   private count(col: number | undefined, touched: number[]): void {

@@ -4,6 +4,7 @@
  */
 import type { LabContext } from '../core/context.js';
 import type { Job } from '../db/schema.js';
+import { finishRun } from '../experiments/runs.js';
 import type { RunView } from '../experiments/runs.js';
 import { executeCrossval, prepareCrossval, type CrossvalRequest, type PreparedCrossval } from './crossval.js';
 import { enqueueJob, JobWorker, type JobHandler, type JobKind, type WorkerOptions } from './jobs.js';
@@ -71,4 +72,39 @@ export async function startCrossval(
 ): Promise<RunView | Queued> {
   const prepared = await prepareCrossval(lab, req);
   return asyncRun ? enqueue(lab, 'crossval', prepared) : executeCrossval(lab, prepared);
+}
+
+/**
+ * Synchronous runs execute inside the API process that received them and have no job row and
+ * no heartbeat, so when that process dies they would stay "running" forever. With SQLite there is
+ * one API process per database, so at its start-up every such run is an orphan: fail it with the
+ * reason. (Queued jobs recover through their lease instead; on PostgreSQL other API instances may
+ * be running synchronous runs of their own, so this sweep is not done there.)
+ */
+export async function failInterruptedRuns(lab: LabContext): Promise<number> {
+  if (lab.db.dialect !== 'sqlite') return 0;
+  const orphans = await lab.db.kysely
+    .selectFrom('runs')
+    .select('id')
+    .where('status', 'in', ['queued', 'running'])
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('jobs')
+            .select('jobs.id')
+            .where('jobs.status', 'in', ['queued', 'running'])
+            .where((eb) =>
+              eb.or([eb('jobs.run_id', '=', eb.ref('runs.id')), eb('jobs.run_id', '=', eb.ref('runs.parent_run_id'))]),
+            ),
+        ),
+      ),
+    )
+    .execute();
+  for (const run of orphans) {
+    await finishRun(lab, run.id, {
+      status: 'failed',
+      error: 'interrupted: the server stopped while this run was in progress',
+    });
+  }
+  return orphans.length;
 }

@@ -50,7 +50,16 @@ describe('MLP head', () => {
       for (let j = 0; j < 5; j++) x[i * 5 + j] = (rng() - 0.5) * 0.5;
       x[i * 5 + y[i]!]! += 2;
     }
-    const options = { hidden: 16, epochs: 40, learningRate: 0.01, weightDecay: 0, dropout: 0.1, labelSmoothing: 0, batchSize: 16, seed: 4 };
+    const options = {
+      hidden: 16,
+      epochs: 40,
+      learningRate: 0.01,
+      weightDecay: 0,
+      dropout: 0.1,
+      labelSmoothing: 0,
+      batchSize: 16,
+      seed: 4,
+    };
     const m = await trainMlp(x, y, 5, 3, options);
     expect(Array.from(argmaxRows(await mlpPredictProba(m, x, n), 3))).toEqual(Array.from(y));
     const again = await trainMlp(x, y, 5, 3, options);

@@ -97,7 +97,14 @@ describe('linear softmax head', () => {
       y.push(c);
     }
     const x = csrFromRows(rows, 6);
-    const m = trainLinear(x, Int32Array.from(y), 3, { epochs: 30, learningRate: 0.05, l2: 0, batchSize: 8, labelSmoothing: 0, seed: 1 });
+    const m = trainLinear(x, Int32Array.from(y), 3, {
+      epochs: 30,
+      learningRate: 0.05,
+      l2: 0,
+      batchSize: 8,
+      labelSmoothing: 0,
+      seed: 1,
+    });
     const pred = argmaxRows(linearPredictProba(m, x), 3);
     expect(Array.from(pred)).toEqual(y);
     expect(linearLossAndGradient(m, x, Int32Array.from(y), 0).loss).toBeLessThan(0.1);
@@ -123,7 +130,11 @@ describe('tfidf-linear trainer', () => {
   const trainer = getTrainer('tfidf-linear');
   it('learns the toy set, reports progress, and is deterministic for a seed', async () => {
     const events: string[] = [];
-    const options = { params: { num_epochs: 20, min_df: 1 }, seed: 7, onEvent: (e: { phase: string }) => events.push(e.phase) };
+    const options = {
+      params: { num_epochs: 20, min_df: 1 },
+      seed: 7,
+      onEvent: (e: { phase: string }) => events.push(e.phase),
+    };
     const a = await trainer.train(toy, toy.slice(0, 3), options);
     const b = await trainer.train(toy, toy.slice(0, 3), { ...options, onEvent: undefined });
     const pa = await a.predictProba(toy.map((e) => e.text));
@@ -154,7 +165,9 @@ describe('tfidf-linear trainer', () => {
     await expect(trainer.train(toy, [], { params: { num_epochs: 0, bogus: 1 }, seed: 1 })).rejects.toThrow(
       /bogus unknown parameter.*num_epochs must be >= 1|num_epochs must be >= 1.*bogus/,
     );
-    await expect(trainer.train(toy.slice(0, 4), [], { params: {}, seed: 1 })).rejects.toThrow(/at least 2 distinct labels/);
+    await expect(trainer.train(toy.slice(0, 4), [], { params: {}, seed: 1 })).rejects.toThrow(
+      /at least 2 distinct labels/,
+    );
   });
 
   it('stops with CancelledError when asked to', async () => {

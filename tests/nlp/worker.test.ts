@@ -41,7 +41,10 @@ describe('artifacts in worker threads', () => {
       ['reset my pin', 'pin'],
       ['i forgot my pin', 'pin'],
     ].map(([text, label]) => ({ text: text!, label: label! }));
-    const clf = await getTrainer('encoder-mlp').train(data, [], { params: { num_epochs: 3, hidden_units: 8 }, seed: 1 });
+    const clf = await getTrainer('encoder-mlp').train(data, [], {
+      params: { num_epochs: 3, hidden_units: 8 },
+      seed: 1,
+    });
     const dir = path.join(tmp, 'model');
     await clf.save(dir);
     const texts = ['card missing', 'pin'];

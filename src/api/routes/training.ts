@@ -4,7 +4,7 @@ import { getRun, getRunDetail, listRuns, parseRunId, TERMINAL_STATUSES } from '.
 import { subscribe, recentEvents, type RunEvent } from '../../training/events.js';
 import { requestCancel } from '../../training/pipeline.js';
 import { checkTexts, getPredictor } from '../../training/predict.js';
-import { jobWorker, startCrossval, startSearch, startTraining } from '../../training/service.js';
+import { failInterruptedRuns, jobWorker, startCrossval, startSearch, startTraining } from '../../training/service.js';
 import type { LabApp } from '../app.js';
 import { errorResponses } from '../schemas.js';
 import { tailRunEvents } from '../../workers/event-store.js';
@@ -162,6 +162,10 @@ export default async function trainingRoutes(app: LabApp): Promise<void> {
 
   // The API process drains the job queue (async runs) unless API_RUN_WORKER=false leaves that to
   // `chatlab worker` processes; stopped with the server.
+  app.addHook('onReady', async () => {
+    const failed = await failInterruptedRuns(app.lab);
+    if (failed > 0) app.log.warn({ runs: failed }, 'marked runs interrupted by a previous stop as failed');
+  });
   if (app.lab.settings.apiRunWorker ?? true) {
     const worker = jobWorker(app.lab);
     app.addHook('onReady', async () => worker.start());

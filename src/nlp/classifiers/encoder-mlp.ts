@@ -22,7 +22,13 @@ export const encoderMlpParamSpec: Record<string, ParamSpec> = {
   learning_rate: { type: 'float', default: 0.001, min: 1e-5, max: 1, description: 'Adam step size (cosine-decayed)' },
   weight_decay: { type: 'float', default: 0, min: 0, max: 1, description: 'decoupled weight decay (AdamW)' },
   batch_size: { type: 'int', default: 32, min: 1, max: 1024, description: 'examples per Adam step' },
-  embed_batch_size: { type: 'int', default: 32, min: 1, max: 256, description: 'texts per encoder call (length-sorted)' },
+  embed_batch_size: {
+    type: 'int',
+    default: 32,
+    min: 1,
+    max: 256,
+    description: 'texts per encoder call (length-sorted)',
+  },
 };
 
 export class EncoderMlpClassifier implements IntentClassifier {
@@ -142,12 +148,22 @@ export async function trainEncoderMlp(
     batchSize: params.batch_size as number,
     seed: options.seed,
     onEpoch: async (epoch, loss, model) => {
-      valAccuracy = yVal.length > 0 ? accuracy(await mlpPredictProba(model, xValScaled, yVal.length), labels.length, yVal) : undefined;
+      valAccuracy =
+        yVal.length > 0
+          ? accuracy(await mlpPredictProba(model, xValScaled, yVal.length), labels.length, yVal)
+          : undefined;
       options.onEvent?.({ phase: 'train', epoch, epochs, loss, valAccuracy });
       checkCancel(options);
     },
   });
-  return new EncoderMlpClassifier(labels, encoder, head, params, { validation_accuracy: valAccuracy ?? null }, inputScale);
+  return new EncoderMlpClassifier(
+    labels,
+    encoder,
+    head,
+    params,
+    { validation_accuracy: valAccuracy ?? null },
+    inputScale,
+  );
 }
 
 export const encoderMlpTrainer: Trainer = {
@@ -159,7 +175,12 @@ export const encoderMlpTrainer: Trainer = {
     const yVal = encodeLabels(validation, labels);
     checkCancel(options);
     const encoder = encoderByName(params.encoder as string);
-    const all = await embedForTraining(encoder, [...train, ...validation].map((e) => e.text), options, params.embed_batch_size as number);
+    const all = await embedForTraining(
+      encoder,
+      [...train, ...validation].map((e) => e.text),
+      options,
+      params.embed_batch_size as number,
+    );
     const d = encoder.dim;
     const x = all.subarray(0, train.length * d);
     const xVal = all.subarray(train.length * d);

@@ -33,7 +33,11 @@ export const ensembleParamSpec: Record<string, ParamSpec> = {
     max: 1,
     description: 'weight of tfidf-linear in the probability average (-1 = chosen on validation data)',
   },
-  refit: { type: 'boolean', default: true, description: 'retrain both members on train + validation after choosing the weight' },
+  refit: {
+    type: 'boolean',
+    default: true,
+    description: 'retrain both members on train + validation after choosing the weight',
+  },
   ...prefixed(tfidfLinearParamSpec, 'tfidf_', []),
   ...prefixed(encoderMlpParamSpec, 'mlp_', ['num_epochs']),
 };
@@ -52,7 +56,12 @@ export function mixProba(a: Float32Array, b: Float32Array, weight: number): Floa
 }
 
 /** The weight in {0, 0.05, ..., 1} with the best validation accuracy (then lowest log-loss). */
-export function chooseWeight(pa: Float32Array, pb: Float32Array, k: number, y: Int32Array): { weight: number; accuracy: number } {
+export function chooseWeight(
+  pa: Float32Array,
+  pb: Float32Array,
+  k: number,
+  y: Int32Array,
+): { weight: number; accuracy: number } {
   let best = { weight: 0.5, accuracy: -1, logLoss: Infinity };
   for (let step = 0; step <= 20; step++) {
     const w = step / 20;
@@ -60,7 +69,8 @@ export function chooseWeight(pa: Float32Array, pb: Float32Array, k: number, y: I
     const acc = accuracy(p, k, y);
     let ll = 0;
     for (let i = 0; i < y.length; i++) ll -= y[i]! >= 0 ? Math.log(Math.max(p[i * k + y[i]!]!, 1e-12)) : 0;
-    if (acc > best.accuracy + 1e-12 || (Math.abs(acc - best.accuracy) <= 1e-12 && ll < best.logLoss)) best = { weight: w, accuracy: acc, logLoss: ll };
+    if (acc > best.accuracy + 1e-12 || (Math.abs(acc - best.accuracy) <= 1e-12 && ll < best.logLoss))
+      best = { weight: w, accuracy: acc, logLoss: ll };
   }
   return { weight: best.weight, accuracy: best.accuracy };
 }
@@ -103,7 +113,14 @@ export class EnsembleClassifier implements IntentClassifier {
     const m = manifest ?? (await readManifest(dir));
     const tfidf = await TfidfLinearClassifier.load(path.join(dir, 'tfidf-linear'));
     const encoder = await EncoderMlpClassifier.load(path.join(dir, 'encoder-mlp'));
-    return new EnsembleClassifier(m.labels, tfidf, encoder, (m.settings as { weight: number }).weight, m.params as ParamValues, m.info);
+    return new EnsembleClassifier(
+      m.labels,
+      tfidf,
+      encoder,
+      (m.settings as { weight: number }).weight,
+      m.params as ParamValues,
+      m.info,
+    );
   }
 }
 
@@ -135,7 +152,12 @@ export const ensembleTrainer: Trainer = {
 
     const encoder = encoderByName(mlpParams.encoder as string);
     const d = encoder.dim;
-    const all = await embedForTraining(encoder, [...train, ...validation].map((e) => e.text), options, mlpParams.embed_batch_size as number);
+    const all = await embedForTraining(
+      encoder,
+      [...train, ...validation].map((e) => e.text),
+      options,
+      mlpParams.embed_batch_size as number,
+    );
     const x = all.subarray(0, train.length * d);
     const xVal = all.subarray(train.length * d);
 
@@ -153,7 +175,10 @@ export const ensembleTrainer: Trainer = {
       const chosen = chooseWeight(pa, pb, labels.length, yVal);
       if (weight < 0) weight = chosen.weight;
       valAccuracy = accuracy(mixProba(pa, pb, weight), labels.length, yVal);
-      options.onEvent?.({ phase: 'calibrate', message: `tfidf-linear weight ${weight} (validation accuracy ${valAccuracy.toFixed(4)})` });
+      options.onEvent?.({
+        phase: 'calibrate',
+        message: `tfidf-linear weight ${weight} (validation accuracy ${valAccuracy.toFixed(4)})`,
+      });
     } else if (weight < 0) {
       weight = 0.5;
     }
@@ -168,7 +193,16 @@ export const ensembleTrainer: Trainer = {
       epochOffset += tfidfEpochs;
       const xAll = new Float32Array(keep.length * d);
       keep.forEach((i, r) => xAll.set(all.subarray(i * d, (i + 1) * d), r * d));
-      mlp = await trainEncoderMlp(encoder, labels, xAll, encodeLabels(refitTrain, labels), new Float32Array(0), new Int32Array(0), mlpParams, stage());
+      mlp = await trainEncoderMlp(
+        encoder,
+        labels,
+        xAll,
+        encodeLabels(refitTrain, labels),
+        new Float32Array(0),
+        new Int32Array(0),
+        mlpParams,
+        stage(),
+      );
     }
     options.onEvent?.({ phase: 'done' });
     return new EnsembleClassifier(labels, tfidf as TfidfLinearClassifier, mlp, weight, params, {

@@ -18,7 +18,13 @@ export const tfidfLinearParamSpec: Record<string, ParamSpec> = {
   batch_size: { type: 'int', default: 32, min: 1, max: 4096, description: 'examples per Adam step' },
   label_smoothing: { type: 'float', default: 0, min: 0, max: 0.5, description: 'label smoothing of the targets' },
   min_df: { type: 'int', default: 2, min: 1, max: 1000, description: 'drop n-grams seen in fewer training texts' },
-  max_features: { type: 'int', default: 0, min: 0, max: 5_000_000, description: 'keep the most frequent n-grams (0 = all)' },
+  max_features: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 5_000_000,
+    description: 'keep the most frequent n-grams (0 = all)',
+  },
 };
 
 export class TfidfLinearClassifier implements IntentClassifier {
@@ -47,7 +53,10 @@ export class TfidfLinearClassifier implements IntentClassifier {
         type: this.type,
         labels: this.labels,
         params: this.params,
-        settings: { featurizer: { kind: 'tfidf', ...this.vectorizer.settings, features: this.vectorizer.size }, head: 'softmax' },
+        settings: {
+          featurizer: { kind: 'tfidf', ...this.vectorizer.settings, features: this.vectorizer.size },
+          head: 'softmax',
+        },
         info: this.info,
       },
       {
@@ -63,7 +72,8 @@ export class TfidfLinearClassifier implements IntentClassifier {
   static async load(dir: string, manifest?: Manifest): Promise<TfidfLinearClassifier> {
     const m = manifest ?? (await readManifest(dir));
     const featurizer = m.settings.featurizer as TfidfSettings & { features: number };
-    const vocabulary = featurizer.features === 0 ? [] : (await readFile(path.join(dir, 'vocabulary.txt'), 'utf8')).split('\n');
+    const vocabulary =
+      featurizer.features === 0 ? [] : (await readFile(path.join(dir, 'vocabulary.txt'), 'utf8')).split('\n');
     const idf = await readFloat32(dir, m, 'idf');
     const settings: TfidfSettings = {
       wordNgrams: featurizer.wordNgrams,
@@ -75,14 +85,24 @@ export class TfidfLinearClassifier implements IntentClassifier {
     const weights = (await readArray(dir, m, 'weights')) as Float32Array;
     const bias = (await readArray(dir, m, 'bias')) as Float32Array;
     const model: LinearModel = { features: vocabulary.length, classes: m.labels.length, weights, bias };
-    return new TfidfLinearClassifier(m.labels, new TfidfVectorizer(settings, vocabulary, idf), model, m.params as ParamValues, m.info);
+    return new TfidfLinearClassifier(
+      m.labels,
+      new TfidfVectorizer(settings, vocabulary, idf),
+      model,
+      m.params as ParamValues,
+      m.info,
+    );
   }
 }
 
 export const tfidfLinearTrainer: Trainer = {
   type: 'tfidf-linear',
   paramSpec: tfidfLinearParamSpec,
-  async train(train: LabelledText[], validation: LabelledText[], options: TrainOptions): Promise<TfidfLinearClassifier> {
+  async train(
+    train: LabelledText[],
+    validation: LabelledText[],
+    options: TrainOptions,
+  ): Promise<TfidfLinearClassifier> {
     const params = resolveParams(tfidfLinearParamSpec, options.params);
     const { labels, y } = indexLabels(train);
     checkCancel(options);
@@ -91,7 +111,10 @@ export const tfidfLinearTrainer: Trainer = {
       minDf: params.min_df as number,
       maxFeatures: params.max_features as number,
     };
-    const vectorizer = TfidfVectorizer.fit(train.map((e) => e.text), settings);
+    const vectorizer = TfidfVectorizer.fit(
+      train.map((e) => e.text),
+      settings,
+    );
     const x = vectorizer.transform(train.map((e) => e.text));
     const xVal = vectorizer.transform(validation.map((e) => e.text));
     const yVal = encodeLabels(validation, labels);
