@@ -2,6 +2,7 @@
  * The cross-validation run: k-fold scores (mean ± std) for one configuration, and likely label
  * errors found from the out-of-fold probabilities, added to the dataset's validation report.
  */
+import { runFolder } from './run-folder.js';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -78,10 +79,7 @@ export async function executeCrossval(lab: LabContext, prepared: PreparedCrossva
   const control = track(runId);
   try {
     if ((await getRun(lab, runId)).status !== 'queued') return await getRun(lab, runId);
-    const runDir = path.join(
-      lab.settings.runsDir,
-      `crossval_${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}_run${runId}`,
-    );
+    const runDir = runFolder(lab.settings.runsDir, 'crossval', runId);
     mkdirSync(runDir, { recursive: true });
     await markRunning(lab, runId, { runDir });
     publish({ type: 'status', run_id: runId, status: 'running' });

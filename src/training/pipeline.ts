@@ -6,6 +6,7 @@
  *   write artifacts -> register the model version.
  * Any failure or cancel ends the run failed/cancelled with the reason, and registers nothing.
  */
+import { runFolder } from './run-folder.js';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -190,10 +191,6 @@ export async function prepareRun(lab: LabContext, req: TrainRequest, parentRunId
   };
 }
 
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-}
-
 function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
@@ -223,7 +220,7 @@ const KIND_BY_FILE: Record<string, string> = {
  */
 export async function executeRun(lab: LabContext, prepared: PreparedRun): Promise<RunView> {
   const { runId, dataset, modelType, seed } = prepared;
-  const runDir = path.join(lab.settings.runsDir, `${modelType}_${timestamp()}_run${runId}`);
+  const runDir = runFolder(lab.settings.runsDir, modelType, runId);
   const modelDir = path.join(lab.settings.modelDir, DEFAULT_MODEL_NAME, `run-${runId}`);
   const log: string[] = [];
   const say = (line: string) => log.push(`${new Date().toISOString()} ${line}`);

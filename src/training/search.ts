@@ -4,6 +4,7 @@
  * split when folds < 2); the test split is never touched, so the best parameters can then be
  * trained once with `chatlab train` and evaluated honestly.
  */
+import { runFolder } from './run-folder.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LabContext } from '../core/context.js';
@@ -227,10 +228,7 @@ export async function executeSearch(lab: LabContext, prepared: PreparedSearch): 
   let childId: number | undefined;
   try {
     if ((await getRun(lab, runId)).status !== 'queued') return await getRun(lab, runId);
-    const runDir = path.join(
-      lab.settings.runsDir,
-      `search_${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}_run${runId}`,
-    );
+    const runDir = runFolder(lab.settings.runsDir, 'search', runId);
     mkdirSync(runDir, { recursive: true });
     await markRunning(lab, runId, { runDir });
     publish({ type: 'status', run_id: runId, status: 'running' });
