@@ -59,11 +59,17 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], { cwd, env: { ...env, LOG_LEVEL: 'info' } });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       out += c.toString();
       const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (m) resolve(m[1]!);
-    });
+      if (m) {
+        // Stop collecting: the request log that follows must not pile up in this process, which
+        // also runs autocannon.
+        child.stdout!.off('data', onData);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
     child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
   });
   child.stdout!.resume();
