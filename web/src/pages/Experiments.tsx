@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Chart } from '../components/Chart';
 import { DataTable } from '../components/DataTable';
+import { runColumns } from '../components/runColumns';
 import { DownloadButton } from '../components/DownloadButton';
 import { Card, Code, PageHeader, Stat, StatusBadge } from '../components/Page';
 import { Async, Empty, ErrorState, Loading } from '../components/States';
@@ -10,7 +11,7 @@ import { confidenceHistogramOption, confusionMatrixOption, named, runF1Option } 
 import { topConfusedPairs, type IntentScores } from '../lib/evaluation';
 import { fmtDate, fmtDuration, fmtNumber, fmtPercent } from '../lib/format';
 import { href, navigate } from '../lib/router';
-import { accuracyOf, macroF1Of, runMetrics, runTags } from '../lib/runs';
+import { macroF1Of, runMetrics, runTags } from '../lib/runs';
 import { listOf, num } from '../lib/shapes';
 import type { Run } from '../lib/types';
 import { useApi } from '../lib/useApi';
@@ -121,29 +122,12 @@ export function ExperimentsPage() {
                     />
                   ),
                 },
-                {
-                  key: 'id',
-                  label: 'Run',
-                  value: (r) => r.id,
-                  render: (r) => <a href={href(`/runs/${r.id}`)}>#{r.id}</a>,
-                  numeric: true,
-                },
+                runColumns.id,
                 { key: 'name', label: 'Name', value: (r) => r.name ?? '' },
-                { key: 'dataset', label: 'Dataset', value: (r) => r.dataset_id },
-                { key: 'model', label: 'Model type', value: (r) => r.model_type },
-                {
-                  key: 'status',
-                  label: 'Status',
-                  value: (r) => r.status,
-                  render: (r) => <StatusBadge status={r.status} />,
-                },
-                {
-                  key: 'acc',
-                  label: 'Accuracy',
-                  value: (r) => accuracyOf(r),
-                  render: (r) => fmtPercent(accuracyOf(r)),
-                  numeric: true,
-                },
+                runColumns.dataset,
+                runColumns.model,
+                runColumns.status,
+                runColumns.accuracy,
                 {
                   key: 'f1',
                   label: 'Macro F1',
@@ -748,15 +732,9 @@ export function CompareRunsPage({ ids }: { ids: string[] }) {
                   rows={data.runs}
                   rowKey={(r) => r.id}
                   columns={[
-                    {
-                      key: 'id',
-                      label: 'Run',
-                      value: (r) => r.id,
-                      render: (r) => <a href={href(`/runs/${r.id}`)}>#{r.id}</a>,
-                      numeric: true,
-                    },
-                    { key: 'model', label: 'Model type', value: (r) => r.model_type },
-                    { key: 'dataset', label: 'Dataset', value: (r) => r.dataset_id },
+                    runColumns.id,
+                    runColumns.model,
+                    runColumns.dataset,
                     ...headline.map((k) => ({
                       key: k,
                       label: k,

@@ -1,9 +1,9 @@
 import { Async, Empty } from '../components/States';
-import { Card, Code, PageHeader, Stat, StatusBadge } from '../components/Page';
+import { Card, Code, PageHeader, Stat } from '../components/Page';
 import { DataTable } from '../components/DataTable';
-import { fmtDate, fmtDuration, fmtNumber, fmtPercent } from '../lib/format';
+import { runColumns } from '../components/runColumns';
+import { fmtDate, fmtDuration, fmtNumber } from '../lib/format';
 import { href } from '../lib/router';
-import { accuracyOf } from '../lib/runs';
 import { listOf } from '../lib/shapes';
 import type { Dataset, Run } from '../lib/types';
 import { useApi } from '../lib/useApi';
@@ -83,27 +83,10 @@ export function OverviewPage() {
                     </Empty>
                   }
                   columns={[
-                    {
-                      key: 'id',
-                      label: 'Run',
-                      value: (r) => r.id,
-                      render: (r) => <a href={href(`/runs/${r.id}`)}>#{r.id}</a>,
-                      numeric: true,
-                    },
-                    { key: 'model', label: 'Model type', value: (r) => r.model_type },
-                    {
-                      key: 'status',
-                      label: 'Status',
-                      value: (r) => r.status,
-                      render: (r) => <StatusBadge status={r.status} />,
-                    },
-                    {
-                      key: 'acc',
-                      label: 'Accuracy',
-                      value: (r) => accuracyOf(r),
-                      render: (r) => fmtPercent(accuracyOf(r)),
-                      numeric: true,
-                    },
+                    runColumns.id,
+                    runColumns.model,
+                    runColumns.status,
+                    runColumns.accuracy,
                     {
                       key: 'duration',
                       label: 'Duration',

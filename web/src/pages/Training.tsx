@@ -1,13 +1,13 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Chart } from '../components/Chart';
 import { DataTable } from '../components/DataTable';
+import { runColumns } from '../components/runColumns';
 import { Card, Code, PageHeader, StatusBadge } from '../components/Page';
 import { Async, Empty, ErrorState } from '../components/States';
 import { api } from '../lib/api';
 import { lineChart } from '../lib/charts';
 import { fmtDate, fmtDuration, fmtNumber, fmtPercent } from '../lib/format';
 import { href } from '../lib/router';
-import { accuracyOf } from '../lib/runs';
 import { listOf, num } from '../lib/shapes';
 import { streamSse } from '../lib/sse';
 import { MODEL_TYPES, type Dataset, type Run } from '../lib/types';
@@ -314,28 +314,11 @@ export function TrainingPage({ query }: { query: URLSearchParams }) {
                 </Empty>
               }
               columns={[
-                {
-                  key: 'id',
-                  label: 'Run',
-                  value: (r) => r.id,
-                  render: (r) => <a href={href(`/runs/${r.id}`)}>#{r.id}</a>,
-                  numeric: true,
-                },
-                { key: 'dataset', label: 'Dataset', value: (r) => r.dataset_id },
-                { key: 'model', label: 'Model type', value: (r) => r.model_type },
-                {
-                  key: 'status',
-                  label: 'Status',
-                  value: (r) => r.status,
-                  render: (r) => <StatusBadge status={r.status} />,
-                },
-                {
-                  key: 'acc',
-                  label: 'Accuracy',
-                  value: (r) => accuracyOf(r),
-                  render: (r) => fmtPercent(accuracyOf(r)),
-                  numeric: true,
-                },
+                runColumns.id,
+                runColumns.dataset,
+                runColumns.model,
+                runColumns.status,
+                runColumns.accuracy,
                 {
                   key: 'started',
                   label: 'Started',
