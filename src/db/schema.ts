@@ -199,6 +199,25 @@ export interface RequestSamplesTable {
   p99_ms: number | null;
 }
 
+/** One review decision on a logged user turn; the latest row per turn is the one that counts. */
+export interface ReviewDecisionsTable {
+  id: Id;
+  /** The log dataset the turn belongs to (denormalised for per-log queries). */
+  dataset_id: number;
+  turn_id: number;
+  decision: 'accept' | 'correct' | 'new_intent' | 'oos' | 'skip';
+  /** The decided intent: the prediction for accept, the given intent for correct/new_intent, null for oos/skip. */
+  intent: string | null;
+  /** The turn's prediction when the decision was made (the turn may be relabelled later). */
+  predicted_intent: string | null;
+  /** API key name, or `cli`. */
+  reviewer: string;
+  /** `review` (a person in the queue) or `discovery` (a cluster accepted or merged). */
+  source: string;
+  cluster_id: number | null;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   datasets: DatasetsTable;
   examples: ExamplesTable;
@@ -216,6 +235,7 @@ export interface Database {
   alerts: AlertsTable;
   api_keys: ApiKeysTable;
   request_samples: RequestSamplesTable;
+  review_decisions: ReviewDecisionsTable;
 }
 
 export type Dataset = Selectable<DatasetsTable>;

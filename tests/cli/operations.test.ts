@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../support/cli.js';
+import { allMigrations } from '../../src/db/migrations/index.js';
 
 describe('chatlab keys and backup', () => {
   let cwd: string;
@@ -49,7 +50,7 @@ describe('chatlab keys and backup', () => {
     expect(backup.manifest).toMatchObject({
       format: 'chatlab-backup',
       dialect: 'sqlite',
-      schema_version: '0001_initial',
+      schema_version: Object.keys(allMigrations('sqlite')).at(-1),
     });
 
     const listed = runCli(['backup', 'list'], { cwd });

@@ -18,6 +18,7 @@ const tables = [
   'jobs',
   'alerts',
   'api_keys',
+  'review_decisions',
   'request_samples',
 ];
 

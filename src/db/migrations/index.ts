@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { Dialect } from '../connection.js';
 import { initialMigration } from './0001_initial.js';
+import { reviewDecisionsMigration } from './0002_review_decisions.js';
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end as
@@ -9,5 +10,6 @@ import { initialMigration } from './0001_initial.js';
 export function allMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initialMigration(dialect),
+    '0002_review_decisions': reviewDecisionsMigration(dialect),
   };
 }
