@@ -6,7 +6,7 @@ FROM node:20-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json ./
 # Scripts are skipped here (`prepare` would build before the sources are copied);
 # better-sqlite3's native build is the one install script the lab needs.
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3
@@ -33,6 +33,7 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
+COPY --from=build /app/examples ./examples
 RUN mkdir -p data logs models pipeline_runs backups Dataset && chown -R node:node /app
 USER node
 EXPOSE 8000

@@ -57,5 +57,12 @@ export async function startServer(settings: Settings, options: ServerOptions | b
     { url, docs: `${url}/docs`, database: settings.dialect, auth: settings.auth, alert_rules: settings.alerts.length },
     'chatlab listening',
   );
+  const stored = await lab.db.kysely.selectFrom('datasets').select('id').limit(1).executeTakeFirst();
+  if (!stored) {
+    logger.info(
+      { url, command: 'chatlab examples load' },
+      `the lab is empty: open ${url}/ and click "Load example workspace" (or run chatlab examples load)`,
+    );
+  }
   return { app, url, stop };
 }

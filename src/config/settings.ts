@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { MODEL_TYPES, type ModelType } from '../nlp/types.js';
 
 /**
  * One settings object for the whole lab. Precedence: defaults < config.json (in the working
@@ -29,6 +30,8 @@ export interface Settings {
   modelCacheDir: string;
   backupDir: string;
   defaultModel: string;
+  /** The model type `POST /training/run` trains when the request names none. */
+  defaultModelType: ModelType;
   alertChannels: string[];
   alertWebhookSecret: string | undefined;
   alerts: AlertRule[];
@@ -71,6 +74,7 @@ export const SETTING_KEYS = [
   'MODEL_CACHE_DIR',
   'BACKUP_DIR',
   'DEFAULT_MODEL',
+  'DEFAULT_MODEL_TYPE',
   'ALERT_CHANNELS',
   'ALERT_WEBHOOK_SECRET',
   'HOST',
@@ -222,6 +226,14 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     }
   }
 
+  const defaultModelType = text(raw, 'DEFAULT_MODEL_TYPE', 'encoder-mlp') as ModelType;
+  if (!MODEL_TYPES.includes(defaultModelType)) {
+    throw new SettingsError(
+      'DEFAULT_MODEL_TYPE',
+      `must be one of ${MODEL_TYPES.join(', ')} (got "${defaultModelType}")`,
+    );
+  }
+
   return {
     databaseUrl,
     dialect,
@@ -233,6 +245,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     modelCacheDir: dir('MODEL_CACHE_DIR', path.join(dataDir, 'model_cache')),
     backupDir: dir('BACKUP_DIR', './backups'),
     defaultModel: text(raw, 'DEFAULT_MODEL', 'use-lite'),
+    defaultModelType,
     alertChannels,
     alertWebhookSecret: raw.ALERT_WEBHOOK_SECRET === undefined ? undefined : String(raw.ALERT_WEBHOOK_SECRET),
     alerts: parseAlertRules(raw.alerts),
@@ -262,6 +275,7 @@ export function describeSettings(settings: Settings): Record<string, string> {
     MODEL_CACHE_DIR: settings.modelCacheDir,
     BACKUP_DIR: settings.backupDir,
     DEFAULT_MODEL: settings.defaultModel,
+    DEFAULT_MODEL_TYPE: settings.defaultModelType,
     ALERT_CHANNELS: settings.alertChannels.map(maskUrl).join(','),
     ALERT_WEBHOOK_SECRET: settings.alertWebhookSecret ? '****' : '(unset)',
     HOST: settings.host,

@@ -1,4 +1,4 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { ValidationError } from '../core/errors.js';
@@ -19,6 +19,44 @@ export function resolveInsideDatasetDir(settings: Settings, filePath: string): s
   const resolved = path.resolve(root, filePath);
   if (!isInside(root, resolved)) throw outside(filePath, 'escapes DATASET_DIR with ..');
   if (existsSync(resolved)) assertRealPathInside(root, resolved, filePath);
+  return resolved;
+}
+
+/**
+ * Where an API `file_path` points, in the order a user means it: relative to DATASET_DIR, or —
+ * when that does not exist — relative to the server's working directory, as long as the result
+ * still lies inside DATASET_DIR (so `Dataset/BANKING77`, typed from the project folder, works).
+ * Without a `file_path`, the folder of DATASET_DIR named like the dataset type (any case).
+ */
+export function resolveUploadPath(
+  settings: Settings,
+  filePath: string | undefined,
+  datasetType: string,
+  cwd = process.cwd(),
+): string {
+  const root = path.resolve(settings.datasetDir);
+  if (filePath === undefined) return defaultFolderOf(root, datasetType);
+  const fromRoot = resolveInsideDatasetDir(settings, filePath);
+  if (existsSync(fromRoot) || path.isAbsolute(filePath)) return fromRoot;
+  const fromCwd = path.resolve(cwd, filePath);
+  if (isInside(root, fromCwd) && existsSync(fromCwd)) {
+    assertRealPathInside(root, fromCwd, filePath);
+    return fromCwd;
+  }
+  return fromRoot;
+}
+
+function defaultFolderOf(root: string, datasetType: string): string {
+  const entries = existsSync(root) ? readdirSync(root) : [];
+  const match = entries.find((e) => e.toLowerCase() === datasetType.toLowerCase());
+  if (!match) {
+    const problem = `is missing and DATASET_DIR has no folder named ${datasetType} (any case)`;
+    throw new ValidationError(`file_path ${problem}; name a file or folder inside DATASET_DIR`, [
+      { field: 'body.file_path', problem },
+    ]);
+  }
+  const resolved = path.join(root, match);
+  assertRealPathInside(root, resolved, match);
   return resolved;
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { LabContext } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
 import { ingestDataset } from './ingest.js';
-import { resolveInsideDatasetDir } from './paths.js';
+import { resolveUploadPath } from './paths.js';
 import {
   DATASET_TYPES,
   type ColumnMapping,
@@ -74,9 +74,9 @@ export function requestFromFields(fields: UploadFields, filePath: string): Inges
   };
 }
 
-/** `file_path` inside DATASET_DIR; nothing outside it is read. */
-export async function ingestFromDatasetDir(lab: LabContext, fields: UploadFields & { file_path: string }) {
-  const resolved = resolveInsideDatasetDir(lab.settings, fields.file_path);
+/** `file_path` (or the dataset type's folder) inside DATASET_DIR; nothing outside it is read. */
+export async function ingestFromDatasetDir(lab: LabContext, fields: UploadFields & { file_path?: string }) {
+  const resolved = resolveUploadPath(lab.settings, fields.file_path, fields.dataset_type);
   return ingestDataset(lab, { ...requestFromFields(fields, resolved), allowedRoot: lab.settings.datasetDir });
 }
 

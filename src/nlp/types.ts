@@ -3,7 +3,9 @@
  * Everything here is arrays in, arrays out: no database, no HTTP.
  */
 
-export type ModelType = 'tfidf-linear' | 'encoder-mlp' | 'ensemble';
+/** Every model type the lab can train (settings validate DEFAULT_MODEL_TYPE against it). */
+export const MODEL_TYPES = ['tfidf-linear', 'encoder-mlp', 'ensemble'] as const;
+export type ModelType = (typeof MODEL_TYPES)[number];
 
 export interface LabelledText {
   text: string;

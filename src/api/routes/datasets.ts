@@ -111,7 +111,14 @@ const Options = Type.Object(
 const UploadBody = Type.Object(
   {
     dataset_type: Type.Union(DATASET_TYPES.map((t) => Type.Literal(t))),
-    file_path: Type.String({ minLength: 1, description: 'a file or folder inside DATASET_DIR' }),
+    file_path: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'a file or folder inside DATASET_DIR, relative to DATASET_DIR or to the working directory ' +
+          '(e.g. Dataset/BANKING77); omitted: the DATASET_DIR folder named like dataset_type, any case',
+      }),
+    ),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     new_version: Type.Optional(Type.Boolean({ description: 'store version n+1 even if identical content exists' })),
     preprocess: Type.Optional(Type.Boolean({ default: true })),
@@ -164,7 +171,8 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
         tags: ['datasets'],
         summary: 'Ingest a dataset from DATASET_DIR (JSON) or from an uploaded file (multipart)',
         description:
-          'JSON: `{"dataset_type": "banking77", "file_path": "BANKING77"}` reads a file or folder inside DATASET_DIR ' +
+          'JSON: `{"dataset_type": "banking77", "file_path": "Dataset/BANKING77"}` reads a file or folder inside DATASET_DIR ' +
+          '(file_path relative to DATASET_DIR or to the working directory; omitted: DATASET_DIR/<dataset_type>) ' +
           '(absolute paths, `..` and symlinks leading outside are refused). multipart/form-data: a `file` part ' +
           `(.csv, .jsonl, .json; at most ${Math.round(maxBytes / 1048576)} MB, 413 beyond) with fields dataset_type, ` +
           'name, new_version, preprocess and options (a JSON string). Ingestion is one transaction: a bad row stores ' +

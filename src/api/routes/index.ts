@@ -2,6 +2,7 @@ import type { LabApp } from '../app.js';
 import analyticsRoutes from './analytics.js';
 import conversationsRoutes from './conversations.js';
 import datasetsRoutes from './datasets.js';
+import examplesRoutes from './examples.js';
 import experimentsRoutes from './experiments.js';
 import healthRoutes from './health.js';
 import operationsRoutes from './operations.js';
@@ -12,6 +13,7 @@ import trainingRoutes from './training.js';
 export const routeModules: Array<(app: LabApp) => Promise<void>> = [
   healthRoutes,
   datasetsRoutes,
+  examplesRoutes,
   conversationsRoutes,
   trainingRoutes,
   experimentsRoutes,

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ValidationError } from '../../core/errors.js';
 import { getRun, getRunDetail, listRuns, parseRunId, TERMINAL_STATUSES } from '../../experiments/runs.js';
 import { subscribe, recentEvents, type RunEvent } from '../../training/events.js';
-import { requestCancel } from '../../training/pipeline.js';
+import { requestCancel, resolveDataset } from '../../training/pipeline.js';
 import { checkTexts, getPredictor } from '../../training/predict.js';
 import { failInterruptedRuns, jobWorker, startCrossval, startSearch, startTraining } from '../../training/service.js';
 import type { LabApp } from '../app.js';
@@ -59,6 +59,11 @@ const Queued = Type.Object({
   events_url: Type.String(),
 });
 
+/** The dataset a training request resolved to (dataset_type picks the newest of that type). */
+const TrainedOn = Type.Object({
+  dataset: Type.Object({ id: Type.Integer(), name: Type.String(), version: Type.Integer(), type: Type.String() }),
+});
+
 const DatasetChoice = {
   dataset_id: Type.Optional(
     Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1 })], { description: 'dataset id or name' }),
@@ -71,7 +76,12 @@ const DatasetChoice = {
 const TrainBody = Type.Object(
   {
     ...DatasetChoice,
-    model_type: Type.String({ examples: ['tfidf-linear', 'encoder-mlp', 'ensemble'] }),
+    model_type: Type.Optional(
+      Type.String({
+        examples: ['tfidf-linear', 'encoder-mlp', 'ensemble'],
+        description: 'omitted: DEFAULT_MODEL_TYPE (encoder-mlp, the pretrained sentence encoder with a trained head)',
+      }),
+    ),
     training_overrides: Type.Optional(
       Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()]), {
         description: 'hyper-parameters by name (num_epochs, learning_rate, ...); unknown names are a 400',
@@ -179,15 +189,20 @@ export default async function trainingRoutes(app: LabApp): Promise<void> {
         tags: ['training'],
         summary: 'Train an intent classifier (synchronous by default; async_run: true answers 202 with the run id)',
         body: TrainBody,
-        response: { 200: Type.Ref('Run'), 202: Queued, ...errorResponses(400, 404, 429) },
+        response: {
+          200: Type.Intersect([Type.Ref('Run'), TrainedOn]),
+          202: Type.Intersect([Queued, TrainedOn]),
+          ...errorResponses(400, 404, 429),
+        },
       },
     },
     async (request, reply) => {
       const b = request.body;
+      const found = await resolveDataset(app.lab, { datasetId: b.dataset_id, datasetType: b.dataset_type });
+      const dataset = { id: found.id, name: found.name, version: found.version, type: found.type };
       const req = {
-        datasetId: b.dataset_id,
-        datasetType: b.dataset_type,
-        modelType: b.model_type,
+        datasetId: found.id,
+        modelType: b.model_type ?? app.lab.settings.defaultModelType,
         overrides: b.training_overrides,
         seed: b.seed,
         validationFraction: b.validation_fraction,
@@ -197,8 +212,9 @@ export default async function trainingRoutes(app: LabApp): Promise<void> {
         alias: b.alias,
         oosLabel: b.oos_label,
       };
-      if (b.async_run) return reply.status(202).send(queuedReply(await startTraining(app.lab, req, true)));
-      return startTraining(app.lab, req, false);
+      if (b.async_run)
+        return reply.status(202).send({ ...queuedReply(await startTraining(app.lab, req, true)), dataset });
+      return { ...(await startTraining(app.lab, req, false)), dataset };
     },
   );
 

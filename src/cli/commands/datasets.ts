@@ -38,7 +38,7 @@ function datasetLine(d: DatasetView): string {
 }
 
 /** A progress bar on a terminal only (rows/s and ETA from bytes read); nothing when piped. */
-async function progressBar() {
+export async function progressBar() {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAnalytics } from './analytics.js';
 import { registerDatasets } from './datasets.js';
+import { registerExamples } from './examples.js';
 import { registerInit } from './init.js';
 import { registerOperations } from './operations.js';
 import { registerServe } from './serve.js';
@@ -12,6 +13,7 @@ export const commandRegistrations: Array<(program: Command) => void> = [
   registerInit,
   registerServe,
   registerDatasets,
+  registerExamples,
   registerTraining,
   registerAnalytics,
   registerOperations,

@@ -75,7 +75,7 @@ function runSummary(run: RunView): string {
 }
 
 /** Epoch and featurise/embed progress bars, on a terminal only. */
-async function watchProgress(runId: number): Promise<() => void> {
+export async function watchProgress(runId: number): Promise<() => void> {
   if (!process.stderr.isTTY) return () => {};
   const [{ default: cliProgress }, { subscribe }] = await Promise.all([
     import('cli-progress'),
@@ -115,7 +115,7 @@ async function watchProgress(runId: number): Promise<() => void> {
 }
 
 /** A run that ended badly makes the command fail (exit 1) after printing it. */
-function failIfNotSucceeded(run: RunView): void {
+export function failIfNotSucceeded(run: RunView): void {
   if (run.status === 'failed' || run.status === 'cancelled') {
     throw new AppError(
       'RUN_' + run.status.toUpperCase(),

@@ -1,4 +1,5 @@
-import { Async, Empty } from '../components/States';
+import { useCallback, useState } from 'react';
+import { Async, Empty, ErrorState } from '../components/States';
 import { Card, Code, PageHeader, Stat } from '../components/Page';
 import { DataTable } from '../components/DataTable';
 import { runColumns } from '../components/runColumns';
@@ -6,7 +7,9 @@ import { fmtDate, fmtDuration, fmtNumber } from '../lib/format';
 import { href } from '../lib/router';
 import { listOf } from '../lib/shapes';
 import type { Dataset, Run } from '../lib/types';
+import { api } from '../lib/api';
 import { useApi } from '../lib/useApi';
+import { LiveRun } from './Training';
 
 interface Readiness {
   status: string;
@@ -31,16 +34,79 @@ function Count({
   return <Stat label={label} value={value} testId={testId} />;
 }
 
+interface ExamplesLoaded {
+  datasets: { banking77: { id: number; name: string }; sgd: { id: number; name: string }; created: boolean };
+  model_version: number | null;
+  training: { run_id: number; events_url: string } | null;
+}
+
+/** On an empty lab: one click to the example datasets and a trained model, with live progress. */
+function ExampleWorkspace({ onLoaded }: { onLoaded: () => void }) {
+  const [loading, setLoading] = useState(false);
+  const [loaded, setLoaded] = useState<ExamplesLoaded | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const load = async () => {
+    setLoading(true);
+    setError(null);
+    try {
+      const result = await api<ExamplesLoaded>('/examples/load', { method: 'POST' });
+      setLoaded(result);
+      onLoaded();
+    } catch (e) {
+      setError(e as Error);
+    } finally {
+      setLoading(false);
+    }
+  };
+  const finished = useCallback(() => onLoaded(), [onLoaded]);
+  return (
+    <Card title="Start here" id="example-workspace">
+      <p>
+        The lab is empty. Load the example workspace — BANKING77 (13,083 banking questions, 77 intents) and 100
+        Schema-Guided Dialogue conversations — and train a first model on it, or ingest your own data on the{' '}
+        <a href={href('/datasets')}>Datasets</a> page.
+      </p>
+      {!loaded && (
+        <button type="button" className="primary" onClick={load} disabled={loading} data-testid="load-examples">
+          {loading ? 'Loading the example datasets…' : 'Load example workspace'}
+        </button>
+      )}
+      {error && <ErrorState error={error} />}
+      {loaded && (
+        <>
+          <p data-testid="examples-loaded">
+            Stored <a href={href(`/datasets/${loaded.datasets.banking77.id}`)}>{loaded.datasets.banking77.name}</a> and{' '}
+            <a href={href(`/datasets/${loaded.datasets.sgd.id}`)}>{loaded.datasets.sgd.name}</a>
+            {loaded.model_version !== null && `; model version ${loaded.model_version} is ready`}. Explore the{' '}
+            <a href={href(`/conversations?dataset=${loaded.datasets.sgd.id}`)}>conversations</a>.
+          </p>
+          {loaded.training && <LiveRun runId={loaded.training.run_id} onFinished={finished} />}
+        </>
+      )}
+    </Card>
+  );
+}
+
 export function OverviewPage() {
   const datasets = useApi<unknown>('/datasets');
   const runs = useApi<unknown>('/training/runs?limit=10');
   const health = useApi<Readiness>('/health/ready');
   const datasetList = listOf<Dataset>(datasets.data, 'datasets');
   const conversations = datasetList.reduce((sum, d) => sum + (d.conversation_count ?? 0), 0);
+  const [showExamples, setShowExamples] = useState(false);
+  const emptyLab = datasets.data !== undefined && datasetList.length === 0;
+  if (emptyLab && !showExamples) setShowExamples(true);
+  const reloadDatasets = datasets.reload;
+  const reloadRuns = runs.reload;
+  const refresh = useCallback(() => {
+    reloadDatasets();
+    reloadRuns();
+  }, [reloadDatasets, reloadRuns]);
 
   return (
     <>
       <PageHeader title="Overview">What is in the lab and how the service is doing.</PageHeader>
+      {showExamples && <ExampleWorkspace onLoaded={refresh} />}
       <div className="stats">
         <Stat
           label="Datasets"

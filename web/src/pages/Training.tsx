@@ -46,7 +46,7 @@ export function toProgress(event: string, payload: Record<string, unknown>): Pro
   };
 }
 
-function LiveRun({ runId, onFinished }: { runId: number; onFinished: () => void }) {
+export function LiveRun({ runId, onFinished }: { runId: number; onFinished: () => void }) {
   const [progress, setProgress] = useState<Progress>({});
   const [losses, setLosses] = useState<Array<[number, number]>>([]);
   const [status, setStatus] = useState<string>('queued');
