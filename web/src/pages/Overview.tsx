@@ -62,7 +62,7 @@ function ExampleWorkspace({ onLoaded }: { onLoaded: () => void }) {
   return (
     <Card title="Start here" id="example-workspace">
       <p>
-        The lab is empty. Load the example workspace — BANKING77 (13,083 banking questions, 77 intents) and 100
+        {loaded ? 'The example workspace is loaded. ' : 'The lab is empty. '}Load the example workspace — BANKING77 (13,083 banking questions, 77 intents) and 100
         Schema-Guided Dialogue conversations — and train a first model on it, or ingest your own data on the{' '}
         <a href={href('/datasets')}>Datasets</a> page.
       </p>
@@ -98,16 +98,19 @@ export function OverviewPage() {
   if (emptyLab && !showExamples) setShowExamples(true);
   const reloadDatasets = datasets.reload;
   const reloadRuns = runs.reload;
+  // The counters fetch on their own: a new key remounts them after the example workspace changes the lab.
+  const [generation, setGeneration] = useState(0);
   const refresh = useCallback(() => {
     reloadDatasets();
     reloadRuns();
+    setGeneration((g) => g + 1);
   }, [reloadDatasets, reloadRuns]);
 
   return (
     <>
       <PageHeader title="Overview">What is in the lab and how the service is doing.</PageHeader>
       {showExamples && <ExampleWorkspace onLoaded={refresh} />}
-      <div className="stats">
+      <div className="stats" key={generation}>
         <Stat
           label="Datasets"
           value={datasets.data ? fmtNumber(datasetList.length) : datasets.error ? '—' : '…'}
