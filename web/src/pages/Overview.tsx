@@ -61,11 +61,13 @@ function ExampleWorkspace({ onLoaded }: { onLoaded: () => void }) {
   const finished = useCallback(() => onLoaded(), [onLoaded]);
   return (
     <Card title="Start here" id="example-workspace">
-      <p>
-        {loaded ? 'The example workspace is loaded. ' : 'The lab is empty. '}Load the example workspace — BANKING77 (13,083 banking questions, 77 intents) and 100
-        Schema-Guided Dialogue conversations — and train a first model on it, or ingest your own data on the{' '}
-        <a href={href('/datasets')}>Datasets</a> page.
-      </p>
+      {!loaded && (
+        <p>
+          The lab is empty. Load the example workspace — BANKING77 (13,083 banking questions, 77 intents) and 100
+          Schema-Guided Dialogue conversations — and train a first model on it, or ingest your own data on the{' '}
+          <a href={href('/datasets')}>Datasets</a> page.
+        </p>
+      )}
       {!loaded && (
         <button type="button" className="primary" onClick={load} disabled={loading} data-testid="load-examples">
           {loading ? 'Loading the example datasets…' : 'Load example workspace'}
