@@ -57,7 +57,7 @@ describe('first run: the tutorial API calls work verbatim', () => {
       expect(res.body.error.details[0].field).toMatch(/path/);
     }
     const listed = await server.api('/datasets');
-    expect(listed.body.datasets.map((d: { id: number }) => d.id)).toEqual([bankingId]);
+    expect(listed.body.items.map((d: { id: number }) => d.id)).toEqual([bankingId]);
   });
 
   it('POST /training/run without model_type trains the default encoder classifier on the newest banking77', async () => {

@@ -47,9 +47,9 @@ describe('chatlab examples load [sqlite]', () => {
     expect(second.datasets.banking77.id).toBe(first.datasets.banking77.id);
 
     const datasets = await json('datasets', 'list');
-    expect((datasets.datasets ?? datasets).length).toBe(2);
+    expect(datasets).toHaveLength(2);
     const runs = await json('runs', 'list');
-    expect((runs.runs ?? runs).length).toBe(1);
+    expect(runs).toHaveLength(1);
 
     const predicted = await json('predict', 'I still have not received my new card');
     expect(JSON.stringify(predicted)).toContain('card_arrival');

@@ -77,6 +77,7 @@ describe('settings', () => {
     ['an unknown CHATLAB_AUTH', { CHATLAB_AUTH: 'maybe' }, undefined, 'CHATLAB_AUTH', /required/],
     ['an unknown alert channel', { ALERT_CHANNELS: 'pager' }, undefined, 'ALERT_CHANNELS', /pager/],
     ['a bad MAX_UPLOAD_MB', { MAX_UPLOAD_MB: '0' }, undefined, 'MAX_UPLOAD_MB', /between/],
+    ['an unknown DEFAULT_MODEL_TYPE', { DEFAULT_MODEL_TYPE: 'bert' }, undefined, 'DEFAULT_MODEL_TYPE', /encoder-mlp/],
     ['a bad rate limit', { RATE_LIMIT_PER_MINUTE: '1.5' }, undefined, 'RATE_LIMIT_PER_MINUTE', /integer/],
     ['malformed config.json', {}, '{"PORT": 80,', 'config.json', /not valid JSON/],
     ['a config.json that is not an object', {}, '[1,2]', 'config.json', /object/],
