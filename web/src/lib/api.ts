@@ -85,6 +85,36 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   return (await response.json()) as T;
 }
 
+/**
+ * POSTs a multipart form with upload progress (fetch cannot report it), answering like `api`:
+ * the parsed JSON body, or an ApiError built from the error shape.
+ */
+export function uploadForm<T>(path: string, form: FormData, onProgress: (fraction: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('accept', 'application/json');
+    for (const [name, value] of Object.entries(authHeaders())) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve(JSON.parse(xhr.responseText) as T);
+        return;
+      }
+      const response = new Response(xhr.responseText, {
+        status: xhr.status,
+        statusText: xhr.statusText,
+        headers: { 'content-type': 'application/json' },
+      });
+      void errorFrom(response).then(reject);
+    };
+    xhr.onerror = () => reject(new Error('upload failed: the server could not be reached'));
+    xhr.send(form);
+  });
+}
+
 /** Downloads a server-made file (PDF report, CSV export) with the API key attached. */
 export async function downloadFromApi(path: string, filename: string): Promise<void> {
   const headers = { ...authHeaders() };

@@ -4,6 +4,7 @@ import { DataTable } from '../components/DataTable';
 import { DownloadButton } from '../components/DownloadButton';
 import { Card, Code, PageHeader, Stat } from '../components/Page';
 import { Async, Empty, ErrorState } from '../components/States';
+import { UploadForm } from '../components/UploadForm';
 import { api, withQuery } from '../lib/api';
 import { barChart } from '../lib/charts';
 import { fmtDate, fmtNumber, parseMaybeJson } from '../lib/format';
@@ -88,6 +89,9 @@ export function DatasetsPage() {
           <Code>chatlab datasets ingest --type banking77 --path ../shared/datasets/banking77</Code>
         </p>
         <IngestForm onDone={datasets.reload} />
+      </Card>
+      <Card title="Upload from this computer" id="upload">
+        <UploadForm onDone={datasets.reload} />
       </Card>
       <Card title="All datasets" id="datasets">
         <Async state={datasets} feature="Datasets">
