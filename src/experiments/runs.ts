@@ -2,6 +2,7 @@
  * The run tracker (MLflow-shaped): experiments group runs; a run has status, parameters, tags,
  * metric history by step, artifacts and summary metrics. Plain repository functions over Kysely.
  */
+import { sql } from 'kysely';
 import type { LabContext } from '../core/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Run } from '../db/schema.js';
@@ -218,8 +219,22 @@ export interface RunFilter {
   status?: RunStatus;
   experiment?: string;
   parentRunId?: number;
+  datasetId?: number;
+  modelType?: string;
+  /** `key` (the run has that tag) or `key=value`. */
+  tag?: string;
   limit?: number;
   offset?: number;
+  /** Runs older than this id (the `next_cursor` of the previous page). */
+  before?: number;
+}
+
+/** A LIKE pattern over the stored tags JSON (`{"key":"value",…}`, written by JSON.stringify). */
+function tagPattern(tag: string): string {
+  const eq = tag.indexOf('=');
+  const needle =
+    eq < 0 ? `${JSON.stringify(tag)}:` : `${JSON.stringify(tag.slice(0, eq))}:${JSON.stringify(tag.slice(eq + 1))}`;
+  return `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export async function listRuns(lab: LabContext, filter: RunFilter = {}): Promise<RunView[]> {
@@ -227,6 +242,10 @@ export async function listRuns(lab: LabContext, filter: RunFilter = {}): Promise
   if (filter.status) q = q.where('runs.status', '=', filter.status);
   if (filter.experiment) q = q.where('experiments.name', '=', filter.experiment);
   if (filter.parentRunId !== undefined) q = q.where('runs.parent_run_id', '=', filter.parentRunId);
+  if (filter.datasetId !== undefined) q = q.where('runs.dataset_id', '=', filter.datasetId);
+  if (filter.modelType) q = q.where('runs.model_type', '=', filter.modelType);
+  if (filter.tag) q = q.where(sql<boolean>`runs.tags like ${tagPattern(filter.tag)} escape '\\'`);
+  if (filter.before !== undefined) q = q.where('runs.id', '<', filter.before);
   const rows = await q
     .orderBy('runs.id', 'desc')
     .limit(filter.limit ?? 50)

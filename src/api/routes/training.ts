@@ -5,6 +5,7 @@ import { subscribe, recentEvents, type RunEvent } from '../../training/events.js
 import { requestCancel, resolveDataset } from '../../training/pipeline.js';
 import { checkTexts, getPredictor } from '../../training/predict.js';
 import { failInterruptedRuns, jobWorker, startCrossval, startSearch, startTraining } from '../../training/service.js';
+import { parseCursor } from '../../datasets/repository.js';
 import type { LabApp } from '../app.js';
 import { errorResponses } from '../schemas.js';
 import { tailRunEvents } from '../../workers/event-store.js';
@@ -223,28 +224,42 @@ export default async function trainingRoutes(app: LabApp): Promise<void> {
     {
       schema: {
         tags: ['training'],
-        summary: 'List runs, newest first',
+        summary: 'List runs, newest first, filtered on the server and paged with a cursor',
         querystring: Type.Object({
           status: Type.Optional(Status),
           experiment: Type.Optional(Type.String()),
           parent_run_id: Type.Optional(Type.Integer({ minimum: 1 })),
+          dataset_id: Type.Optional(Type.Integer({ minimum: 1 })),
+          model_type: Type.Optional(Type.String({ minLength: 1 })),
+          tag: Type.Optional(Type.String({ minLength: 1, description: '`key` (the run has the tag) or `key=value`' })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
           offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+          cursor: Type.Optional(Type.String({ description: 'next_cursor of the previous page' })),
         }),
-        response: { 200: Type.Object({ runs: Type.Array(Type.Ref('Run')) }), ...errorResponses(400) },
+        response: {
+          200: Type.Object({
+            runs: Type.Array(Type.Ref('Run')),
+            next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'null on the last page' }),
+          }),
+          ...errorResponses(400),
+        },
       },
     },
     async (request) => {
       const q = request.query;
-      return {
-        runs: await listRuns(app.lab, {
-          status: q.status as never,
-          experiment: q.experiment,
-          parentRunId: q.parent_run_id,
-          limit: q.limit,
-          offset: q.offset,
-        }),
-      };
+      const limit = q.limit ?? 50;
+      const runs = await listRuns(app.lab, {
+        status: q.status as never,
+        experiment: q.experiment,
+        parentRunId: q.parent_run_id,
+        datasetId: q.dataset_id,
+        modelType: q.model_type,
+        tag: q.tag,
+        limit,
+        offset: q.offset,
+        before: parseCursor(q.cursor),
+      });
+      return { runs, next_cursor: runs.length === limit ? String(runs[runs.length - 1]!.id) : null };
     },
   );
 

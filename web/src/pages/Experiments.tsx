@@ -4,6 +4,7 @@ import { DataTable } from '../components/DataTable';
 import { runColumns } from '../components/runColumns';
 import { DownloadButton } from '../components/DownloadButton';
 import { Card, Code, PageHeader, Stat, StatusBadge } from '../components/Page';
+import { Pager, useCursorPages } from '../components/Pager';
 import { Async, Empty, ErrorState, Loading } from '../components/States';
 import { api, ApiError, withQuery } from '../lib/api';
 import { calibrationChart, lineChart } from '../lib/charts';
@@ -12,27 +13,35 @@ import { topConfusedPairs, type IntentScores } from '../lib/evaluation';
 import { fmtDate, fmtDuration, fmtNumber, fmtPercent } from '../lib/format';
 import { href, navigate } from '../lib/router';
 import { macroF1Of, runMetrics, runTags } from '../lib/runs';
-import { listOf, num } from '../lib/shapes';
-import type { Run } from '../lib/types';
+import { num } from '../lib/shapes';
+import { MODEL_TYPES, type Run } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
 export function ExperimentsPage() {
-  const runs = useApi<unknown>('/training/runs?limit=500');
   const [dataset, setDataset] = useState('');
   const [model, setModel] = useState('');
   const [status, setStatus] = useState('');
   const [tag, setTag] = useState('');
   const [selected, setSelected] = useState<number[]>([]);
-  const all = listOf<Run>(runs.data, 'runs');
-  const rows = all.filter(
-    (r) =>
-      (!dataset || String(r.dataset_id) === dataset) &&
-      (!model || r.model_type === model) &&
-      (!status || r.status === status) &&
-      (!tag || runTags(r).some((t) => t.toLowerCase().includes(tag.toLowerCase()))),
+  const pages = useCursorPages();
+  // Filters and pages are answered by the server, so any number of runs can be browsed.
+  const runs = useApi<{ runs: Run[]; next_cursor: string | null }>(
+    withQuery('/training/runs', {
+      dataset_id: dataset || undefined,
+      model_type: model || undefined,
+      status: status || undefined,
+      tag: tag.trim() || undefined,
+      limit: 50,
+      cursor: pages.cursor,
+    }),
   );
-  const distinct = (values: Array<string | number | null>) =>
-    [...new Set(values.filter((v) => v !== null).map(String))].sort();
+  const datasets = useApi<{ items: Array<{ id: number; name: string; version: number }> }>('/datasets');
+  const rows = runs.data?.runs ?? [];
+  const filtering = !!(dataset || model || status || tag.trim());
+  const filter = (set: (value: string) => void) => (value: string) => {
+    set(value);
+    pages.reset();
+  };
   const toggle = (id: number) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
 
   return (
@@ -65,25 +74,27 @@ export function ExperimentsPage() {
                 <div className="filters">
                   <label>
                     Dataset
-                    <select value={dataset} onChange={(e) => setDataset(e.target.value)} name="filter-dataset">
+                    <select value={dataset} onChange={(e) => filter(setDataset)(e.target.value)} name="filter-dataset">
                       <option value="">all</option>
-                      {distinct(all.map((r) => r.dataset_id)).map((d) => (
-                        <option key={d}>{d}</option>
+                      {(datasets.data?.items ?? []).map((d) => (
+                        <option key={d.id} value={String(d.id)}>
+                          {d.id} · {d.name} v{d.version}
+                        </option>
                       ))}
                     </select>
                   </label>
                   <label>
                     Model
-                    <select value={model} onChange={(e) => setModel(e.target.value)} name="filter-model">
+                    <select value={model} onChange={(e) => filter(setModel)(e.target.value)} name="filter-model">
                       <option value="">all</option>
-                      {distinct(all.map((r) => r.model_type)).map((d) => (
+                      {MODEL_TYPES.map((d) => (
                         <option key={d}>{d}</option>
                       ))}
                     </select>
                   </label>
                   <label>
                     Status
-                    <select value={status} onChange={(e) => setStatus(e.target.value)} name="filter-status">
+                    <select value={status} onChange={(e) => filter(setStatus)(e.target.value)} name="filter-status">
                       <option value="">all</option>
                       {['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((d) => (
                         <option key={d}>{d}</option>
@@ -92,13 +103,19 @@ export function ExperimentsPage() {
                   </label>
                   <label>
                     Tag
-                    <input value={tag} onChange={(e) => setTag(e.target.value)} name="filter-tag" size={10} />
+                    <input
+                      value={tag}
+                      onChange={(e) => filter(setTag)(e.target.value)}
+                      name="filter-tag"
+                      size={12}
+                      placeholder="key or key=value"
+                    />
                   </label>
                 </div>
               }
               empty={
-                <Empty title={all.length === 0 ? 'No runs yet.' : 'No runs match these filters.'}>
-                  {all.length === 0 && (
+                <Empty title={filtering ? 'No runs match these filters.' : 'No runs yet.'}>
+                  {!filtering && (
                     <>
                       Start one on the <a href={href('/training')}>Training</a> page or with{' '}
                       <Code>chatlab train --dataset &lt;id&gt; --model tfidf-linear</Code>.
@@ -153,6 +170,7 @@ export function ExperimentsPage() {
             />
           )}
         </Async>
+        <Pager pages={pages} nextCursor={runs.data?.next_cursor} />
       </Card>
     </>
   );
