@@ -4,12 +4,14 @@ import { AUTH_REQUIRED_EVENT, getApiKey, setApiKey } from './lib/api';
 import { bumpAuthVersion } from './lib/auth';
 import { currentLocation, href, matchRoute } from './lib/router';
 import { ConversationsPage } from './pages/Conversations';
+import { CrossvalDetailPage, CrossvalPage } from './pages/Crossval';
 import { DatasetDetailPage, DatasetsPage } from './pages/Datasets';
 import { CompareRunsPage, ExperimentsPage, RunDetailPage } from './pages/Experiments';
 import { ModelsPage } from './pages/Models';
 import { MonitoringPage } from './pages/Monitoring';
 import { OverviewPage } from './pages/Overview';
 import { PlaygroundPage } from './pages/Playground';
+import { SearchDetailPage, SearchPage } from './pages/Search';
 import { TrainingPage } from './pages/Training';
 
 const NAV = [
@@ -17,6 +19,8 @@ const NAV = [
   { path: '/datasets', label: 'Datasets' },
   { path: '/training', label: 'Training' },
   { path: '/experiments', label: 'Experiments' },
+  { path: '/search', label: 'Search' },
+  { path: '/crossval', label: 'Cross-validation' },
   { path: '/models', label: 'Models' },
   { path: '/playground', label: 'Playground' },
   { path: '/conversations', label: 'Conversations' },
@@ -41,6 +45,10 @@ function Page() {
   if ((params = matchRoute('/datasets/:id', path))) return <DatasetDetailPage id={params.id!} query={query} />;
   if (path === '/training') return <TrainingPage query={query} />;
   if (path === '/experiments') return <ExperimentsPage />;
+  if (path === '/search') return <SearchPage />;
+  if ((params = matchRoute('/search/:id', path))) return <SearchDetailPage id={params.id!} />;
+  if (path === '/crossval') return <CrossvalPage />;
+  if ((params = matchRoute('/crossval/:id', path))) return <CrossvalDetailPage id={params.id!} />;
   if (path === '/experiments/compare')
     return <CompareRunsPage ids={(query.get('runs') ?? '').split(',').filter(Boolean)} />;
   if ((params = matchRoute('/runs/:id', path))) return <RunDetailPage id={params.id!} />;

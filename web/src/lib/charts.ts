@@ -115,3 +115,38 @@ export function calibrationChart(input: {
     ],
   };
 }
+
+/**
+ * Points of one metric against one parameter (hyper-parameter search: each trial a point). A
+ * numeric parameter gets a value axis (log when its values span two decades or more).
+ */
+export function scatterChart(input: {
+  title: string;
+  subtitle?: string;
+  points: Array<{ x: number | string; y: number; label: string }>;
+  xName: string;
+  yName: string;
+}): ChartOption {
+  const numeric = input.points.every((p) => typeof p.x === 'number');
+  const xs = input.points.map((p) => p.x as number).filter((x) => x > 0);
+  const logScale = numeric && xs.length === input.points.length && Math.max(...xs) / Math.min(...xs) >= 100;
+  const categories = numeric ? undefined : [...new Set(input.points.map((p) => String(p.x)))];
+  return {
+    ...base(input.title, input.subtitle),
+    tooltip: { trigger: 'item', confine: true },
+    grid: { left: 64, right: 24, top: 50, bottom: 55 },
+    xAxis: axis(
+      input.xName,
+      numeric ? { type: logScale ? 'log' : 'value', scale: true } : { type: 'category', data: categories },
+    ),
+    yAxis: axis(input.yName, { type: 'value', scale: true, nameGap: 48 }),
+    series: [
+      {
+        type: 'scatter',
+        name: input.yName,
+        symbolSize: 12,
+        data: input.points.map((p) => ({ value: [numeric ? p.x : String(p.x), p.y], name: p.label })),
+      },
+    ],
+  };
+}

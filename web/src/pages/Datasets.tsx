@@ -264,9 +264,19 @@ interface ExampleRow {
   label: string | null;
 }
 
-function ExampleBrowser({ id, labels, splits }: { id: string; labels: string[]; splits: string[] }) {
-  const [draft, setDraft] = useState('');
-  const [q, setQ] = useState('');
+function ExampleBrowser({
+  id,
+  labels,
+  splits,
+  initialQuery = '',
+}: {
+  id: string;
+  labels: string[];
+  splits: string[];
+  initialQuery?: string;
+}) {
+  const [draft, setDraft] = useState(initialQuery);
+  const [q, setQ] = useState(initialQuery);
   const [split, setSplit] = useState('');
   const [label, setLabel] = useState('');
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
@@ -344,7 +354,7 @@ function ExampleBrowser({ id, labels, splits }: { id: string; labels: string[]; 
   );
 }
 
-export function DatasetDetailPage({ id }: { id: string; query: URLSearchParams }) {
+export function DatasetDetailPage({ id, query }: { id: string; query: URLSearchParams }) {
   const dataset = useApi<Dataset & { dataset?: Dataset }>(`/datasets/${id}`);
   const summary = useApi<Record<string, unknown>>(`/datasets/${id}/summary`);
   const d = dataset.data?.dataset ?? dataset.data;
@@ -431,7 +441,12 @@ export function DatasetDetailPage({ id }: { id: string; query: URLSearchParams }
         <Validation id={id} />
       </Card>
       <Card title="Examples" id="examples">
-        <ExampleBrowser id={id} labels={distribution.map((x) => x.label).sort()} splits={splits} />
+        <ExampleBrowser
+          id={id}
+          labels={distribution.map((x) => x.label).sort()}
+          splits={splits}
+          initialQuery={query.get('q') ?? ''}
+        />
       </Card>
     </>
   );

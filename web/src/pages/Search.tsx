@@ -1,0 +1,325 @@
+import { useCallback, useMemo, useState, type FormEvent } from 'react';
+import { Chart } from '../components/Chart';
+import { DataTable } from '../components/DataTable';
+import { Card, Code, PageHeader, Stat } from '../components/Page';
+import { Async, Empty, ErrorState } from '../components/States';
+import { runColumns } from '../components/runColumns';
+import { api, withQuery } from '../lib/api';
+import { scatterChart } from '../lib/charts';
+import { fmtPercent } from '../lib/format';
+import { href } from '../lib/router';
+import { MODEL_TYPES, type Dataset, type Run } from '../lib/types';
+import { useApi } from '../lib/useApi';
+import { LiveRun } from './Training';
+
+/** A starting search space per model type: small grids a person edits rather than writes. */
+const DEFAULT_SPACES: Record<string, string> = {
+  'tfidf-linear': '{\n  "learning_rate": [0.003, 0.01, 0.03],\n  "label_smoothing": [0, 0.1]\n}',
+  'encoder-mlp': '{\n  "hidden_units": [0, 512],\n  "dropout": [0.3, 0.5]\n}',
+  ensemble: '{\n  "num_epochs": [5, 10]\n}',
+};
+
+interface LeaderboardEntry {
+  rank: number;
+  run_id: number;
+  score: number;
+  params: Record<string, number | string | boolean>;
+}
+
+/** Start a grid or random search from a form; its progress live; then its leaderboard. */
+function SearchForm({ onStarted }: { onStarted: (runId: number) => void }) {
+  const datasets = useApi<{ items: Dataset[] }>('/datasets');
+  const trainable = (datasets.data?.items ?? []).filter((d) => d.example_count > 0);
+  const [dataset, setDataset] = useState('');
+  const [model, setModel] = useState<string>('tfidf-linear');
+  const [space, setSpace] = useState(DEFAULT_SPACES['tfidf-linear']!);
+  const [strategy, setStrategy] = useState('grid');
+  const [trials, setTrials] = useState(6);
+  const [folds, setFolds] = useState(0);
+  const [metric, setMetric] = useState('accuracy');
+  const [error, setError] = useState<Error | null>(null);
+  const [busy, setBusy] = useState(false);
+  const chosen = dataset || (trainable[0] ? String(trainable[0].id) : '');
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(space);
+    } catch (e) {
+      setError(new Error(`the search space is not JSON: ${(e as Error).message}`));
+      return;
+    }
+    setBusy(true);
+    try {
+      const queued = await api<{ run_id: number }>('/training/hyperparameter-search', {
+        method: 'POST',
+        body: {
+          dataset_id: Number(chosen),
+          model_type: model,
+          space: parsed,
+          strategy,
+          ...(strategy === 'random' ? { trials } : {}),
+          folds,
+          metric,
+          async_run: true,
+        },
+      });
+      onStarted(queued.run_id);
+    } catch (e) {
+      setError(e as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} aria-label="Start a hyper-parameter search">
+      <div className="form-inline">
+        <label>
+          Dataset
+          <select value={chosen} onChange={(e) => setDataset(e.target.value)} name="search-dataset" required>
+            {trainable.map((d) => (
+              <option key={d.id} value={String(d.id)}>
+                {d.id} · {d.name} v{d.version}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Model
+          <select
+            value={model}
+            name="search-model"
+            onChange={(e) => {
+              setModel(e.target.value);
+              setSpace(DEFAULT_SPACES[e.target.value] ?? '{}');
+            }}
+          >
+            {MODEL_TYPES.map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Strategy
+          <select value={strategy} onChange={(e) => setStrategy(e.target.value)} name="search-strategy">
+            <option value="grid">grid (every combination)</option>
+            <option value="random">random</option>
+          </select>
+        </label>
+        {strategy === 'random' && (
+          <label>
+            Trials
+            <input
+              type="number"
+              min={1}
+              max={100}
+              value={trials}
+              onChange={(e) => setTrials(Number(e.target.value))}
+              name="search-trials"
+            />
+          </label>
+        )}
+        <label>
+          Folds
+          <input
+            type="number"
+            min={0}
+            max={20}
+            value={folds}
+            onChange={(e) => setFolds(Number(e.target.value))}
+            name="search-folds"
+            title="0 scores each trial on the validation split; k scores k-fold"
+          />
+        </label>
+        <label>
+          Metric
+          <select value={metric} onChange={(e) => setMetric(e.target.value)} name="search-metric">
+            <option value="accuracy">accuracy</option>
+            <option value="macro_f1">macro F1</option>
+          </select>
+        </label>
+      </div>
+      <label className="block">
+        Search space (JSON: a list of values per parameter, or <code>{'{"min": a, "max": b, "log": true}'}</code> for
+        random search)
+        <textarea
+          value={space}
+          onChange={(e) => setSpace(e.target.value)}
+          name="search-space"
+          rows={5}
+          cols={60}
+          spellCheck={false}
+        />
+      </label>
+      <button type="submit" className="primary" disabled={busy || !chosen} data-testid="start-search">
+        {busy ? 'Starting…' : 'Start search'}
+      </button>
+      {error && <ErrorState error={error} />}
+    </form>
+  );
+}
+
+export function SearchPage() {
+  const [runId, setRunId] = useState<number | null>(null);
+  const searches = useApi<{ runs: Run[] }>(withQuery('/training/runs', { tag: 'kind=search', limit: 100 }));
+  const reload = searches.reload;
+  const finished = useCallback(() => reload(), [reload]);
+  return (
+    <>
+      <PageHeader title="Hyper-parameter search">
+        Grid or random search over a model's parameters; each trial is a run scored on validation (or k folds), never on
+        test. From a shell: <Code>chatlab tune --dataset 1 --model tfidf-linear --grid learning_rate=0.003,0.01</Code>
+      </PageHeader>
+      <Card title="Start a search" id="start-search">
+        <SearchForm onStarted={setRunId} />
+        {runId !== null && (
+          <>
+            <LiveRun runId={runId} onFinished={finished} />
+            <p>
+              <a className="button" href={href(`/search/${runId}`)} data-testid="open-search">
+                Open the leaderboard of search #{runId}
+              </a>
+            </p>
+          </>
+        )}
+      </Card>
+      <Card title="Searches" id="searches">
+        <Async state={searches} feature="Searches">
+          {(data) => (
+            <DataTable
+              title="Searches"
+              rows={data.runs}
+              rowKey={(r) => r.id}
+              empty={<Empty title="No searches yet." />}
+              columns={[
+                {
+                  key: 'id',
+                  label: 'Search',
+                  value: (r) => r.id,
+                  render: (r) => <a href={href(`/search/${r.id}`)}>#{r.id}</a>,
+                  numeric: true,
+                },
+                runColumns.dataset,
+                runColumns.model,
+                runColumns.status,
+                {
+                  key: 'best',
+                  label: 'Best score',
+                  value: (r) => (r.metrics?.best_score as number | undefined) ?? null,
+                  render: (r) => fmtPercent(r.metrics?.best_score as number | undefined),
+                  numeric: true,
+                },
+              ]}
+            />
+          )}
+        </Async>
+      </Card>
+    </>
+  );
+}
+
+/** One search: its leaderboard, and each parameter against the score (a point per trial). */
+export function SearchDetailPage({ id }: { id: string }) {
+  const run = useApi<Run>(`/training/runs/${id}`);
+  const metrics = run.data?.metrics ?? {};
+  const leaderboard = (metrics.leaderboard as LeaderboardEntry[] | undefined) ?? [];
+  const paramNames = useMemo(
+    () => [...new Set(leaderboard.flatMap((e) => Object.keys(e.params)))].sort(),
+    [leaderboard],
+  );
+  const [param, setParam] = useState('');
+  const shown = param || paramNames[0] || '';
+  const metricName = (metrics.metric as string | undefined) ?? 'score';
+  const chart = useMemo(
+    () =>
+      scatterChart({
+        title: `${metricName} by ${shown}`,
+        subtitle: 'one point per trial',
+        xName: shown,
+        yName: metricName,
+        points: leaderboard
+          .filter((e) => shown in e.params)
+          .map((e) => {
+            const x = e.params[shown]!;
+            return { x: typeof x === 'number' ? x : String(x), y: e.score, label: `run ${e.run_id}` };
+          }),
+      }),
+    [leaderboard, shown, metricName],
+  );
+  return (
+    <>
+      <PageHeader title={`Search #${id}`}>
+        <a href={href('/search')}>All searches</a> · <a href={href(`/runs/${id}`)}>the search run</a>
+      </PageHeader>
+      <Async state={run} feature="Search">
+        {(r) => (
+          <>
+            <div className="stats">
+              <Stat label="Status" value={r.status} />
+              <Stat label="Trials" value={String(leaderboard.length)} />
+              <Stat
+                label={`Best ${metricName}`}
+                value={fmtPercent(metrics.best_score as number | undefined)}
+                testId="best-score"
+              />
+              <Stat label="Model" value={r.model_type} />
+            </div>
+            {leaderboard.length === 0 ? (
+              <Empty title={r.status === 'succeeded' ? 'This search has no trials.' : `The search is ${r.status}.`}>
+                {r.error}
+              </Empty>
+            ) : (
+              <div className="grid-2">
+                <Card title="Leaderboard" id="leaderboard">
+                  <DataTable
+                    title="Leaderboard"
+                    testId="leaderboard"
+                    rows={leaderboard}
+                    rowKey={(e) => e.run_id}
+                    initialSort={{ key: 'rank', dir: 'asc' }}
+                    columns={[
+                      { key: 'rank', label: 'Rank', value: (e) => e.rank, numeric: true },
+                      {
+                        key: 'run',
+                        label: 'Trial run',
+                        value: (e) => e.run_id,
+                        render: (e) => <a href={href(`/runs/${e.run_id}`)}>#{e.run_id}</a>,
+                        numeric: true,
+                      },
+                      {
+                        key: 'score',
+                        label: metricName,
+                        value: (e) => e.score,
+                        render: (e) => fmtPercent(e.score),
+                        numeric: true,
+                      },
+                      ...paramNames.map((p) => ({
+                        key: `param-${p}`,
+                        label: p,
+                        value: (e: LeaderboardEntry) => (e.params[p] === undefined ? '' : String(e.params[p])),
+                      })),
+                    ]}
+                  />
+                </Card>
+                <Card title="Parameters against the score" id="param-chart">
+                  <label>
+                    Parameter
+                    <select value={shown} onChange={(e) => setParam(e.target.value)} name="chart-param">
+                      {paramNames.map((p) => (
+                        <option key={p}>{p}</option>
+                      ))}
+                    </select>
+                  </label>
+                  <Chart option={chart} testId="search-scatter" />
+                </Card>
+              </div>
+            )}
+          </>
+        )}
+      </Async>
+    </>
+  );
+}
