@@ -9,6 +9,8 @@ export class PdfReport {
   readonly doc: PDFKit.PDFDocument;
   private readonly chunks: Buffer[] = [];
   private readonly done: Promise<Buffer>;
+  /** A heading waits for its content, so both land on the same page (no orphaned headings). */
+  private pendingHeading: string | null = null;
 
   constructor(title: string) {
     this.doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: title, Creator: 'Chatbot Analytics Lab' } });
@@ -27,6 +29,20 @@ export class PdfReport {
     if (this.doc.y + height > this.doc.page.height - this.doc.page.margins.bottom) this.doc.addPage();
   }
 
+  /** The height a page offers between its margins. */
+  private get pageContentHeight(): number {
+    return this.doc.page.height - this.doc.page.margins.top - this.doc.page.margins.bottom;
+  }
+
+  /** Draws the waiting heading on a page with room for it and the first `contentHeight` of its content. */
+  private flushHeading(contentHeight = 0): void {
+    if (this.pendingHeading === null) return;
+    const text = this.pendingHeading;
+    this.pendingHeading = null;
+    this.ensureSpace(HEADING_HEIGHT + Math.min(contentHeight, this.pageContentHeight - HEADING_HEIGHT));
+    this.doc.moveDown(0.5).font('Helvetica-Bold').fontSize(14).text(text, this.doc.page.margins.left).moveDown(0.3);
+  }
+
   title(text: string, subtitle?: string): this {
     this.doc.font('Helvetica-Bold').fontSize(20).text(text);
     if (subtitle) this.doc.font('Helvetica').fontSize(10).fillColor('#555555').text(subtitle).fillColor('black');
@@ -34,13 +50,49 @@ export class PdfReport {
     return this;
   }
 
+  /** A section heading; drawn with the content that follows it, never alone at a page's foot. */
   heading(text: string): this {
-    this.ensureSpace(60);
-    this.doc.moveDown(0.5).font('Helvetica-Bold').fontSize(14).text(text, this.doc.page.margins.left).moveDown(0.3);
+    this.flushHeading();
+    this.pendingHeading = text;
+    return this;
+  }
+
+  /** The figures a reader wants first, as a boxed grid of label and value. */
+  summary(items: Array<{ label: string; value: string }>): this {
+    this.flushHeading();
+    const doc = this.doc;
+    const columns = 3;
+    const cellWidth = this.width / columns;
+    const cellHeight = 34;
+    const rows = Math.ceil(items.length / columns);
+    this.ensureSpace(rows * cellHeight + 16);
+    const top = doc.y;
+    const left = doc.page.margins.left;
+    doc
+      .rect(left, top, this.width, rows * cellHeight + 8)
+      .fillAndStroke('#f3f6fb', '#c9d3e3')
+      .fillColor('black');
+    items.forEach((item, i) => {
+      const x = left + (i % columns) * cellWidth + 10;
+      const y = top + 6 + Math.floor(i / columns) * cellHeight;
+      doc
+        .font('Helvetica')
+        .fontSize(8)
+        .fillColor('#555555')
+        .text(item.label, x, y, { width: cellWidth - 20 });
+      doc
+        .font('Helvetica-Bold')
+        .fontSize(13)
+        .fillColor('black')
+        .text(item.value, x, y + 11, { width: cellWidth - 20, ellipsis: true, lineBreak: false });
+    });
+    doc.x = left;
+    doc.y = top + rows * cellHeight + 18;
     return this;
   }
 
   paragraph(text: string): this {
+    this.flushHeading(this.doc.font('Helvetica').fontSize(9).heightOfString(text, { width: this.width }));
     this.doc
       .font('Helvetica')
       .fontSize(9)
@@ -53,6 +105,8 @@ export class PdfReport {
   table(rows: Row[], columns?: string[], options: { caption?: string; maxRows?: number } = {}): this {
     const doc = this.doc;
     const cols = columns ?? (rows[0] ? Object.keys(rows[0]) : []);
+    // Keep the heading with the caption, the header row and the first rows.
+    this.flushHeading((options.caption ? 12 : 0) + 12 * (1 + Math.min(rows.length, 4)));
     if (options.caption) doc.font('Helvetica-Oblique').fontSize(9).text(options.caption, doc.page.margins.left);
     if (rows.length === 0) return this.paragraph('(no rows)');
     const shown = options.maxRows ? rows.slice(0, options.maxRows) : rows;
@@ -110,19 +164,32 @@ export class PdfReport {
     return this;
   }
 
+  /** A chart image across the page width, scaled down when it would not fit on one page with its heading. */
   image(png: Buffer, aspect = 0.5): this {
-    const height = this.width * aspect;
+    const room = this.pageContentHeight - HEADING_HEIGHT - 10;
+    let width = Math.min(this.width, room / aspect);
+    // Rather than leave most of this page empty, shrink the chart (to 60 % at most) into what is left.
+    const left = this.doc.page.height - this.doc.page.margins.bottom - this.doc.y - 10;
+    const here = left - (this.pendingHeading === null ? 0 : HEADING_HEIGHT);
+    if (here < width * aspect && here >= 0.6 * width * aspect) width = here / aspect;
+    const height = width * aspect;
+    this.flushHeading(height + 10);
     this.ensureSpace(height + 10);
-    this.doc.image(png, this.doc.page.margins.left, this.doc.y, { width: this.width });
+    const x = this.doc.page.margins.left + (this.width - width) / 2;
+    this.doc.image(png, x, this.doc.y, { width });
     this.doc.y += height + 10;
     return this;
   }
 
   async end(): Promise<Buffer> {
+    this.flushHeading();
     this.doc.end();
     return this.done;
   }
 }
+
+/** A heading's height with its spacing, at 14 pt. */
+const HEADING_HEIGHT = 32;
 
 /** Integers as is, fractions to 4 significant decimals. */
 export function formatNumber(v: number): string {

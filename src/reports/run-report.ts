@@ -69,11 +69,27 @@ export async function runReportPdf(lab: LabContext, runId: number): Promise<Buff
     'confidence_histogram.json',
   );
 
+  const version = await lab.db.kysely
+    .selectFrom('model_versions')
+    .select('version')
+    .where('run_id', '=', runId)
+    .executeTakeFirst();
+
   const pdf = new PdfReport(`Run report: ${run.name}`);
   pdf.title(
     `Run report: ${run.name} (run ${run.id})`,
     `Generated ${new Date().toISOString()} by Chatbot Analytics Lab`,
   );
+  const pct = (v: unknown) => (typeof v === 'number' ? `${(v * 100).toFixed(2)} %` : 'n/a');
+  const num = (v: unknown, digits: number) => (typeof v === 'number' ? v.toFixed(digits) : 'n/a');
+  pdf.summary([
+    { label: 'Test accuracy', value: pct(metrics.accuracy) },
+    { label: 'Macro F1', value: pct(metrics.macro_f1) },
+    { label: 'Expected calibration error', value: num(metrics.ece, 4) },
+    { label: 'Fallback threshold', value: num(metrics.threshold, 3) },
+    { label: 'Dataset', value: run.dataset ?? 'n/a' },
+    { label: 'Model version', value: version ? `v${version.version} (${run.model_type})` : `none (${run.model_type})` },
+  ]);
   pdf.heading('Run');
   pdf.table(
     [
