@@ -6,6 +6,7 @@ import experimentsRoutes from './experiments.js';
 import healthRoutes from './health.js';
 import operationsRoutes from './operations.js';
 import reportsRoutes from './reports.js';
+import reviewRoutes from './review.js';
 import trainingRoutes from './training.js';
 
 /** Every route module, registered in this order. A new resource adds one line here. */
@@ -17,5 +18,6 @@ export const routeModules: Array<(app: LabApp) => Promise<void>> = [
   experimentsRoutes,
   analyticsRoutes,
   reportsRoutes,
+  reviewRoutes,
   operationsRoutes,
 ];

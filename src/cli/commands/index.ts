@@ -3,6 +3,7 @@ import { registerAnalytics } from './analytics.js';
 import { registerDatasets } from './datasets.js';
 import { registerInit } from './init.js';
 import { registerOperations } from './operations.js';
+import { registerReview } from './review.js';
 import { registerServe } from './serve.js';
 import { registerTraining } from './training.js';
 import { registerWorker } from './worker.js';
@@ -14,6 +15,7 @@ export const commandRegistrations: Array<(program: Command) => void> = [
   registerDatasets,
   registerTraining,
   registerAnalytics,
+  registerReview,
   registerOperations,
   registerWorker,
 ];
