@@ -4,6 +4,7 @@ import conversationsRoutes from './conversations.js';
 import datasetsRoutes from './datasets.js';
 import experimentsRoutes from './experiments.js';
 import healthRoutes from './health.js';
+import improveRoutes from './improve.js';
 import operationsRoutes from './operations.js';
 import reportsRoutes from './reports.js';
 import reviewRoutes from './review.js';
@@ -19,5 +20,6 @@ export const routeModules: Array<(app: LabApp) => Promise<void>> = [
   analyticsRoutes,
   reportsRoutes,
   reviewRoutes,
+  improveRoutes,
   operationsRoutes,
 ];

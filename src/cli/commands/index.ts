@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAnalytics } from './analytics.js';
 import { registerDatasets } from './datasets.js';
+import { registerImprove } from './improve.js';
 import { registerInit } from './init.js';
 import { registerOperations } from './operations.js';
 import { registerReview } from './review.js';
@@ -16,6 +17,7 @@ export const commandRegistrations: Array<(program: Command) => void> = [
   registerTraining,
   registerAnalytics,
   registerReview,
+  registerImprove,
   registerOperations,
   registerWorker,
 ];
