@@ -10,6 +10,7 @@ import { ModelsPage } from './pages/Models';
 import { MonitoringPage } from './pages/Monitoring';
 import { OverviewPage } from './pages/Overview';
 import { PlaygroundPage } from './pages/Playground';
+import { ReviewPage } from './pages/Review';
 import { TrainingPage } from './pages/Training';
 
 const NAV = [
@@ -20,6 +21,7 @@ const NAV = [
   { path: '/models', label: 'Models' },
   { path: '/playground', label: 'Playground' },
   { path: '/conversations', label: 'Conversations' },
+  { path: '/review', label: 'Review' },
   { path: '/monitoring', label: 'Monitoring' },
 ];
 
@@ -47,6 +49,7 @@ function Page() {
   if (path === '/models') return <ModelsPage />;
   if (path === '/playground') return <PlaygroundPage />;
   if (path === '/conversations') return <ConversationsPage query={query} />;
+  if (path === '/review') return <ReviewPage query={query} />;
   if (path === '/monitoring') return <MonitoringPage />;
   return (
     <section>

@@ -11,6 +11,7 @@ import { href, navigate } from '../lib/router';
 import { listOf, nextCursorOf, num } from '../lib/shapes';
 import type { Dataset } from '../lib/types';
 import { useApi } from '../lib/useApi';
+import { DatasetVersions } from './DatasetVersions';
 
 const DATASET_TYPES = ['banking77', 'sgd', 'bitext', 'csv', 'jsonl'];
 
@@ -423,6 +424,7 @@ export function DatasetDetailPage({ id }: { id: string; query: URLSearchParams }
           }
         </Async>
       </Card>
+      {d && <DatasetVersions id={id} dataset={d} />}
       <Card title="Validation findings" id="validation">
         <Validation id={id} />
       </Card>
