@@ -136,7 +136,7 @@ export async function recordDecisions(
       : undefined;
     if (!turn) throw new NotFoundError('turn', input.turn_id, [{ field: `${at}.turn_id`, problem: 'no such turn' }]);
     const datasetId = Number(turn.dataset_id);
-    await getLogDataset(lab, datasetId, `${at}.turn_id`);
+    if (!turnsByDataset.has(datasetId)) await getLogDataset(lab, datasetId, `${at}.turn_id`);
     if (turn.speaker !== 'USER') {
       throw new ValidationError(`turn ${turnId} is a ${turn.speaker} turn: only user turns are reviewed`, [
         { field: `${at}.turn_id`, problem: 'not a user turn' },
