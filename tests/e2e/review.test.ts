@@ -210,4 +210,24 @@ describe.runIf(availability.run)('review loop in Chromium', () => {
     await shot('promote-check');
     expect(pageErrors).toEqual([]);
   }, 300_000);
+
+  it('is usable at 768 px: the loop pages do not scroll sideways', async () => {
+    await page.setViewportSize({ width: 768, height: 1000 });
+    try {
+      for (const hash of [
+        `/review?dataset=${log.id}`,
+        `/review?dataset=${log.id}&mode=table`,
+        `/datasets/${derivedId}`,
+        '/models',
+      ]) {
+        await visit(hash);
+        expect(
+          await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1),
+          `page ${hash} overflows at 768 px`,
+        ).toBe(true);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  }, 60_000);
 });
