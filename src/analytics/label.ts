@@ -8,6 +8,8 @@ export interface Prediction {
   intent: string;
   confidence: number;
   fallback?: boolean;
+  /** The best intents first; stored so the review queue can rank by margin and offer choices. */
+  top?: Array<{ intent: string; confidence: number }>;
 }
 export interface Predictor {
   modelVersion: unknown;
@@ -96,17 +98,18 @@ export async function labelTurns(
       toPredict.length > 0
         ? await predictor.predict(
             toPredict.map((r) => r.text),
-            1,
+            3,
           )
         : [];
     const byId = new Map(toPredict.map((r, i) => [r.id, predictions[i]!]));
     await db.transaction().execute(async (trx) => {
       for (const r of rows) {
         const p = byId.get(r.id);
-        const set: { predicted_intent?: string; confidence?: number; sentiment?: number } = {};
+        const set: { predicted_intent?: string; confidence?: number; predicted_top?: string; sentiment?: number } = {};
         if (p) {
           set.predicted_intent = p.intent;
           set.confidence = p.confidence;
+          set.predicted_top = JSON.stringify(p.top ?? [{ intent: p.intent, confidence: p.confidence }]);
           labelled++;
           if (p.confidence < predictor.threshold) below++;
         }

@@ -95,5 +95,5 @@ export interface ValidationFinding {
   count: number;
   examples: unknown[];
   /** Who produced it: the dataset validation, or the training work (e.g. likely label errors). */
-  source?: 'validation' | 'training';
+  source?: 'validation' | 'training' | 'review';
 }

@@ -61,6 +61,8 @@ export interface TurnsTable {
   intent: string | null;
   predicted_intent: string | null;
   confidence: number | null;
+  /** The prediction's top-3 as JSON text `[{"intent","confidence"}, …]` (null before labelling). */
+  predicted_top: Json | null;
   sentiment: number | null;
   ts: number | null;
   metadata: Json | null;

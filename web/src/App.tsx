@@ -12,6 +12,7 @@ import { MonitoringPage } from './pages/Monitoring';
 import { OverviewPage } from './pages/Overview';
 import { PlaygroundPage } from './pages/Playground';
 import { SearchDetailPage, SearchPage } from './pages/Search';
+import { ReviewPage } from './pages/Review';
 import { TrainingPage } from './pages/Training';
 
 const NAV = [
@@ -24,6 +25,7 @@ const NAV = [
   { path: '/models', label: 'Models' },
   { path: '/playground', label: 'Playground' },
   { path: '/conversations', label: 'Conversations' },
+  { path: '/review', label: 'Review' },
   { path: '/monitoring', label: 'Monitoring' },
 ];
 
@@ -55,6 +57,7 @@ function Page() {
   if (path === '/models') return <ModelsPage />;
   if (path === '/playground') return <PlaygroundPage />;
   if (path === '/conversations') return <ConversationsPage query={query} />;
+  if (path === '/review') return <ReviewPage query={query} />;
   if (path === '/monitoring') return <MonitoringPage />;
   return (
     <section>

@@ -5,8 +5,10 @@ import datasetsRoutes from './datasets.js';
 import examplesRoutes from './examples.js';
 import experimentsRoutes from './experiments.js';
 import healthRoutes from './health.js';
+import improveRoutes from './improve.js';
 import operationsRoutes from './operations.js';
 import reportsRoutes from './reports.js';
+import reviewRoutes from './review.js';
 import trainingRoutes from './training.js';
 
 /** Every route module, registered in this order. A new resource adds one line here. */
@@ -19,5 +21,7 @@ export const routeModules: Array<(app: LabApp) => Promise<void>> = [
   experimentsRoutes,
   analyticsRoutes,
   reportsRoutes,
+  reviewRoutes,
+  improveRoutes,
   operationsRoutes,
 ];

@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import { registerAnalytics } from './analytics.js';
 import { registerDatasets } from './datasets.js';
 import { registerExamples } from './examples.js';
+import { registerImprove } from './improve.js';
 import { registerInit } from './init.js';
 import { registerOperations } from './operations.js';
+import { registerReview } from './review.js';
 import { registerServe } from './serve.js';
 import { registerTraining } from './training.js';
 import { registerWorker } from './worker.js';
@@ -16,6 +18,8 @@ export const commandRegistrations: Array<(program: Command) => void> = [
   registerExamples,
   registerTraining,
   registerAnalytics,
+  registerReview,
+  registerImprove,
   registerOperations,
   registerWorker,
 ];

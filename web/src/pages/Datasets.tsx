@@ -12,6 +12,7 @@ import { href, navigate } from '../lib/router';
 import { listOf, nextCursorOf, num } from '../lib/shapes';
 import type { Dataset } from '../lib/types';
 import { useApi } from '../lib/useApi';
+import { DatasetVersions } from './DatasetVersions';
 
 const DATASET_TYPES = ['banking77', 'sgd', 'bitext', 'csv', 'jsonl'];
 
@@ -437,6 +438,7 @@ export function DatasetDetailPage({ id, query }: { id: string; query: URLSearchP
           }
         </Async>
       </Card>
+      {d && <DatasetVersions id={id} dataset={d} />}
       <Card title="Validation findings" id="validation">
         <Validation id={id} />
       </Card>

@@ -8,6 +8,7 @@ import { href } from '../lib/router';
 import { listOf, num } from '../lib/shapes';
 import type { ModelVersion } from '../lib/types';
 import { useApi } from '../lib/useApi';
+import { PromoteCheckForm } from './PromoteCheck';
 
 function metric(v: ModelVersion, key: string): number | undefined {
   return num(parseMaybeJson<Record<string, unknown>>(v.metrics, {})[key]);
@@ -99,6 +100,12 @@ export function ModelsPage() {
               <Card title="Promote" id="promote">
                 <PromoteForm versions={[...versions].sort((a, b) => b.version - a.version)} onDone={models.reload} />
                 {error && <ErrorState error={error} />}
+              </Card>
+              <Card title="Promote-check: is a candidate really better?" id="promote-check">
+                <PromoteCheckForm
+                  versions={[...versions].sort((a, b) => b.version - a.version)}
+                  onApplied={models.reload}
+                />
               </Card>
               <Card title="Versions" id="versions">
                 <DataTable
