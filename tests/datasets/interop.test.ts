@@ -1,28 +1,13 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { unzipSync, zipSync } from 'fflate';
+import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exportDataset } from '../../src/datasets/export.js';
 import { ingestDataset } from '../../src/datasets/ingest.js';
 import { getValidation } from '../../src/datasets/validation.js';
 import type { IngestRequest } from '../../src/datasets/types.js';
 import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
-
-export const fixtures = path.resolve(import.meta.dirname, 'fixtures/interop');
-
-/** Every file under a folder, for zipping a fixture the way the platforms ship it. */
-export function zipFolder(dir: string, prefix = ''): Uint8Array {
-  const tree: Record<string, Uint8Array> = {};
-  const visit = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const full = path.join(d, name);
-      if (statSync(full).isDirectory()) visit(full);
-      else tree[prefix + path.relative(dir, full).split(path.sep).join('/')] = readFileSync(full);
-    }
-  };
-  visit(dir);
-  return zipSync(tree);
-}
+import { fixtures, zipFolder } from './interop-helpers.js';
 
 interface StoredExample {
   split: string;
@@ -61,8 +46,7 @@ describeEachDialect('bot platform import and export', (dialect) => {
     expect(Buffer.from(again.bytes).equals(Buffer.from(first.bytes)), 'same version -> same bytes').toBe(true);
     const file = path.join(lab.dir, `rt-${++n}-${first.filename}`);
     writeFileSync(file, first.bytes);
-    const type = format === 'csv' || format === 'jsonl' ? format : format;
-    const back = await ingest({ type, path: file });
+    const back = await ingest({ type: format, path: file });
     const second = await exportDataset(lab, back.id, format);
     return {
       original: await examplesOf(lab, datasetId),
@@ -297,6 +281,3 @@ describeEachDialect('bot platform import and export', (dialect) => {
     await expect(exportDataset(lab, d.id, 'xml')).rejects.toThrow(/unknown export format "xml"/);
   });
 });
-
-// Keeps the fixture folder layout honest for readers of this test.
-mkdirSync(fixtures, { recursive: true });
