@@ -275,6 +275,27 @@ describeEachDialect('bot platform import and export', (dialect) => {
     }
   });
 
+  it('labels that are object keys or paths survive every format; zip entries stay inside the archive', async () => {
+    const file = path.join(lab.dir, 'odd-labels.jsonl');
+    const rows = [
+      { text: 'what is a prototype', label: '__proto__' },
+      { text: 'who built this', label: 'constructor' },
+      { text: 'go up a folder', label: '../../etc/passwd' },
+      { text: 'faq about fees: {fees} and [brackets]', label: 'faq/fees' },
+      { text: 'quotes "double" and \'single\' # not a comment', label: 'x: y' },
+    ];
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const d = await ingest({ type: 'jsonl', path: file });
+    for (const format of ['rasa', 'dialogflow', 'lex'] as const) {
+      const { original, imported, bytes } = await roundTrip(d.id, format);
+      expect(pairs(imported), format).toEqual(pairs(original));
+      if (format !== 'rasa') {
+        for (const name of Object.keys(unzipSync(bytes)))
+          expect(name.split('/'), `${format}: ${name}`).not.toContain('..');
+      }
+    }
+  });
+
   it('a conversation log without labelled examples cannot be exported (clear error)', async () => {
     const d = await ingest({ type: 'rasa-tracker', path: path.join(fixtures, 'rasa-tracker') });
     await expect(exportDataset(lab, d.id, 'rasa')).rejects.toThrow(/has no labelled examples to export/);
