@@ -1,9 +1,9 @@
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures } from '../datasets/interop-helpers.js';
-import { browserAvailability, launchBrowser, poll, startLabServer, type LabServer } from './support.js';
+import { browserAvailability, launchBrowser, poll, resultsDir, startLabServer, type LabServer } from './support.js';
 
 /**
  * The dashboard's ingest form and Export menu on a bot-platform export, in Chromium against the
@@ -57,6 +57,8 @@ describe.runIf(availability.run)('bot platform formats in the dashboard', () => 
       const fromApi = await fetch(`${server.url}/datasets/${dataset.id}/export?format=${format}`);
       expect(readFileSync((await download.path())!).equals(Buffer.from(await fromApi.arrayBuffer()))).toBe(true);
     }
+    mkdirSync(resultsDir, { recursive: true });
+    await page.screenshot({ path: path.join(resultsDir, 'e2e-dataset-export.png') });
     expect(pageErrors).toEqual([]);
   });
 });
