@@ -150,7 +150,7 @@ describeEachDialect('bot platform import and export', (dialect) => {
         'Default Welcome Intent\u0000good evening',
         'book.flight\u0000book a flight to Paris on Friday',
         'book.flight\u0000I need to fly to Rome please',
-        'book.flight\u0000any flights tomorrow',
+        'book.flight\u0000any business class flights tomorrow',
       ].sort(),
     );
     expect(xs.find((x) => x.text === 'book a flight to Paris on Friday')!.metadata).toEqual({
@@ -177,6 +177,8 @@ describeEachDialect('bot platform import and export', (dialect) => {
     const entries = unzipSync(bytes);
     expect(Object.keys(entries)).toEqual([
       'agent.json',
+      'entities/seat-class.json',
+      'entities/seat-class_entries_en.json',
       'intents/Default Fallback Intent.json',
       'intents/Default Welcome Intent.json',
       'intents/Default Welcome Intent_usersays_en.json',
@@ -188,7 +190,17 @@ describeEachDialect('bot platform import and export', (dialect) => {
     expect(agent.defaultTimezone).toBe('Europe/Madrid');
     const intent = JSON.parse(Buffer.from(entries['intents/book.flight.json']!).toString('utf8'));
     expect(intent.responses[0].parameters.map((p: { name: string }) => p.name)).toEqual(['geo-city', 'date']);
+    expect(JSON.parse(Buffer.from(entries['entities/seat-class_entries_en.json']!).toString('utf8'))[1].value).toBe(
+      'business',
+    );
     const phrases = JSON.parse(Buffer.from(entries['intents/book.flight_usersays_en.json']!).toString('utf8'));
+    // A custom entity has no type of its own: its meta is @<alias>.
+    expect(phrases[2].data[1]).toEqual({
+      text: 'business class',
+      meta: '@seat-class',
+      alias: 'seat-class',
+      userDefined: true,
+    });
     expect(phrases[0].data).toEqual([
       { text: 'book a flight to ', userDefined: false },
       { text: 'Paris', meta: '@sys.geo-city', alias: 'geo-city', userDefined: true },

@@ -48,8 +48,9 @@ export const dialogflowLoader: Loader = {
     }
     const intents = walk(p, (rel) => /(^|\/)intents\/[^/]+\.json$/.test(rel), 3);
     if (intents.length === 0) throw missing(path.join(p, 'intents'), LAYOUT);
+    const entities = walk(p, (rel) => /(^|\/)entities\/[^/]+\.json$/.test(rel), 3);
     const agent = path.join(p, 'agent.json');
-    return existsSync(agent) ? [agent, ...intents] : intents;
+    return [...(existsSync(agent) ? [agent] : []), ...entities, ...intents];
   },
   async *read({ path: root, files, language, onBytes }) {
     const bundle = await readBundle(root, files, onBytes);
@@ -99,10 +100,21 @@ export const dialogflowLoader: Loader = {
       if (phrases) readPhrases(phrases.file, label, records);
       if (records.length === before) empty.push(label);
     }
+    // Entity definitions are written back as they came, so a restored agent knows its @entities.
+    const entityFiles = bundle
+      .filter((f) => f.rel.startsWith(`${base}entities/`) && f.rel.endsWith('.json'))
+      .map((f) => ({ name: f.rel.slice(`${base}entities/`.length), content: bundleJson(f) }));
     yield [
       {
         kind: 'dataset',
-        metadata: { dialogflow: { language: lang, ...(agent ? { agent } : {}), intents } },
+        metadata: {
+          dialogflow: {
+            language: lang,
+            ...(agent ? { agent } : {}),
+            intents,
+            ...(entityFiles.length > 0 ? { entity_files: entityFiles } : {}),
+          },
+        },
         findings: emptyIntentFindings(empty),
       },
       ...records,
@@ -256,6 +268,13 @@ export const dialogflowWriter: FormatWriter = {
         updated: 0,
       }));
       files.set(`intents/${stem}_usersays_${lang}.json`, jsonText(phrases));
+    }
+    const entityName = fileNamer();
+    for (const e of Array.isArray(kept?.entity_files)
+      ? (kept.entity_files as Array<{ name?: unknown; content?: unknown }>)
+      : []) {
+      if (typeof e?.name !== 'string' || e.content === undefined) continue;
+      files.set(`entities/${entityName(e.name.replace(/\.json$/, ''))}.json`, jsonText(e.content));
     }
     return deterministicZip(files);
   },
