@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -103,6 +103,20 @@ describeEachDialect('bot platform import and export', (dialect) => {
       source: 'import',
       examples: [{ intent: 'ask_opening_hours' }],
     });
+  });
+
+  it('imports a Rasa project folder: README and stories skipped, an intent split over files is not empty', async () => {
+    const project = path.join(lab.dir, 'rasa-project');
+    cpSync(path.join(fixtures, 'rasa'), path.join(project, 'data'), { recursive: true });
+    writeFileSync(path.join(project, 'README.md'), '# My bot\n\nNotes for the team.\n');
+    writeFileSync(
+      path.join(project, 'data/more.yml'),
+      'version: "3.1"\nnlu:\n- intent: ask_opening_hours\n  examples: |\n    - when do you open\n',
+    );
+    const d = await ingest({ type: 'rasa', path: project });
+    expect(d).toMatchObject({ example_count: 11, label_count: 5 });
+    const report = await getValidation(lab, d.id);
+    expect(report.findings.some((f) => f.id === 'intent_without_examples')).toBe(false);
   });
 
   it('imports the older Rasa Markdown format', async () => {

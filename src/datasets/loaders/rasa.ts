@@ -46,12 +46,16 @@ export const rasaLoader: Loader = {
     const c: Collected = { records: [], sections: { synonym: [], regex: [], lookup: [] }, empty: [] };
     let nluFiles = 0;
     for (const file of bundle) {
-      const read = /\.md$/i.test(file.rel) ? readMarkdown(file, c) : readYaml(file, c, bundle.length === 1);
+      const only = bundle.length === 1;
+      const read = /\.md$/i.test(file.rel) ? readMarkdown(file, c, only) : readYaml(file, c, only);
       if (read) nluFiles++;
     }
     if (nluFiles === 0) throw fileError(root, `no file has an nlu: section; ${LAYOUT}`);
     const metadata = SECTIONS.some((s) => c.sections[s].length > 0) ? { rasa: c.sections } : undefined;
-    yield [{ kind: 'dataset', metadata, findings: emptyIntentFindings(c.empty) }, ...c.records];
+    // An intent may be split over several files: it is empty only if no file gave it an example.
+    const labelled = new Set(c.records.map((r) => (r.kind === 'example' ? r.label : null)));
+    const empty = [...new Set(c.empty)].filter((name) => !labelled.has(name));
+    yield [{ kind: 'dataset', metadata, findings: emptyIntentFindings(empty) }, ...c.records];
   },
 };
 
@@ -155,8 +159,14 @@ function example(file: BundleFile, raw: string, label: string, line: number | un
   };
 }
 
-/** Rasa 1.x Markdown NLU: `## intent:name` (or synonym:, regex:, lookup:) headers and `- ` lists. */
-function readMarkdown(file: BundleFile, c: Collected): boolean {
+const MARKDOWN_HEADER = /^##\s*(intent|synonym|regex|lookup):\s*(.+)$/;
+
+/**
+ * Rasa 1.x Markdown NLU: `## intent:name` (or synonym:, regex:, lookup:) headers and `- ` lists.
+ * In a folder, a Markdown file without such a header (a README) is skipped.
+ */
+function readMarkdown(file: BundleFile, c: Collected, only: boolean): boolean {
+  if (!only && !file.text.split('\n').some((l) => MARKDOWN_HEADER.test(l.trim()))) return false;
   let current: { kind: 'intent' | Section; name: string; count: number } | undefined;
   const close = () => {
     if (current?.kind === 'intent' && current.count === 0) c.empty.push(current.name);
@@ -170,7 +180,7 @@ function readMarkdown(file: BundleFile, c: Collected): boolean {
       return;
     }
     if (line === '') return;
-    const header = /^##\s*(intent|synonym|regex|lookup):\s*(.+)$/.exec(line);
+    const header = MARKDOWN_HEADER.exec(line);
     if (header) {
       close();
       const kind = header[1] as 'intent' | Section;
