@@ -70,7 +70,7 @@ export async function exportDataset(lab: LabContext, idOrName: string | number, 
       [{ field: 'id', problem: 'no labelled examples' }],
     );
   }
-  const metadata = await datasetMetadata(lab, row);
+  const { metadata } = await datasetMetadata(lab, row);
   const bytes = writer.write({ name: row.name, examples, metadata });
   return {
     filename: `${row.name.replace(/[^\w.-]+/g, '_')}-v${row.version}-${writer.format}.${writer.extension}`,
@@ -82,18 +82,35 @@ export async function exportDataset(lab: LabContext, idOrName: string | number, 
   };
 }
 
+export interface DatasetMetadataView {
+  dataset_id: number;
+  /** What an import kept about the dataset as a whole (e.g. `rasa.synonym`, `dialogflow.agent`, `lex.bot`). */
+  metadata: Record<string, unknown> | null;
+  /** The earlier version of the same name the metadata comes from, when this version has none. */
+  inherited_from: number | null;
+}
+
+/** The dataset metadata an export uses, and where it comes from. */
+export async function getDatasetMetadata(lab: LabContext, idOrName: string | number): Promise<DatasetMetadataView> {
+  const row = await getDatasetRow(lab, idOrName);
+  const { metadata, from } = await datasetMetadata(lab, row);
+  return { dataset_id: row.id, metadata, inherited_from: from === row.id ? null : from };
+}
+
 async function datasetMetadata(
   lab: LabContext,
   row: { id: number; name: string; version: number; metadata: string | null },
-): Promise<Record<string, unknown> | null> {
-  if (row.metadata) return JSON.parse(row.metadata) as Record<string, unknown>;
+): Promise<{ metadata: Record<string, unknown> | null; from: number | null }> {
+  if (row.metadata) return { metadata: JSON.parse(row.metadata) as Record<string, unknown>, from: row.id };
   const earlier = await lab.db.kysely
     .selectFrom('datasets')
-    .select('metadata')
+    .select(['id', 'metadata'])
     .where('name', '=', row.name)
     .where('version', '<', row.version)
     .where('metadata', 'is not', null)
     .orderBy('version', 'desc')
     .executeTakeFirst();
-  return earlier?.metadata ? (JSON.parse(earlier.metadata) as Record<string, unknown>) : null;
+  return earlier?.metadata
+    ? { metadata: JSON.parse(earlier.metadata) as Record<string, unknown>, from: earlier.id }
+    : { metadata: null, from: null };
 }

@@ -70,6 +70,10 @@ describeEachDialect('bot platform formats through the API', (dialect) => {
     expect(yml.headers['content-type']).toBe('application/yaml; charset=utf-8');
     expect(yml.body).toContain('- intent: BookHotel\n  examples: |\n    - Book a hotel\n');
 
+    const meta = (await api.app.inject({ method: 'GET', url: `/datasets/${hotel.id}/metadata` })).json();
+    expect(meta).toMatchObject({ dataset_id: hotel.id, inherited_from: null, metadata: { lex: { locale: 'en_US' } } });
+    expect(meta.metadata.lex.bot.name).toBe('HotelBot');
+
     // The Rasa file goes back in through the same upload.
     const back = await api.app.inject({
       method: 'POST',
@@ -78,6 +82,20 @@ describeEachDialect('bot platform formats through the API', (dialect) => {
     });
     expect(back.statusCode, back.body).toBe(201);
     expect(back.json().dataset).toMatchObject({ example_count: 6, label_count: 2 });
+    // As a new version of "hotel", it carries no metadata of its own and inherits the bot's.
+    const v2 = await api.app.inject({
+      method: 'POST',
+      url: '/datasets/upload',
+      ...multipart(
+        { dataset_type: 'rasa', name: 'hotel', new_version: 'true' },
+        { name: 'nlu.yml', content: yml.rawPayload },
+      ),
+    });
+    expect(v2.json().dataset).toMatchObject({ name: 'hotel', version: 2 });
+    const inherited = (await api.app.inject({ method: 'GET', url: '/datasets/hotel@2/metadata' })).json();
+    expect(inherited.inherited_from).toBe(hotel.id);
+    const lexAgain = await api.app.inject({ method: 'GET', url: '/datasets/hotel@2/export?format=lex' });
+    expect(lexAgain.rawPayload.equals(res.rawPayload)).toBe(true);
   });
 
   it('bad format or bad file: 400 with the error shape, nothing stored', async () => {

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import { Type, type Static } from '@sinclair/typebox';
 import { AppError, ValidationError } from '../../core/errors.js';
-import { EXPORT_FORMATS, exportDataset } from '../../datasets/export.js';
+import { EXPORT_FORMATS, exportDataset, getDatasetMetadata } from '../../datasets/export.js';
 import { ingestDataset } from '../../datasets/ingest.js';
 import { deleteDataset, getDataset, listDatasets, listExamples } from '../../datasets/repository.js';
 import { getDatasetSummary } from '../../datasets/summary.js';
@@ -325,6 +325,29 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
       },
     },
     async (request) => listExamples(app.lab, request.params.id, request.query),
+  );
+
+  app.get(
+    '/datasets/:id/metadata',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Dataset-level metadata kept by an import (Rasa synonyms/regexes/lookups, Dialogflow agent, Lex bot)',
+        description:
+          'What an export writes back besides the examples. A version made in the lab without its own metadata ' +
+          'uses that of the latest earlier version of the same name (`inherited_from`).',
+        params: IdParams,
+        response: {
+          200: Type.Object({
+            dataset_id: Type.Integer(),
+            metadata: Type.Union([Type.Record(Type.String(), Json), Type.Null()]),
+            inherited_from: Type.Union([Type.Integer(), Type.Null()]),
+          }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => getDatasetMetadata(app.lab, request.params.id),
   );
 
   app.get(
