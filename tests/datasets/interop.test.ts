@@ -154,7 +154,7 @@ describeEachDialect('bot platform import and export', (dialect) => {
   it('imports a Dialogflow ES agent (folder and zip alike): multi-part texts joined, parts annotated', async () => {
     const folder = await ingest({ type: 'dialogflow', path: path.join(fixtures, 'dialogflow') });
     const zipFile = path.join(lab.dir, 'TravelAgent.zip');
-    writeFileSync(zipFile, zipFolder(path.join(fixtures, 'dialogflow'), 'TravelAgent/'));
+    writeFileSync(zipFile, zipFolder(path.join(fixtures, 'dialogflow'), './TravelAgent/'));
     const zipped = await ingest({ type: 'dialogflow', path: zipFile });
     const xs = await examplesOf(lab, folder.id);
     expect(await examplesOf(lab, zipped.id)).toEqual(xs);

@@ -71,7 +71,8 @@ async function readZip(file: string, onBytes: (n: number) => void): Promise<Bund
       filter: (f) => {
         total += f.originalSize;
         if (total > MAX_UNZIPPED_BYTES) throw new Error(`expands to more than ${MAX_UNZIPPED_BYTES >> 20} MB`);
-        return !f.name.endsWith('/') && !f.name.startsWith('__MACOSX/') && !/(^|\/)\./.test(f.name);
+        const name = entryName(f.name);
+        return !name.endsWith('/') && !name.startsWith('__MACOSX/') && !/(^|\/)\./.test(name);
       },
     });
   } catch (err) {
@@ -80,11 +81,14 @@ async function readZip(file: string, onBytes: (n: number) => void): Promise<Bund
   return Object.keys(entries)
     .sort()
     .map((name) => {
-      const rel = name.replace(/\\/g, '/').replace(/^\.\//, '');
+      const rel = entryName(name);
       const shown = `${file}!/${rel}`;
       return { rel, shown, text: decode(shown, entries[name]!) };
     });
 }
+
+/** Zip entry names as paths: `/`-separated, without a leading `./` (some zip tools write either). */
+const entryName = (name: string) => name.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
 
 /** JSON of one bundle file; a syntax error names the file and line. */
 export function bundleJson(file: BundleFile): unknown {
