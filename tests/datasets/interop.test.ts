@@ -113,8 +113,14 @@ describeEachDialect('bot platform import and export', (dialect) => {
       path.join(project, 'data/more.yml'),
       'version: "3.1"\nnlu:\n- intent: ask_opening_hours\n  examples: |\n    - when do you open\n',
     );
+    writeFileSync(path.join(project, 'actions.py'), 'from rasa_sdk import Action\n');
     const d = await ingest({ type: 'rasa', path: project });
     expect(d).toMatchObject({ example_count: 11, label_count: 5 });
+    // The same project as a .zip.
+    const zipFile = path.join(lab.dir, 'rasa-project.zip');
+    writeFileSync(zipFile, zipFolder(project));
+    const zipped = await ingest({ type: 'rasa', path: zipFile });
+    expect(pairs(await examplesOf(lab, zipped.id))).toEqual(pairs(await examplesOf(lab, d.id)));
     const report = await getValidation(lab, d.id);
     expect(report.findings.some((f) => f.id === 'intent_without_examples')).toBe(false);
   });

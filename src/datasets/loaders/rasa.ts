@@ -10,7 +10,7 @@ import type { Loader } from './types.js';
 
 const LAYOUT =
   'expected Rasa NLU training data: a YAML file (version: "3.1", nlu: with - intent: name / examples: | lists) ' +
-  'or a folder of them (files without an nlu: section, such as stories or rules, are skipped), or the older ' +
+  'or a folder or .zip of them (files without an nlu: section, such as stories or rules, are skipped), or the older ' +
   'Markdown format (## intent:name followed by - example lines); see https://rasa.com/docs/rasa/training-data-format';
 
 const NLU_FILE = /\.(ya?ml|md)$/i;
@@ -42,7 +42,8 @@ export const rasaLoader: Loader = {
     return files;
   },
   async *read({ path: root, files, onBytes }) {
-    const bundle = await readBundle(root, files, onBytes);
+    // A zipped project holds other files too (actions, models): only NLU candidates are read.
+    const bundle = (await readBundle(root, files, onBytes)).filter((f) => NLU_FILE.test(f.rel));
     const c: Collected = { records: [], sections: { synonym: [], regex: [], lookup: [] }, empty: [] };
     let nluFiles = 0;
     for (const file of bundle) {
