@@ -10,7 +10,7 @@ import { loaderFor } from './loaders/index.js';
 import { assertRealPathInside } from './paths.js';
 import { preprocessText, resolvePreprocess } from './preprocess.js';
 import { toView } from './repository.js';
-import type { DatasetView, IngestProgress, IngestRequest } from './types.js';
+import type { DatasetView, IngestProgress, IngestRequest, ValidationFinding } from './types.js';
 import { computeReport } from './validation.js';
 import { postgresWriter, sqliteWriter, type ConversationRow, type ExampleRow, type TurnRow } from './writer.js';
 
@@ -45,7 +45,12 @@ export async function ingestDataset(
     throw new ValidationError('name is too long (200 characters at most)', [
       { field: 'name', problem: 'longer than 200 characters' },
     ]);
-  const checksum = await contentChecksum(source, files, { type: request.type, preprocess, mapping });
+  const checksum = await contentChecksum(source, files, {
+    type: request.type,
+    preprocess,
+    mapping,
+    ...(request.language ? { language: request.language } : {}),
+  });
   const totalBytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
 
   return lab.db.kysely.transaction().execute(async (trx) => {
@@ -100,10 +105,12 @@ export async function ingestDataset(
         example_count: counts.examples,
         conversation_count: counts.conversations,
         turn_count: counts.turns,
+        metadata: counts.metadata ? JSON.stringify(counts.metadata) : null,
       })
       .where('id', '=', id)
       .execute();
     const report = await computeReport(trx, id, null);
+    report.import_findings = counts.findings;
     await trx
       .updateTable('datasets')
       .set({ validation: JSON.stringify(report) })
@@ -136,8 +143,16 @@ async function storeRecords(
   let turns = 0;
   let rows = 0;
   let bytesRead = 0;
+  let metadata: Record<string, unknown> | undefined;
+  const findings: ValidationFinding[] = [];
 
-  const input = { path: source, files, mapping: request.mapping ?? {}, onBytes: (n: number) => (bytesRead += n) };
+  const input = {
+    path: source,
+    files,
+    mapping: request.mapping ?? {},
+    language: request.language,
+    onBytes: (n: number) => (bytesRead += n),
+  };
   for await (const batch of loader.read(input)) {
     const exampleRows: ExampleRow[] = [];
     const turnRows: TurnRow[] = [];
@@ -172,6 +187,9 @@ async function storeRecords(
         });
         splits[r.split] = (splits[r.split] ?? 0) + 1;
         if (r.label !== null) labels.add(r.label);
+      } else if (r.kind === 'dataset') {
+        if (r.metadata) metadata = { ...metadata, ...r.metadata };
+        for (const f of r.findings ?? []) findings.push({ ...f, source: 'import' });
       } else {
         if (preprocess.dropEmpty && r.text.trim() === '') continue;
         const state = conversations.get(r.conversation)!;
@@ -185,6 +203,8 @@ async function storeRecords(
           speaker: r.speaker,
           text: r.text,
           intent: r.intent,
+          predicted_intent: r.predictedIntent ?? null,
+          confidence: r.confidence ?? null,
           sentiment: r.speaker === 'USER' ? sentimentOf(r.text) : null,
           ts: r.ts,
           metadata: r.metadata ? JSON.stringify(r.metadata) : null,
@@ -211,5 +231,5 @@ async function storeRecords(
       ended_at: s.ended,
     })),
   );
-  return { splits, labels, examples, turns, conversations: conversations.size };
+  return { splits, labels, examples, turns, conversations: conversations.size, metadata, findings };
 }

@@ -3,7 +3,17 @@
  * Loaders turn a publisher's layout into `LoadedRecord`s; ingestion stores them.
  */
 
-export const DATASET_TYPES = ['banking77', 'bitext', 'sgd', 'csv', 'jsonl'] as const;
+export const DATASET_TYPES = [
+  'banking77',
+  'bitext',
+  'sgd',
+  'csv',
+  'jsonl',
+  'rasa',
+  'dialogflow',
+  'lex',
+  'rasa-tracker',
+] as const;
 export type DatasetType = (typeof DATASET_TYPES)[number];
 
 /** Column (CSV) or key (JSONL) names for the generic formats. */
@@ -35,6 +45,8 @@ export interface IngestRequest {
   allowedRoot?: string;
   /** Shown as the dataset's source instead of the path (e.g. `upload:logs.csv`). */
   sourceLabel?: string;
+  /** dialogflow: the language of the training phrases (default the agent's); lex: the locale (e.g. en_US). */
+  language?: string;
 }
 
 export interface IngestProgress {
@@ -63,12 +75,26 @@ export interface TurnRecord {
   intent: string | null;
   /** Epoch milliseconds. */
   ts: number | null;
+  /** What the logging bot's own NLU predicted (e.g. Rasa's parse_data), when the log carries it. */
+  predictedIntent?: string | null;
+  confidence?: number | null;
   metadata?: Record<string, unknown>;
   /** Metadata of the conversation, taken from its first turn. */
   conversationMetadata?: Record<string, unknown>;
 }
 
-export type LoadedRecord = ExampleRecord | TurnRecord;
+/**
+ * About the dataset as a whole, not a row: dataset metadata (e.g. Rasa synonyms, regexes and lookup
+ * tables; the Dialogflow agent's language) and import findings (e.g. an intent without examples),
+ * which join the validation report.
+ */
+export interface DatasetNoteRecord {
+  kind: 'dataset';
+  metadata?: Record<string, unknown>;
+  findings?: ValidationFinding[];
+}
+
+export type LoadedRecord = ExampleRecord | TurnRecord | DatasetNoteRecord;
 
 /** A dataset as the API and CLI show it. */
 export interface DatasetView {
@@ -94,6 +120,6 @@ export interface ValidationFinding {
   message: string;
   count: number;
   examples: unknown[];
-  /** Who produced it: the dataset validation, or the training work (e.g. likely label errors). */
-  source?: 'validation' | 'training' | 'review';
+  /** Who produced it: the dataset validation, the training work (e.g. likely label errors), the review loop or the import. */
+  source?: 'validation' | 'training' | 'review' | 'import';
 }

@@ -29,6 +29,7 @@ export interface UploadOptions {
   trim?: boolean;
   lowercase?: boolean;
   drop_empty?: boolean;
+  language?: string;
 }
 
 export interface UploadFields {
@@ -71,6 +72,7 @@ export function requestFromFields(fields: UploadFields, filePath: string): Inges
     newVersion: fields.new_version ?? false,
     mapping,
     preprocess,
+    ...(o.language ? { language: o.language } : {}),
   };
 }
 
@@ -80,7 +82,7 @@ export async function ingestFromDatasetDir(lab: LabContext, fields: UploadFields
   return ingestDataset(lab, { ...requestFromFields(fields, resolved), allowedRoot: lab.settings.datasetDir });
 }
 
-const UPLOAD_EXTENSIONS = ['.csv', '.jsonl', '.json', '.ndjson', '.txt'];
+const UPLOAD_EXTENSIONS = ['.csv', '.jsonl', '.json', '.ndjson', '.txt', '.yml', '.yaml', '.md', '.zip'];
 
 /** A folder for one uploaded file, removed afterwards whatever happens. */
 export async function withUploadDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {

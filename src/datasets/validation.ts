@@ -34,6 +34,8 @@ export interface StoredReport {
   splits: Record<string, SplitStats>;
   findings: ValidationFinding[];
   training_findings: ValidationFinding[];
+  /** Found while reading the files (e.g. an intent without examples); kept when the report is recomputed. */
+  import_findings?: ValidationFinding[];
 }
 
 export interface ValidationReport {
@@ -268,6 +270,7 @@ export async function computeReport(
     splits,
     findings,
     training_findings: previous?.training_findings ?? [],
+    import_findings: previous?.import_findings ?? [],
   };
 }
 
@@ -280,7 +283,7 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const round = (x: number) => Math.round(x * 100) / 100;
 
 export function reportView(datasetId: number, stored: StoredReport): ValidationReport {
-  const findings = [...stored.findings, ...stored.training_findings];
+  const findings = [...(stored.import_findings ?? []), ...stored.findings, ...stored.training_findings];
   return {
     dataset_id: datasetId,
     generated_at: stored.generated_at,

@@ -28,6 +28,8 @@ export interface TurnRow {
   speaker: string;
   text: string;
   intent: string | null;
+  predicted_intent: string | null;
+  confidence: number | null;
   sentiment: number | null;
   ts: number | null;
   metadata: string | null;
@@ -96,9 +98,33 @@ export function sqliteWriter(db: BetterSqlite3.Database, datasetId: number): Bat
   const turns = new MultiRowInsert<TurnRow>(
     db,
     'turns',
-    ['conversation_id', 'dataset_id', 'idx', 'speaker', 'text', 'intent', 'sentiment', 'ts', 'metadata'],
+    [
+      'conversation_id',
+      'dataset_id',
+      'idx',
+      'speaker',
+      'text',
+      'intent',
+      'predicted_intent',
+      'confidence',
+      'sentiment',
+      'ts',
+      'metadata',
+    ],
     (r, out) =>
-      out.push(r.conversation_id, datasetId, r.idx, r.speaker, r.text, r.intent, r.sentiment, r.ts, r.metadata),
+      out.push(
+        r.conversation_id,
+        datasetId,
+        r.idx,
+        r.speaker,
+        r.text,
+        r.intent,
+        r.predicted_intent,
+        r.confidence,
+        r.sentiment,
+        r.ts,
+        r.metadata,
+      ),
   );
   const conversation = db.prepare(
     'insert into conversations (dataset_id, external_id, split, metadata) values (?, ?, ?, ?)',
@@ -156,7 +182,7 @@ export function postgresWriter(trx: Transaction<Database> | Kysely<Database>, da
       for (const chunk of chunks(rows, PG_ROWS_PER_STATEMENT)) {
         await trx
           .insertInto('turns')
-          .values(chunk.map((r) => ({ dataset_id: datasetId, predicted_intent: null, confidence: null, ...r })))
+          .values(chunk.map((r) => ({ dataset_id: datasetId, ...r })))
           .execute();
       }
     },

@@ -26,6 +26,8 @@ export interface DatasetsTable {
   conversation_count: Generated<number>;
   turn_count: Generated<number>;
   validation: Json | null;
+  /** Dataset-level metadata from the import (e.g. Rasa synonyms/regexes/lookups), JSON; migration 0009. */
+  metadata: Json | null;
   created_at: CreatedAt;
 }
 

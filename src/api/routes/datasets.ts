@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import { Type, type Static } from '@sinclair/typebox';
 import { AppError, ValidationError } from '../../core/errors.js';
+import { EXPORT_FORMATS, exportDataset, getDatasetMetadata } from '../../datasets/export.js';
 import { ingestDataset } from '../../datasets/ingest.js';
 import { deleteDataset, getDataset, listDatasets, listExamples } from '../../datasets/repository.js';
 import { getDatasetSummary } from '../../datasets/summary.js';
@@ -105,8 +106,18 @@ const Options = Type.Object(
     trim: Type.Optional(Type.Boolean()),
     lowercase: Type.Optional(Type.Boolean()),
     drop_empty: Type.Optional(Type.Boolean()),
+    language: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 35,
+        description: "dialogflow: training-phrase language (default the agent's); lex: locale such as en_US",
+      }),
+    ),
   },
-  { additionalProperties: false, description: 'column mapping (csv/jsonl) and preprocessing steps' },
+  {
+    additionalProperties: false,
+    description: 'column mapping (csv/jsonl), preprocessing steps, language (dialogflow/lex)',
+  },
 );
 const UploadBody = Type.Object(
   {
@@ -138,6 +149,15 @@ const ExampleQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
   cursor: Type.Optional(Type.String({ description: 'next_cursor of the previous page' })),
 });
+const ExportQuery = Type.Object(
+  {
+    format: Type.Union(
+      EXPORT_FORMATS.map((f) => Type.Literal(f)),
+      { description: 'output format' },
+    ),
+  },
+  { additionalProperties: false },
+);
 const ExamplePage = Type.Object({
   items: Type.Array(
     Type.Object({
@@ -174,7 +194,7 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
           'JSON: `{"dataset_type": "banking77", "file_path": "Dataset/BANKING77"}` reads a file or folder inside DATASET_DIR ' +
           '(file_path relative to DATASET_DIR or to the working directory; omitted: DATASET_DIR/<dataset_type>) ' +
           '(absolute paths, `..` and symlinks leading outside are refused). multipart/form-data: a `file` part ' +
-          `(.csv, .jsonl, .json; at most ${Math.round(maxBytes / 1048576)} MB, 413 beyond) with fields dataset_type, ` +
+          `(.csv, .jsonl, .json, .yml, .md, .zip; at most ${Math.round(maxBytes / 1048576)} MB, 413 beyond) with fields dataset_type, ` +
           'name, new_version, preprocess and options (a JSON string). Ingestion is one transaction: a bad row stores ' +
           'nothing. Identical content returns the stored dataset (200, created=false) unless new_version is true.',
         body: { content: { 'application/json': { schema: UploadBody } } },
@@ -313,6 +333,60 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
       },
     },
     async (request) => listExamples(app.lab, request.params.id, request.query),
+  );
+
+  app.get(
+    '/datasets/:id/metadata',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Dataset-level metadata kept by an import (Rasa synonyms/regexes/lookups, Dialogflow agent, Lex bot)',
+        description:
+          'What an export writes back besides the examples. A version made in the lab without its own metadata ' +
+          'uses that of the latest earlier version of the same name (`inherited_from`).',
+        params: IdParams,
+        response: {
+          200: Type.Object({
+            dataset_id: Type.Integer(),
+            metadata: Type.Union([Type.Record(Type.String(), Json), Type.Null()]),
+            inherited_from: Type.Union([Type.Integer(), Type.Null()]),
+          }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => getDatasetMetadata(app.lab, request.params.id),
+  );
+
+  app.get(
+    '/datasets/:id/export',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Download a dataset version as Rasa YAML, a Dialogflow ES agent zip, a Lex V2 bot zip, CSV or JSONL',
+        description:
+          'Labelled examples only (unlabelled ones and conversation logs are left out). The same version always ' +
+          'gives the same bytes; importing the file again (dataset_type rasa, dialogflow, lex, csv, jsonl) gives the ' +
+          'same examples and labels. Headers: `X-Chatlab-Examples` (examples written), `X-Chatlab-Skipped-Unlabelled`.',
+        params: IdParams,
+        querystring: ExportQuery,
+        response: {
+          200: Type.Unknown({
+            description: 'the file (application/yaml, application/zip, text/csv or application/x-ndjson)',
+          }),
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const file = await exportDataset(app.lab, request.params.id, request.query.format);
+      return reply
+        .type(file.contentType)
+        .header('content-disposition', `attachment; filename="${file.filename}"`)
+        .header('x-chatlab-examples', String(file.examples))
+        .header('x-chatlab-skipped-unlabelled', String(file.skipped_unlabelled))
+        .send(Buffer.from(file.bytes));
+    },
   );
 
   app.delete(

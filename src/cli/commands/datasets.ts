@@ -3,7 +3,8 @@ import { AppError } from '../../core/errors.js';
 import type { DatasetView, IngestRequest } from '../../datasets/types.js';
 import { output, table, withLab } from '../output.js';
 
-const DATASET_TYPES = ['banking77', 'bitext', 'sgd', 'csv', 'jsonl'];
+const DATASET_TYPES = ['banking77', 'bitext', 'sgd', 'csv', 'jsonl', 'rasa', 'dialogflow', 'lex', 'rasa-tracker'];
+const EXPORT_FORMATS = ['rasa', 'dialogflow', 'lex', 'csv', 'jsonl'];
 
 interface IngestOptions {
   type: IngestRequest['type'];
@@ -22,6 +23,7 @@ interface IngestOptions {
   trim: boolean;
   lowercase?: boolean;
   dropEmpty?: boolean;
+  language?: string;
   json?: boolean;
 }
 
@@ -88,6 +90,7 @@ export function registerDatasets(program: Command): void {
     .option('--speaker-col <name>', 'csv/jsonl: speaker column (default speaker)')
     .option('--timestamp-col <name>', 'csv/jsonl: timestamp column, ISO 8601 or epoch (default timestamp)')
     .option('--split-col <name>', 'csv/jsonl: split column (default split; rows without one are train)')
+    .option('--language <code>', "dialogflow: training-phrase language (default the agent's); lex: locale, e.g. en_US")
     .option('--no-preprocess', 'store the training text exactly as given (no NFKC, whitespace collapse or trim)')
     .option('--no-nfkc', 'skip Unicode NFKC normalisation')
     .option('--no-collapse-whitespace', 'keep runs of whitespace')
@@ -122,7 +125,15 @@ export function registerDatasets(program: Command): void {
         try {
           const r = await ingestDataset(
             lab,
-            { type: o.type, path: o.path, name: o.name, newVersion: !!o.newVersion, mapping, preprocess },
+            {
+              type: o.type,
+              path: o.path,
+              name: o.name,
+              newVersion: !!o.newVersion,
+              mapping,
+              preprocess,
+              ...(o.language ? { language: o.language } : {}),
+            },
             (p) => bar.update(p),
           );
           return { ...r, summary: await getDatasetSummary(lab, r.dataset.id) };
@@ -249,6 +260,34 @@ export function registerDatasets(program: Command): void {
         );
       },
     );
+
+  datasets
+    .command('export <id>')
+    .description(
+      'write a dataset version (id, name, or name@version) as Rasa YAML, a Dialogflow ES agent zip, a Lex V2 bot zip, CSV or JSONL',
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).makeOptionMandatory())
+    .option('--out <file>', 'where to write (default: <name>-v<version>-<format>.<ext> in the working directory)')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { format: string; out?: string; json?: boolean }) => {
+      const { exportDataset } = await import('../../datasets/export.js');
+      const { writeFileSync } = await import('node:fs');
+      const path = await import('node:path');
+      const file = await withLab((lab) => exportDataset(lab, id, o.format));
+      const out = path.resolve(o.out ?? file.filename);
+      writeFileSync(out, file.bytes);
+      const { bytes: _bytes, ...summary } = file;
+      output({ ...summary, path: out, size_bytes: file.bytes.length }, o, (r) =>
+        [
+          `Exported ${r.examples} examples of ${r.dataset.name} v${r.dataset.version} as ${o.format} to ${r.path} (${r.size_bytes} bytes).`,
+          r.skipped_unlabelled > 0
+            ? `  ${r.skipped_unlabelled} unlabelled example(s) left out (no format can carry them).`
+            : '',
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
+    });
 
   datasets
     .command('delete <id>')

@@ -3,7 +3,11 @@ import { DATASET_TYPES, type DatasetType } from '../types.js';
 import { banking77Loader } from './banking77.js';
 import { bitextLoader } from './bitext.js';
 import { csvLoader } from './csv.js';
+import { dialogflowLoader } from './dialogflow.js';
 import { jsonlLoader } from './jsonl.js';
+import { lexLoader } from './lex.js';
+import { rasaTrackerLoader } from './rasa-tracker.js';
+import { rasaLoader } from './rasa.js';
 import { sgdLoader } from './sgd.js';
 import type { Loader } from './types.js';
 
@@ -14,6 +18,10 @@ const LOADERS: Record<DatasetType, Loader> = {
   sgd: sgdLoader,
   csv: csvLoader,
   jsonl: jsonlLoader,
+  rasa: rasaLoader,
+  dialogflow: dialogflowLoader,
+  lex: lexLoader,
+  'rasa-tracker': rasaTrackerLoader,
 };
 
 export function loaderFor(type: string): Loader {

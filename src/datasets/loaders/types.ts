@@ -6,6 +6,8 @@ export interface LoaderInput {
   /** The files `locate` returned. */
   files: string[];
   mapping: ColumnMapping;
+  /** dialogflow/lex: the language or locale to read (IngestRequest.language). */
+  language?: string;
   /** Called with the bytes read so far increments, for progress and ETA. */
   onBytes: (n: number) => void;
 }

@@ -3,6 +3,7 @@ import type { Dialect } from '../connection.js';
 import { initialMigration } from './0001_initial.js';
 import { reviewDecisionsMigration } from './0002_review_decisions.js';
 import { turnTopPredictionsMigration } from './0004_turn_top_predictions.js';
+import { datasetMetadataMigration } from './0009_dataset_metadata.js';
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end as
@@ -13,5 +14,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0001_initial': initialMigration(dialect),
     '0002_review_decisions': reviewDecisionsMigration(dialect),
     '0004_turn_top_predictions': turnTopPredictionsMigration(dialect),
+    '0009_dataset_metadata': datasetMetadataMigration(dialect),
   };
 }

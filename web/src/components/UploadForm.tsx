@@ -6,7 +6,7 @@ import { navigate } from '../lib/router';
 import type { Dataset } from '../lib/types';
 
 /** Types a single uploaded file can hold (folder layouts such as SGD go through DATASET_DIR). */
-const FILE_TYPES = ['csv', 'jsonl', 'banking77', 'bitext'];
+const FILE_TYPES = ['csv', 'jsonl', 'banking77', 'bitext', 'rasa', 'dialogflow', 'lex', 'rasa-tracker'];
 const PREVIEW_BYTES = 64 * 1024;
 const PREVIEW_ROWS = 5;
 
@@ -78,7 +78,14 @@ export function UploadForm({ onDone }: { onDone: () => void }) {
     setPreview(null);
     if (!chosen) return;
     const ext = chosen.name.split('.').pop()?.toLowerCase() ?? '';
-    const guessed = ext === 'jsonl' || ext === 'ndjson' ? 'jsonl' : chosenType;
+    const guessed =
+      ext === 'jsonl' || ext === 'ndjson'
+        ? 'jsonl'
+        : ext === 'yml' || ext === 'yaml' || ext === 'md'
+          ? 'rasa'
+          : ext === 'csv' && chosenType !== 'banking77' && chosenType !== 'bitext'
+            ? 'csv'
+            : chosenType;
     setType(guessed);
     setName(chosen.name.replace(/\.[^.]+$/, ''));
     if (guessed === 'csv' || guessed === 'jsonl') {
@@ -134,11 +141,11 @@ export function UploadForm({ onDone }: { onDone: () => void }) {
         onDrop={onDrop}
       >
         <label>
-          Choose or drop a file (.csv, .jsonl, .json)
+          Choose or drop a file (.csv, .jsonl, .json, Rasa .yml/.md, a Dialogflow or Lex .zip)
           <input
             type="file"
             name="file"
-            accept=".csv,.jsonl,.ndjson,.json,.txt"
+            accept=".csv,.jsonl,.ndjson,.json,.txt,.yml,.yaml,.md,.zip"
             data-testid="upload-file"
             onChange={(e) => void choose(e.target.files?.[0])}
           />

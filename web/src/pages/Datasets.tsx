@@ -14,7 +14,17 @@ import type { Dataset } from '../lib/types';
 import { useApi } from '../lib/useApi';
 import { DatasetVersions } from './DatasetVersions';
 
-const DATASET_TYPES = ['banking77', 'sgd', 'bitext', 'csv', 'jsonl'];
+const DATASET_TYPES = ['banking77', 'sgd', 'bitext', 'csv', 'jsonl', 'rasa', 'dialogflow', 'lex', 'rasa-tracker'];
+/** Bot-platform exports can hold several languages (Dialogflow) or locales (Lex). */
+const LANGUAGE_TYPES = ['dialogflow', 'lex'];
+/** Export formats with the file extension the server gives each. */
+const EXPORT_FORMATS: Array<{ format: string; extension: string; label: string }> = [
+  { format: 'rasa', extension: 'yml', label: 'Rasa NLU (YAML)' },
+  { format: 'dialogflow', extension: 'zip', label: 'Dialogflow ES agent (zip)' },
+  { format: 'lex', extension: 'zip', label: 'Amazon Lex V2 bot (zip)' },
+  { format: 'csv', extension: 'csv', label: 'CSV' },
+  { format: 'jsonl', extension: 'jsonl', label: 'JSON Lines' },
+];
 
 function splitText(d: Dataset): string {
   const splits = parseMaybeJson<Record<string, number>>(d.split_counts, {});
@@ -27,6 +37,7 @@ function IngestForm({ onDone }: { onDone: () => void }) {
   const [type, setType] = useState('banking77');
   const [path, setPath] = useState('');
   const [name, setName] = useState('');
+  const [language, setLanguage] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const submit = async (event: FormEvent) => {
@@ -36,7 +47,12 @@ function IngestForm({ onDone }: { onDone: () => void }) {
     try {
       const created = await api<Dataset & { dataset?: Dataset }>('/datasets/upload', {
         method: 'POST',
-        body: { dataset_type: type, file_path: path, ...(name ? { name } : {}) },
+        body: {
+          dataset_type: type,
+          file_path: path,
+          ...(name ? { name } : {}),
+          ...(language && LANGUAGE_TYPES.includes(type) ? { options: { language } } : {}),
+        },
       });
       onDone();
       const id = created.dataset?.id ?? created.id;
@@ -71,6 +87,17 @@ function IngestForm({ onDone }: { onDone: () => void }) {
         Name (optional)
         <input value={name} onChange={(e) => setName(e.target.value)} name="name" />
       </label>
+      {LANGUAGE_TYPES.includes(type) && (
+        <label>
+          Language (optional)
+          <input
+            value={language}
+            onChange={(e) => setLanguage(e.target.value)}
+            name="language"
+            placeholder={type === 'lex' ? 'en_US' : "agent's default"}
+          />
+        </label>
+      )}
       <button type="submit" className="primary" disabled={busy}>
         {busy ? 'Ingesting…' : 'Ingest dataset'}
       </button>
@@ -355,6 +382,37 @@ function ExampleBrowser({
   );
 }
 
+/** The Export menu: one format at a time, downloaded with the API key like the PDF report. */
+function ExportMenu({ id, dataset }: { id: string; dataset: Dataset | undefined }) {
+  const [format, setFormat] = useState('rasa');
+  const chosen = EXPORT_FORMATS.find((f) => f.format === format)!;
+  const base = `${(dataset?.name ?? `dataset-${id}`).replace(/[^\w.-]+/g, '_')}-v${dataset?.version ?? ''}`;
+  return (
+    <span className="export-menu">
+      <label>
+        Export as{' '}
+        <select
+          value={format}
+          onChange={(e) => setFormat(e.target.value)}
+          name="export_format"
+          aria-label="Export format"
+        >
+          {EXPORT_FORMATS.map((f) => (
+            <option key={f.format} value={f.format}>
+              {f.label}
+            </option>
+          ))}
+        </select>
+      </label>{' '}
+      <DownloadButton
+        path={withQuery(`/datasets/${id}/export`, { format })}
+        filename={`${base}-${format}.${chosen.extension}`}
+        label="Export"
+      />
+    </span>
+  );
+}
+
 export function DatasetDetailPage({ id, query }: { id: string; query: URLSearchParams }) {
   const dataset = useApi<Dataset & { dataset?: Dataset }>(`/datasets/${id}`);
   const summary = useApi<Record<string, unknown>>(`/datasets/${id}/summary`);
@@ -398,6 +456,7 @@ export function DatasetDetailPage({ id, query }: { id: string; query: URLSearchP
                 <a className="button" href={href('/training', { dataset: id })}>
                   Train a model on it
                 </a>
+                <ExportMenu id={id} dataset={d} />
                 <DownloadButton
                   path={`/reports/datasets/${id}.pdf`}
                   filename={`dataset-${id}-report.pdf`}
