@@ -2,6 +2,7 @@ import type { LabApp } from '../app.js';
 import analyticsRoutes from './analytics.js';
 import conversationsRoutes from './conversations.js';
 import datasetsRoutes from './datasets.js';
+import discoveryRoutes from './discovery.js';
 import experimentsRoutes from './experiments.js';
 import healthRoutes from './health.js';
 import operationsRoutes from './operations.js';
@@ -16,6 +17,7 @@ export const routeModules: Array<(app: LabApp) => Promise<void>> = [
   trainingRoutes,
   experimentsRoutes,
   analyticsRoutes,
+  discoveryRoutes,
   reportsRoutes,
   operationsRoutes,
 ];

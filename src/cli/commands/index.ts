@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAnalytics } from './analytics.js';
 import { registerDatasets } from './datasets.js';
+import { registerDiscovery } from './discovery.js';
 import { registerInit } from './init.js';
 import { registerOperations } from './operations.js';
 import { registerServe } from './serve.js';
@@ -14,6 +15,7 @@ export const commandRegistrations: Array<(program: Command) => void> = [
   registerDatasets,
   registerTraining,
   registerAnalytics,
+  registerDiscovery,
   registerOperations,
   registerWorker,
 ];
