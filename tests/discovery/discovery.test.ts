@@ -172,7 +172,7 @@ describeEachDialect('intent discovery', (dialect) => {
     expect(noPredictions).toBeInstanceOf(AppError);
     expect((noPredictions as AppError).message).toContain(`chatlab analyze --dataset ${raw.dataset.id}`);
     // A labelled training dataset is not a log.
-    await expect(prepareDiscovery(lab, { datasetId: 'protocol-known' })).rejects.toThrow(/not a conversation log/);
+    await expect(prepareDiscovery(lab, { datasetId: 'protocol-known' })).rejects.toThrow(/has no user turns/);
     await expect(prepareDiscovery(lab, { datasetId: 9999 })).rejects.toMatchObject({ status: 404 });
     await expect(
       prepareDiscovery(lab, { datasetId: figures.run.dataset_id, pool: 'everything' }),

@@ -5,6 +5,7 @@ import { bumpAuthVersion } from './lib/auth';
 import { currentLocation, href, matchRoute } from './lib/router';
 import { ConversationsPage } from './pages/Conversations';
 import { DatasetDetailPage, DatasetsPage } from './pages/Datasets';
+import { DiscoveryPage } from './pages/Discovery';
 import { CompareRunsPage, ExperimentsPage, RunDetailPage } from './pages/Experiments';
 import { ModelsPage } from './pages/Models';
 import { MonitoringPage } from './pages/Monitoring';
@@ -20,6 +21,7 @@ const NAV = [
   { path: '/models', label: 'Models' },
   { path: '/playground', label: 'Playground' },
   { path: '/conversations', label: 'Conversations' },
+  { path: '/discovery', label: 'Discovery' },
   { path: '/monitoring', label: 'Monitoring' },
 ];
 
@@ -47,6 +49,7 @@ function Page() {
   if (path === '/models') return <ModelsPage />;
   if (path === '/playground') return <PlaygroundPage />;
   if (path === '/conversations') return <ConversationsPage query={query} />;
+  if (path === '/discovery') return <DiscoveryPage query={query} />;
   if (path === '/monitoring') return <MonitoringPage />;
   return (
     <section>
