@@ -56,8 +56,6 @@ function describeCluster(c: ClusterView): string {
 export function registerDiscovery(program: Command): void {
   const discover = program
     .command('discover')
-    // `discover accept 3 --json`: options after a subcommand belong to it, not to `discover`.
-    .enablePositionalOptions()
     .description(
       "cluster a log's unrecognised user turns into candidate new intents (needs predictions: chatlab analyze)",
     )
@@ -112,6 +110,8 @@ export function registerDiscovery(program: Command): void {
     );
 
   const reviewer = 'cli';
+  // commander hands `discover accept 3 --json` to the parent's --json (both define it).
+  const asJson = (opts: { json?: boolean }) => ({ json: opts.json === true || discover.opts().json === true });
   discover
     .command('accept <cluster>')
     .description("accept a cluster as a new intent: each of its turns gets a 'new_intent' review decision")
@@ -121,7 +121,7 @@ export function registerDiscovery(program: Command): void {
       const { acceptCluster } = await import('../../discovery/actions.js');
       const { parseId } = await import('../../discovery/repository.js');
       const result = await withLab((lab) => acceptCluster(lab, parseId(cluster, 'cluster'), opts.intent, reviewer));
-      output(result, opts, describeCluster);
+      output(result, asJson(opts), describeCluster);
     });
   discover
     .command('merge <cluster>')
@@ -132,7 +132,7 @@ export function registerDiscovery(program: Command): void {
       const { mergeCluster } = await import('../../discovery/actions.js');
       const { parseId } = await import('../../discovery/repository.js');
       const result = await withLab((lab) => mergeCluster(lab, parseId(cluster, 'cluster'), opts.into, reviewer));
-      output(result, opts, describeCluster);
+      output(result, asJson(opts), describeCluster);
     });
   discover
     .command('dismiss <cluster>')
@@ -142,7 +142,7 @@ export function registerDiscovery(program: Command): void {
       const { dismissCluster } = await import('../../discovery/actions.js');
       const { parseId } = await import('../../discovery/repository.js');
       const result = await withLab((lab) => dismissCluster(lab, parseId(cluster, 'cluster'), reviewer));
-      output(result, opts, describeCluster);
+      output(result, asJson(opts), describeCluster);
     });
   discover
     .command('show <run>')
@@ -151,6 +151,6 @@ export function registerDiscovery(program: Command): void {
     .action(async (run: string, opts: { json?: boolean }) => {
       const { getDiscoveryRun, parseId } = await import('../../discovery/repository.js');
       const result = await withLab((lab) => getDiscoveryRun(lab, parseId(run, 'run')));
-      output(result, opts, describeRun);
+      output(result, asJson(opts), describeRun);
     });
 }
