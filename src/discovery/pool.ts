@@ -80,7 +80,9 @@ function poolCondition(choice: PoolChoice) {
 }
 
 /** Turns with a decision other than `skip` were already handled by a reviewer or a cluster. */
-const undecided = sql<boolean>`not exists (select 1 from review_decisions d where d.turn_id = t.id and d.decision <> 'skip')`;
+// (dataset_id, turn_id) leads the table's index.
+const undecided = sql<boolean>`not exists (select 1 from review_decisions d
+  where d.dataset_id = t.dataset_id and d.turn_id = t.id and d.decision <> 'skip')`;
 
 /** The pool's turns (at most MAX_POOL, least confident first) and its full size. */
 export async function selectPool(

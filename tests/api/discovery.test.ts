@@ -110,6 +110,40 @@ describeEachDialect('discovery API', (dialect) => {
     expect((await call('GET', '/discovery/runs', 'viewer')).json().runs.length).toBe(runsBefore);
   });
 
+  it('a run whose job died shows as failed with the reason', async () => {
+    const db = api.lab.db.kysely;
+    const job = await db
+      .insertInto('jobs')
+      .values({
+        kind: 'discover',
+        status: 'failed',
+        payload: '{}',
+        error: 'worker w1 stopped responding (no heartbeat for 60 s); gave up after 1 attempt(s)',
+        attempts: 1,
+        max_attempts: 1,
+        cancel_requested: 0,
+        updated_at: new Date().toISOString(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const run = await db
+      .insertInto('discovery_runs')
+      .values({ dataset_id: logId, pool: 'fallback', params: '{}', status: 'running', job_id: job.id })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const res = (await call('GET', `/discovery/runs/${run.id}`, 'viewer')).json();
+    expect(res).toMatchObject({ status: 'failed', error: expect.stringContaining('stopped responding') });
+  });
+
+  it('deleting the log deletes its runs, clusters and memberships', async () => {
+    const { deleteDataset } = await import('../../src/datasets/repository.js');
+    await deleteDataset(api.lab, logId);
+    const db = api.lab.db.kysely;
+    expect(await db.selectFrom('discovery_runs').select('id').where('dataset_id', '=', logId).execute()).toEqual([]);
+    expect(await db.selectFrom('discovery_clusters').select('id').execute()).toEqual([]);
+    expect(await db.selectFrom('discovery_members').select('turn_id').execute()).toEqual([]);
+  });
+
   it('documents the routes in the OpenAPI document', async () => {
     const doc = (await api.app.inject({ method: 'GET', url: '/docs/json' })).json();
     for (const p of ['/discovery/runs', '/discovery/runs/{id}', '/discovery/clusters/{id}/accept']) {
