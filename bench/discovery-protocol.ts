@@ -60,6 +60,8 @@ export interface ProtocolFigures {
   pool_size: number;
   /** Share of removed-intent turns that reached the pool. */
   removed_in_pool_share: number;
+  /** Pool turns of each removed intent (an intent with fewer than the smallest cluster cannot be found). */
+  removed_turns_in_pool_by_intent: Array<{ intent: string; turns: number }>;
   /** Share of the pool that belongs to removed intents. */
   pool_removed_share: number;
   clusters: number;
@@ -182,7 +184,10 @@ export function measure(
   const removedTurns = logRows.filter((r) => removed.includes(r.category)).length;
   const removedInPool = truth.filter((t) => removed.includes(t)).length;
   const recovered = recoveredLabels(truth, predicted, removed, 0.7);
+  const inPool = new Map<string, number>();
+  for (const t of truth) if (removed.includes(t)) inPool.set(t, (inPool.get(t) ?? 0) + 1);
   return {
+    removed_turns_in_pool_by_intent: removed.map((r) => ({ intent: r, turns: inPool.get(r) ?? 0 })),
     removed,
     log_turns: logRows.length,
     removed_turns: removedTurns,

@@ -60,6 +60,12 @@ function report(f: ProtocolFigures): void {
     },
   ]);
   console.log(`recovered: ${f.recovered.join(', ') || '(none)'}`);
+  const minSize = Number(f.run.params.min_cluster_size);
+  const findable = f.removed_turns_in_pool_by_intent.filter((r) => r.turns >= minSize).length;
+  console.log(
+    `removed-intent turns in the pool: ${f.removed_turns_in_pool_by_intent.map((r) => `${r.intent} ${r.turns}`).join(', ')}` +
+      ` (${findable} of ${f.removed.length} intents have at least the smallest cluster size, ${minSize})`,
+  );
 }
 
 try {
