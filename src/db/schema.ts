@@ -222,6 +222,52 @@ export interface ReviewDecisionsTable {
   created_at: CreatedAt;
 }
 
+/** One intent-discovery run over a log (an async job, or a CLI call). */
+export interface DiscoveryRunsTable {
+  id: Id;
+  dataset_id: number;
+  pool: 'fallback' | 'low-confidence' | 'unlabelled';
+  /** Threshold, cluster sizes and the other choices the run made. */
+  params: Json;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  /** `{phase, done, total}` while running. */
+  progress: Json | null;
+  pool_size: number | null;
+  /** Pool turns that ended in a cluster (the rest is noise). */
+  clustered: number | null;
+  error: string | null;
+  job_id: number | null;
+  created_at: CreatedAt;
+  finished_at: string | null;
+}
+
+/** A candidate intent found by a discovery run. */
+export interface DiscoveryClustersTable {
+  id: Id;
+  run_id: number;
+  dataset_id: number;
+  size: number;
+  name_suggestion: string;
+  /** c-TF-IDF terms `[{term, weight}]`. */
+  terms: Json;
+  /** `[{intent, similarity}]`, most similar first. */
+  nearest_intents: Json;
+  /** `{granularity, points: [{period, turns, share}]}`. */
+  trend: Json;
+  status: Generated<'open' | 'accepted' | 'merged' | 'dismissed'>;
+  /** The intent the cluster was accepted as or merged into. */
+  intent: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+}
+
+export interface DiscoveryMembersTable {
+  cluster_id: number;
+  turn_id: number;
+  /** Cosine similarity to the cluster's centroid. */
+  similarity: number;
+}
+
 export interface Database {
   datasets: DatasetsTable;
   examples: ExamplesTable;
@@ -240,6 +286,9 @@ export interface Database {
   api_keys: ApiKeysTable;
   request_samples: RequestSamplesTable;
   review_decisions: ReviewDecisionsTable;
+  discovery_runs: DiscoveryRunsTable;
+  discovery_clusters: DiscoveryClustersTable;
+  discovery_members: DiscoveryMembersTable;
 }
 
 export type Dataset = Selectable<DatasetsTable>;

@@ -4,6 +4,7 @@
  */
 import type { LabContext } from '../core/context.js';
 import type { Job } from '../db/schema.js';
+import { runDiscoveryJob } from '../discovery/discover.js';
 import { finishRun } from '../experiments/runs.js';
 import type { RunView } from '../experiments/runs.js';
 import { executeCrossval, prepareCrossval, type CrossvalRequest, type PreparedCrossval } from './crossval.js';
@@ -21,6 +22,7 @@ export const jobHandlers: Record<JobKind, JobHandler> = {
   train: async (lab, job: Job) => outcome(await executeRun(lab, JSON.parse(job.payload) as PreparedRun)),
   search: async (lab, job: Job) => outcome(await executeSearch(lab, JSON.parse(job.payload) as PreparedSearch)),
   crossval: async (lab, job: Job) => outcome(await executeCrossval(lab, JSON.parse(job.payload) as PreparedCrossval)),
+  discover: runDiscoveryJob,
 };
 
 const workers = new WeakMap<LabContext, JobWorker>();

@@ -6,6 +6,7 @@ import { currentLocation, href, matchRoute } from './lib/router';
 import { ConversationsPage } from './pages/Conversations';
 import { CrossvalDetailPage, CrossvalPage } from './pages/Crossval';
 import { DatasetDetailPage, DatasetsPage } from './pages/Datasets';
+import { DiscoveryPage } from './pages/Discovery';
 import { CompareRunsPage, ExperimentsPage, RunDetailPage } from './pages/Experiments';
 import { ModelsPage } from './pages/Models';
 import { MonitoringPage } from './pages/Monitoring';
@@ -26,6 +27,7 @@ const NAV = [
   { path: '/playground', label: 'Playground' },
   { path: '/conversations', label: 'Conversations' },
   { path: '/review', label: 'Review' },
+  { path: '/discovery', label: 'Discovery' },
   { path: '/monitoring', label: 'Monitoring' },
 ];
 
@@ -58,6 +60,7 @@ function Page() {
   if (path === '/playground') return <PlaygroundPage />;
   if (path === '/conversations') return <ConversationsPage query={query} />;
   if (path === '/review') return <ReviewPage query={query} />;
+  if (path === '/discovery') return <DiscoveryPage query={query} />;
   if (path === '/monitoring') return <MonitoringPage />;
   return (
     <section>

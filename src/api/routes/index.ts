@@ -3,6 +3,7 @@ import analyticsRoutes from './analytics.js';
 import conversationsRoutes from './conversations.js';
 import datasetsRoutes from './datasets.js';
 import examplesRoutes from './examples.js';
+import discoveryRoutes from './discovery.js';
 import experimentsRoutes from './experiments.js';
 import healthRoutes from './health.js';
 import improveRoutes from './improve.js';
@@ -20,6 +21,7 @@ export const routeModules: Array<(app: LabApp) => Promise<void>> = [
   trainingRoutes,
   experimentsRoutes,
   analyticsRoutes,
+  discoveryRoutes,
   reportsRoutes,
   reviewRoutes,
   improveRoutes,

@@ -3,6 +3,7 @@ import { registerAnalytics } from './analytics.js';
 import { registerDatasets } from './datasets.js';
 import { registerExamples } from './examples.js';
 import { registerImprove } from './improve.js';
+import { registerDiscovery } from './discovery.js';
 import { registerInit } from './init.js';
 import { registerOperations } from './operations.js';
 import { registerReview } from './review.js';
@@ -20,6 +21,7 @@ export const commandRegistrations: Array<(program: Command) => void> = [
   registerAnalytics,
   registerReview,
   registerImprove,
+  registerDiscovery,
   registerOperations,
   registerWorker,
 ];
