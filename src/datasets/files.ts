@@ -1,5 +1,7 @@
-import { createReadStream, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { constants, existsSync, type Stats } from 'node:fs';
+import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
 import { ValidationError } from '../core/errors.js';
 import { locateJsonError } from './json-error.js';
@@ -15,18 +17,97 @@ export function fileError(file: string, problem: string, line?: number): Validat
   return new ValidationError(`${where}: ${problem}`, [{ field: 'file', problem, file, ...(line ? { line } : {}) }]);
 }
 
+/**
+ * The folder every dataset file opened through this module must really lie in (API ingestion:
+ * DATASET_DIR). Carried by the ingestion's async context so every loader, present or future,
+ * gets the check at open time without threading it through each reader.
+ */
+const confinedTo = new AsyncLocalStorage<string>();
+
+/** Runs `fn` with every dataset file opened through this module confined to `root`. */
+export function withDatasetRoot<T>(root: string | undefined, fn: () => Promise<T>): Promise<T> {
+  return root === undefined ? fn() : confinedTo.run(path.resolve(root), fn);
+}
+
+// Where the kernel names an open descriptor's real path (Linux); elsewhere, O_NOFOLLOW.
+const FD_PATHS = existsSync('/proc/self/fd');
+
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return 'a folder';
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * Opens a dataset file for reading, checked at the moment it is opened (a check before reading
+ * can be raced by swapping the file): non-blocking, so a FIFO cannot hang the process; only a
+ * regular file is accepted; when confined, the opened descriptor's real path must lie inside the
+ * root (a file swapped for a symlink to elsewhere is refused).
+ */
+export async function openDatasetFile(file: string): Promise<FileHandle> {
+  const root = confinedTo.getStore();
+  const flags =
+    constants.O_RDONLY | constants.O_NONBLOCK | (root !== undefined && !FD_PATHS ? constants.O_NOFOLLOW : 0);
+  let handle: FileHandle;
+  try {
+    handle = await open(file, flags);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw fileError(file, 'is a symbolic link; only regular files inside DATASET_DIR are read');
+    if (code === 'ENOENT') throw fileError(file, 'does not exist (it was removed while being read)');
+    if (code === 'EACCES' || code === 'EPERM') throw fileError(file, 'cannot be read (permission denied)');
+    throw err;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw fileError(file, `is ${kindOf(info)}; only regular files are read`);
+    if (root !== undefined && FD_PATHS) {
+      const real = await readlink(`/proc/self/fd/${handle.fd}`);
+      const realRoot = await realpath(root).catch(() => root);
+      if (!isInside(realRoot, real)) throw fileError(file, 'leads outside DATASET_DIR through a symlink');
+    }
+    return handle;
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
 /** Size in bytes; an empty file is an error (nothing to ingest is never what the user meant). */
-export function checkNonEmpty(file: string): number {
-  const size = statSync(file).size;
-  if (size === 0) throw fileError(file, 'the file is empty');
-  return size;
+export async function checkNonEmpty(file: string): Promise<number> {
+  const handle = await openDatasetFile(file);
+  try {
+    const size = (await handle.stat()).size;
+    if (size === 0) throw fileError(file, 'the file is empty');
+    return size;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Every byte chunk of a dataset file, opened safely (see `openDatasetFile`). */
+export async function* fileChunks(file: string): AsyncGenerator<Buffer> {
+  const handle = await openDatasetFile(file);
+  try {
+    for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 20, autoClose: false }))
+      yield chunk as Buffer;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Decoded text chunks of a file; invalid UTF-8 is an error naming the line where it occurs. */
 export async function* utf8Chunks(file: string, onBytes?: (n: number) => void): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let lines = 1;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of fileChunks(file)) {
     let text: string;
     try {
       text = decoder.decode(chunk, { stream: true });
@@ -50,7 +131,8 @@ export async function* utf8Chunks(file: string, onBytes?: (n: number) => void): 
 
 /** Whole-file UTF-8 text (for per-file JSON such as SGD dialogues). */
 export async function readUtf8(file: string): Promise<string> {
-  const bytes = await readFile(file);
+  const handle = await openDatasetFile(file);
+  const bytes = await handle.readFile().finally(() => handle.close());
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
@@ -99,7 +181,7 @@ export interface JsonLine {
 
 /** JSON Lines in batches; blank lines are skipped; each line must be a JSON object. */
 export async function* jsonLines(file: string, onBytes?: (n: number) => void): AsyncGenerator<JsonLine[]> {
-  checkNonEmpty(file);
+  await checkNonEmpty(file);
   let rest = '';
   let lineNo = 0;
   let seen = 0;
@@ -155,7 +237,7 @@ export async function* csvRows(
   file: string,
   options: CsvOptions,
 ): AsyncGenerator<{ columns: ColumnChoice; header: string[]; rows: CsvRow[] }> {
-  checkNonEmpty(file);
+  await checkNonEmpty(file);
   let header: string[] | undefined;
   let columns: ColumnChoice = {};
   let pending: CsvRow[] = [];

@@ -6,6 +6,7 @@ import type { LabContext } from '../core/context.js';
 import { ConflictError, ValidationError } from '../core/errors.js';
 import type { Database } from '../db/schema.js';
 import { contentChecksum } from './checksum.js';
+import { withDatasetRoot } from './files.js';
 import { loaderFor } from './loaders/index.js';
 import { assertRealPathInside } from './paths.js';
 import { preprocessText, resolvePreprocess } from './preprocess.js';
@@ -29,6 +30,16 @@ interface ConversationState {
  * already stored unless `newVersion` asks for version n+1.
  */
 export async function ingestDataset(
+  lab: LabContext,
+  request: IngestRequest,
+  onProgress?: (p: IngestProgress) => void,
+): Promise<{ dataset: DatasetView; created: boolean }> {
+  // Every file is opened non-blocking, regular files only, and (API) confined to allowedRoot at
+  // the moment it is opened, for the checksum and for every loader.
+  return withDatasetRoot(request.allowedRoot, () => ingestFiles(lab, request, onProgress));
+}
+
+async function ingestFiles(
   lab: LabContext,
   request: IngestRequest,
   onProgress?: (p: IngestProgress) => void,
