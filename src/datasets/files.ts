@@ -13,8 +13,57 @@ import { locateJsonError } from './json-error.js';
  */
 
 export function fileError(file: string, problem: string, line?: number): ValidationError {
-  const where = line === undefined ? file : `${file} line ${line}`;
-  return new ValidationError(`${where}: ${problem}`, [{ field: 'file', problem, file, ...(line ? { line } : {}) }]);
+  const shown = shownPath(file);
+  const where = line === undefined ? shown : `${shown} line ${line}`;
+  return new ValidationError(`${where}: ${problem}`, [
+    { field: 'file', problem, file: shown, ...(line ? { line } : {}) },
+  ]);
+}
+
+/** A path as the user should see it: relative to DATASET_DIR under API ingestion (never the server's layout). */
+export function shownPath(file: string): string {
+  const root = confinedTo.getStore();
+  if (root === undefined) return file;
+  const rel = path.relative(root, path.resolve(file));
+  return rel === '' ? '.' : isInside(root, path.resolve(file)) ? rel.split(path.sep).join('/') : path.basename(file);
+}
+
+/** Deeper nesting than any dataset needs; deeper input would overflow the stack later. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Offset where JSON text nests deeper than MAX_JSON_DEPTH, or -1 (an iterative scan: no recursion). */
+function tooDeepAt(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return -1;
+}
+
+// Zero-width and direction marks, soft hyphen, BOM: invisible, so a label made only of them is empty.
+const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Why a name (label, intent, dataset name) is not usable, or null: strings only, visible, no control characters. */
+export function nameProblem(value: unknown, what = 'label'): string | null {
+  if (typeof value !== 'string') {
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+    return `${what} must be a string (got ${kind})`;
+  }
+  if (CONTROL.test(value)) return `${what} contains a control character`;
+  if (value.replace(INVISIBLE, '').trim() === '') {
+    return value.trim() === '' ? `empty ${what}` : `empty ${what} (only invisible characters)`;
+  }
+  return null;
 }
 
 /**
@@ -166,6 +215,14 @@ function countLinesBeforeInvalid(chunk: Buffer): number {
 
 /** Parses JSON text; a syntax error names the file and line. */
 export function parseJson(file: string, text: string, firstLine = 1): unknown {
+  const deep = tooDeepAt(text);
+  if (deep >= 0) {
+    throw fileError(
+      file,
+      `JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+      firstLine + countNewlines(text.slice(0, deep)),
+    );
+  }
   try {
     return JSON.parse(text);
   } catch {
@@ -252,6 +309,7 @@ export async function* csvRows(
       if (!header) {
         header = record.map((h) => h.trim());
         try {
+          rejectDuplicateColumns(file, header);
           columns = chooseColumns(file, header, options);
         } catch (err) {
           headerError = err as Error;
@@ -288,6 +346,20 @@ export async function* csvRows(
 function csvError(file: string, err: Error & { code?: string; lines?: number }): Error {
   if (err instanceof ValidationError) return err;
   return fileError(file, `is not valid CSV (${err.message.replace(/^Invalid Record Length: /, '')})`, err.lines);
+}
+
+/** Two columns with one name: one would silently shadow the other. */
+function rejectDuplicateColumns(file: string, header: string[]): void {
+  const seen = new Map<string, number>();
+  const duplicates: string[] = [];
+  header.forEach((name, i) => {
+    const first = seen.get(name);
+    if (first === undefined) seen.set(name, i);
+    else duplicates.push(`"${name}" (columns ${first + 1} and ${i + 1})`);
+  });
+  if (duplicates.length > 0) {
+    throw fileError(file, `duplicate column name(s) in the header: ${duplicates.join(', ')}; rename them`, 1);
+  }
 }
 
 function chooseColumns(file: string, header: string[], options: CsvOptions): ColumnChoice {

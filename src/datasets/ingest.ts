@@ -6,7 +6,7 @@ import type { LabContext } from '../core/context.js';
 import { ConflictError, ValidationError } from '../core/errors.js';
 import type { Database } from '../db/schema.js';
 import { contentChecksum } from './checksum.js';
-import { withDatasetRoot } from './files.js';
+import { nameProblem, shownPath, withDatasetRoot } from './files.js';
 import { loaderFor } from './loaders/index.js';
 import { assertRealPathInside } from './paths.js';
 import { preprocessText, resolvePreprocess } from './preprocess.js';
@@ -56,6 +56,8 @@ async function ingestFiles(
     throw new ValidationError('name is too long (200 characters at most)', [
       { field: 'name', problem: 'longer than 200 characters' },
     ]);
+  const nameIssue = nameProblem(name, 'name');
+  if (nameIssue) throw new ValidationError(`dataset ${nameIssue}`, [{ field: 'name', problem: nameIssue }]);
   const checksum = await contentChecksum(source, files, { type: request.type, preprocess, mapping });
   const totalBytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
 
@@ -210,9 +212,10 @@ async function storeRecords(
     progress({ rows, bytesRead });
   }
   if (examples === 0 && turns === 0) {
-    throw new ValidationError(`${source}: no rows to ingest${preprocess.dropEmpty ? ' (all texts were empty)' : ''}`, [
-      { field: 'path', problem: 'no rows' },
-    ]);
+    throw new ValidationError(
+      `${shownPath(source)}: no rows to ingest${preprocess.dropEmpty ? ' (all texts were empty)' : ''}`,
+      [{ field: 'path', problem: 'no rows' }],
+    );
   }
   await writer.finishConversations(
     [...conversations.values()].map((s) => ({
