@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -106,6 +106,40 @@ describeEachDialect('request error classes', (dialect) => {
     });
     expect(missing.statusCode).toBe(400);
     expect(missing.json().error.message).toMatch(/^team\/train\.csv does not exist/);
+    expect(missing.body).not.toContain(api.lab.dir);
+  });
+
+  it('a corrupt or missing model artifact is a clear 503 naming the version, and is not cached', async () => {
+    const dir = path.join(api.lab.settings.modelDir, 'broken', 'v1');
+    write(dir, 'manifest.json', '{"format": "chatlab-model", ');
+    const k = api.lab.db.kysely;
+    const { id } = await k
+      .insertInto('model_versions')
+      .values({
+        name: 'intent-classifier',
+        version: 7,
+        run_id: null,
+        model_type: 'tfidf-linear',
+        path: dir,
+        labels: '["a"]',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await k
+      .insertInto('model_aliases')
+      .values({ alias: 'production', model_version_id: id, updated_at: new Date().toISOString() })
+      .execute();
+    const corrupt = await api.app.inject({ method: 'POST', url: '/intents/predict', payload: { text: 'hello' } });
+    expect(corrupt.statusCode, corrupt.body).toBe(503);
+    expect(corrupt.json()).toMatchObject({ error: { code: 'MODEL_UNAVAILABLE' } });
+    expect(corrupt.json().error.message).toMatch(
+      /^model version intent-classifier:7 cannot be loaded: its artifact is missing or corrupt/,
+    );
+    // Not cached: once the folder is gone the next request reports that, not the old failure.
+    rmSync(dir, { recursive: true });
+    const missing = await api.app.inject({ method: 'POST', url: '/intents/predict', payload: { text: 'hello' } });
+    expect(missing.statusCode, missing.body).toBe(503);
+    expect(missing.json().error.message).toMatch(/intent-classifier:7 .*no manifest\.json/);
     expect(missing.body).not.toContain(api.lab.dir);
   });
 
