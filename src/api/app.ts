@@ -12,7 +12,7 @@ import Fastify, {
 import type { LabContext } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
 import { registerDashboard } from './plugins/dashboard.js';
-import { registerErrorHandling } from './plugins/errors.js';
+import { clientErrorHandler, registerErrorHandling } from './plugins/errors.js';
 import { registerOperationsPlugins } from './plugins/operations.js';
 import { ErrorBody } from './schemas.js';
 import { routeModules } from './routes/index.js';
@@ -46,11 +46,15 @@ export async function buildApp(lab: LabContext, options: BuildOptions = {}): Pro
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger | undefined,
     bodyLimit: lab.settings.maxUploadBytes,
+    clientErrorHandler,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('lab', lab);
   registerErrorHandling(app);
+  // JSON routes take JSON (and the upload multipart): a text/plain body is a 415, never a string
+  // handed to a route that expects an object.
+  app.removeContentTypeParser('text/plain');
   app.addSchema(ErrorBody);
 
   await app.register(swagger, {

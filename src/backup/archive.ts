@@ -32,6 +32,20 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/**
+ * Why a path recorded in a manifest is not a plain relative path inside the archive, or null when
+ * it is: POSIX segments, none empty, `.` or `..`, no absolute path, backslash or control character.
+ */
+export function unsafeEntryPath(rel: unknown): string | null {
+  if (typeof rel !== 'string' || rel.length === 0) return 'is not a non-empty string';
+  if (rel.startsWith('/') || /^[A-Za-z]:/.test(rel)) return 'is an absolute path';
+  // eslint-disable-next-line no-control-regex
+  if (/[\\\u0000-\u001f\u007f]/.test(rel)) return 'contains a backslash or a control character';
+  const segments = rel.split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) return 'has an empty, "." or ".." segment';
+  return null;
+}
+
 /** Every regular file under `root`, as POSIX paths relative to it, sorted. */
 export async function listFiles(root: string): Promise<string[]> {
   const out: string[] = [];

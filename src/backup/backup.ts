@@ -1,9 +1,9 @@
-import { cp, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tar from 'tar';
 import type { LabContext } from '../core/context.js';
-import { AppError, NotFoundError, ValidationError } from '../core/errors.js';
+import { AppError, ValidationError } from '../core/errors.js';
 import { migrationStatus } from '../db/migrate.js';
 import {
   BACKUP_FORMAT,
@@ -11,18 +11,18 @@ import {
   MANIFEST_NAME,
   describeFiles,
   listFiles,
-  sha256File,
   type BackupManifest,
 } from './archive.js';
-import { pgDump, pgRestore } from './postgres.js';
-import { restoreSqlite } from './sqlite.js';
+import { pgDump } from './postgres.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 const SQLITE_ENTRY = 'db/chatlab.db';
 const POSTGRES_ENTRY = 'db/postgres.dump';
+/** Where each dialect's database snapshot lies in an archive (the only place a restore reads it). */
+export const DATABASE_ENTRY = { sqlite: SQLITE_ENTRY, postgres: POSTGRES_ENTRY } as const;
 /** Archive folders and the settings they come from. */
-const FOLDERS = [
+export const BACKUP_FOLDERS = [
   { entry: 'models', setting: 'modelDir' },
   { entry: 'pipeline_runs', setting: 'runsDir' },
 ] as const;
@@ -82,7 +82,7 @@ export async function createBackup(
       database = POSTGRES_ENTRY;
       await pgDump(lab.settings.databaseUrl, path.join(staging, ...POSTGRES_ENTRY.split('/')));
     }
-    for (const folder of FOLDERS) {
+    for (const folder of BACKUP_FOLDERS) {
       const source = lab.settings[folder.setting];
       const target = path.join(staging, folder.entry);
       if (await exists(source)) await cp(source, target, { recursive: true });
@@ -108,7 +108,7 @@ export async function createBackup(
     await tar.create({ gzip: true, file: partial, cwd: staging, portable: true }, [
       MANIFEST_NAME,
       'db',
-      ...FOLDERS.map((f) => f.entry),
+      ...BACKUP_FOLDERS.map((f) => f.entry),
     ]);
     await rename(partial, file);
     const pruned = options.keep ? await pruneBackups(outDir, options.keep) : [];
@@ -160,123 +160,4 @@ export function backupInDir(dir: string, name: string): string {
     ]);
   }
   return path.join(dir, name);
-}
-
-function invalid(file: string, why: string): AppError {
-  return new AppError('BACKUP_INVALID', `${path.basename(file)} was refused: ${why}; nothing was changed`, 400, [
-    { field: 'file', problem: why },
-  ]);
-}
-
-/**
- * Extracts and checks an archive: readable to the end, a chatlab manifest, every file present
- * with its recorded size and sha256, no file the manifest does not list. Returns the folder.
- */
-export async function verifyBackup(
-  lab: LabContext,
-  file: string,
-  into: string,
-): Promise<{ manifest: BackupManifest; root: string }> {
-  if (!(await exists(file))) throw new NotFoundError('backup', file);
-  const root = path.join(into, 'archive');
-  await mkdir(root);
-  try {
-    await tar.extract({ file, cwd: root, strict: true, preservePaths: false });
-  } catch (err) {
-    throw invalid(file, `the archive cannot be read (truncated or corrupted: ${(err as Error).message})`);
-  }
-  let manifest: BackupManifest;
-  try {
-    manifest = JSON.parse(await readFile(path.join(root, MANIFEST_NAME), 'utf8')) as BackupManifest;
-  } catch {
-    throw invalid(file, 'it has no readable manifest.json (not a chatlab backup)');
-  }
-  if (manifest?.format !== BACKUP_FORMAT || !Array.isArray(manifest.files)) {
-    throw invalid(file, 'its manifest is not a chatlab backup manifest');
-  }
-  if (manifest.format_version !== BACKUP_FORMAT_VERSION) {
-    throw invalid(
-      file,
-      `backup format ${manifest.format_version} is not supported (this lab reads ${BACKUP_FORMAT_VERSION})`,
-    );
-  }
-  const current = await schemaVersion(lab);
-  if (manifest.schema_version !== current) {
-    throw invalid(file, `its schema version ${manifest.schema_version} differs from this lab's ${current}`);
-  }
-  if (manifest.dialect !== lab.db.dialect) {
-    throw invalid(file, `it holds a ${manifest.dialect} database but this lab uses ${lab.db.dialect}`);
-  }
-  const listed = new Map(manifest.files.map((f) => [f.path, f]));
-  const present = (await listFiles(root)).filter((f) => f !== MANIFEST_NAME);
-  for (const rel of present) if (!listed.has(rel)) throw invalid(file, `${rel} is not listed in the manifest`);
-  if (!listed.has(manifest.database)) throw invalid(file, `the database snapshot ${manifest.database} is not listed`);
-  for (const entry of manifest.files) {
-    const full = path.join(root, ...entry.path.split('/'));
-    if (!(await exists(full))) throw invalid(file, `${entry.path} is missing`);
-    const size = (await stat(full)).size;
-    if (size !== entry.size || (await sha256File(full)) !== entry.sha256) {
-      throw invalid(file, `${entry.path} does not match its checksum`);
-    }
-  }
-  return { manifest, root };
-}
-
-export interface RestoreResult {
-  file: string;
-  created_at: string;
-  app_version: string;
-  schema_version: string;
-  files: number;
-}
-
-/**
- * Restores an archive: verifies everything first, prepares the new folders beside the live ones,
- * replaces the database contents in one transaction, then swaps the folders by rename. A refused
- * archive changes nothing.
- */
-export async function restoreBackup(lab: LabContext, file: string): Promise<RestoreResult> {
-  const resolved = path.resolve(file);
-  await mkdir(lab.settings.backupDir, { recursive: true });
-  const work = await mkdtemp(path.join(lab.settings.backupDir, '.restore-'));
-  const prepared: Array<{ live: string; next: string }> = [];
-  try {
-    const { manifest, root } = await verifyBackup(lab, resolved, work);
-
-    // Copies beside the live folders (same file system), so the final swap is a rename.
-    const stamp = `${process.pid}-${Date.now()}`;
-    for (const folder of FOLDERS) {
-      const live = path.resolve(lab.settings[folder.setting]);
-      const next = `${live}.restore-${stamp}`;
-      prepared.push({ live, next });
-      const source = path.join(root, folder.entry);
-      if (await exists(source)) await cp(source, next, { recursive: true });
-      else await mkdir(next, { recursive: true });
-    }
-
-    const snapshot = path.join(root, ...manifest.database.split('/'));
-    if (lab.db.dialect === 'sqlite') await restoreSqlite(lab.db, snapshot);
-    else await pgRestore(lab.settings.databaseUrl, snapshot);
-
-    for (const { live, next } of prepared) {
-      const old = `${next}.old`;
-      if (await exists(live)) await rename(live, old);
-      await rename(next, live);
-      await rm(old, { recursive: true, force: true });
-    }
-    prepared.length = 0;
-    return {
-      file: resolved,
-      created_at: manifest.created_at,
-      app_version: manifest.app_version,
-      schema_version: manifest.schema_version,
-      files: manifest.files.length,
-    };
-  } finally {
-    // tar may still be flushing a file after rejecting a broken archive: retry, and never let
-    // clean-up hide the real error.
-    const clean = { recursive: true, force: true, maxRetries: 10, retryDelay: 50 } as const;
-    for (const { next } of prepared) await rm(next, clean).catch(() => {});
-    await rm(work, clean).catch(() => {});
-  }
 }

@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MODEL_TYPES, type ModelType } from '../nlp/types.js';
+// One list of alert metrics, owned by monitoring (alerts.ts imports only types from here).
+import { ALERT_METRICS } from '../monitoring/alerts.js';
 
 /**
  * One settings object for the whole lab. Precedence: defaults < config.json (in the working
@@ -145,14 +147,61 @@ function bool(raw: Raw, key: string, fallback: boolean): boolean {
   throw new SettingsError(key, `must be true or false (got ${JSON.stringify(value)})`);
 }
 
+const DATABASE_URL_FORMS = 'use sqlite:<path>, a file path such as ./data/chatlab.db, or postgres://user@host/db';
+
 export function dialectOf(url: string): Settings['dialect'] {
-  if (/^postgres(ql)?:\/\//i.test(url)) return 'postgres';
-  if (/^sqlite:/i.test(url) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return 'sqlite';
-  const scheme = url.split(':')[0];
-  throw new SettingsError(
-    'DATABASE_URL',
-    `unsupported scheme "${scheme}" (use sqlite:<path>, a file path, or postgres://user@host/db)`,
-  );
+  if (/^postgres(ql)?:\/\/[^/]/i.test(url)) return 'postgres';
+  if (/^sqlite:/i.test(url)) {
+    if (url.replace(/^sqlite:(\/\/)?/i, '').trim() === '') {
+      throw new SettingsError('DATABASE_URL', `"${url}" names no file (${DATABASE_URL_FORMS})`);
+    }
+    return 'sqlite';
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  if (scheme !== undefined) {
+    throw new SettingsError('DATABASE_URL', `unsupported or malformed URL scheme "${scheme}:" (${DATABASE_URL_FORMS})`);
+  }
+  // A bare path is accepted only when it looks like one, so a typo never becomes a new database.
+  if (!/^(\/|\.{1,2}\/|~\/)/.test(url) && !url.includes('/') && !/\.(db|sqlite3?)$/i.test(url)) {
+    throw new SettingsError('DATABASE_URL', `"${url}" is neither a URL nor a file path (${DATABASE_URL_FORMS})`);
+  }
+  return 'sqlite';
+}
+
+/** Sentence encoders this build can load (`encoder-mlp`); see src/nlp/encoder.ts. */
+export const SUPPORTED_ENCODERS = ['use-lite'] as const;
+
+/**
+ * A folder setting must be a folder, or creatable: a file in its place, or a parent that is not
+ * a writable folder, stops the program at start-up naming the key (never a failure later on).
+ */
+function checkFolder(key: string, dir: string): void {
+  let probe = dir;
+  for (;;) {
+    let info;
+    try {
+      info = statSync(probe);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new SettingsError(key, `${probe} cannot be used (${code})`);
+      const parent = path.dirname(probe);
+      if (parent === probe) return;
+      probe = parent;
+      continue;
+    }
+    if (!info.isDirectory()) {
+      throw new SettingsError(
+        key,
+        `${probe} is not a folder (${dir === probe ? 'a file is in its place' : `needed for ${dir}`})`,
+      );
+    }
+    try {
+      accessSync(probe, probe === dir ? constants.R_OK : constants.W_OK);
+    } catch {
+      throw new SettingsError(key, `${probe} is not ${probe === dir ? 'readable' : 'writable'} (needed for ${dir})`);
+    }
+    return;
+  }
 }
 
 /** A SQLite URL or bare path, resolved against the working directory. */
@@ -170,6 +219,9 @@ function parseAlertRules(value: unknown): AlertRule[] {
     const r = rule as Raw;
     if (typeof r.metric !== 'string' || r.metric === '') {
       throw new SettingsError(`${key}.metric`, 'must be a non-empty string');
+    }
+    if (!(ALERT_METRICS as readonly string[]).includes(r.metric)) {
+      throw new SettingsError(`${key}.metric`, `unknown metric "${r.metric}" (one of ${ALERT_METRICS.join(', ')})`);
     }
     if (typeof r.threshold !== 'number' || !Number.isFinite(r.threshold)) {
       throw new SettingsError(`${key}.threshold`, 'must be a number');
@@ -198,11 +250,18 @@ export function loadSettings(options: LoadOptions = {}): Settings {
   for (const key of SETTING_KEYS) {
     if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
   }
-  const dir = (key: string, fallback: string) => path.resolve(cwd, text(raw, key, fallback));
+  const dir = (key: string, fallback: string) => {
+    const resolved = path.resolve(cwd, text(raw, key, fallback));
+    checkFolder(key, resolved);
+    return resolved;
+  };
 
   const dataDir = dir('DATA_DIR', './data');
   const databaseUrl = text(raw, 'DATABASE_URL', `sqlite:${path.join(dataDir, 'chatlab.db')}`);
   const dialect = dialectOf(databaseUrl);
+  if (dialect === 'sqlite' && sqlitePath(databaseUrl, cwd) !== ':memory:') {
+    checkFolder('DATABASE_URL', path.dirname(sqlitePath(databaseUrl, cwd)));
+  }
 
   const host = text(raw, 'HOST', '127.0.0.1');
   const logLevel = text(raw, 'LOG_LEVEL', 'info').toLowerCase() as LogLevel;
@@ -233,6 +292,13 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       `must be one of ${MODEL_TYPES.join(', ')} (got "${defaultModelType}")`,
     );
   }
+  const defaultModel = text(raw, 'DEFAULT_MODEL', 'use-lite');
+  if (!(SUPPORTED_ENCODERS as readonly string[]).includes(defaultModel)) {
+    throw new SettingsError(
+      'DEFAULT_MODEL',
+      `unknown encoder "${defaultModel}" (supported: ${SUPPORTED_ENCODERS.join(', ')})`,
+    );
+  }
 
   return {
     databaseUrl,
@@ -244,7 +310,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     logDir: dir('LOG_DIR', './logs'),
     modelCacheDir: dir('MODEL_CACHE_DIR', path.join(dataDir, 'model_cache')),
     backupDir: dir('BACKUP_DIR', './backups'),
-    defaultModel: text(raw, 'DEFAULT_MODEL', 'use-lite'),
+    defaultModel,
     defaultModelType,
     alertChannels,
     alertWebhookSecret: raw.ALERT_WEBHOOK_SECRET === undefined ? undefined : String(raw.ALERT_WEBHOOK_SECRET),

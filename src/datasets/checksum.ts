@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
+import { fileChunks } from './files.js';
 
 /**
  * The content checksum that decides "same dataset": the bytes of every file (under its path
@@ -12,7 +12,7 @@ export async function contentChecksum(root: string, files: string[], options: un
   const base = files.length === 1 && files[0] === root ? path.dirname(root) : root;
   for (const file of files) {
     hash.update(`\0${path.relative(base, file).split(path.sep).join('/')}\0`);
-    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) hash.update(chunk);
+    for await (const chunk of fileChunks(file)) hash.update(chunk);
   }
   return hash.digest('hex');
 }

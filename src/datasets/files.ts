@@ -1,5 +1,7 @@
-import { createReadStream, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { constants, existsSync, type Stats } from 'node:fs';
+import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
 import { ValidationError } from '../core/errors.js';
 import { locateJsonError } from './json-error.js';
@@ -11,22 +13,150 @@ import { locateJsonError } from './json-error.js';
  */
 
 export function fileError(file: string, problem: string, line?: number): ValidationError {
-  const where = line === undefined ? file : `${file} line ${line}`;
-  return new ValidationError(`${where}: ${problem}`, [{ field: 'file', problem, file, ...(line ? { line } : {}) }]);
+  const shown = shownPath(file);
+  const where = line === undefined ? shown : `${shown} line ${line}`;
+  return new ValidationError(`${where}: ${problem}`, [
+    { field: 'file', problem, file: shown, ...(line ? { line } : {}) },
+  ]);
+}
+
+/** A path as the user should see it: relative to DATASET_DIR under API ingestion (never the server's layout). */
+export function shownPath(file: string): string {
+  const root = confinedTo.getStore();
+  if (root === undefined) return file;
+  const rel = path.relative(root, path.resolve(file));
+  return rel === '' ? '.' : isInside(root, path.resolve(file)) ? rel.split(path.sep).join('/') : path.basename(file);
+}
+
+/** Deeper nesting than any dataset needs; deeper input would overflow the stack later. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Offset where JSON text nests deeper than MAX_JSON_DEPTH, or -1 (an iterative scan: no recursion). */
+function tooDeepAt(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return -1;
+}
+
+// Zero-width and direction marks, soft hyphen, BOM: invisible, so a label made only of them is empty.
+const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Why a name (label, intent, dataset name) is not usable, or null: strings only, visible, no control characters. */
+export function nameProblem(value: unknown, what = 'label'): string | null {
+  if (typeof value !== 'string') {
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+    return `${what} must be a string (got ${kind})`;
+  }
+  if (CONTROL.test(value)) return `${what} contains a control character`;
+  if (value.replace(INVISIBLE, '').trim() === '') {
+    return value.trim() === '' ? `empty ${what}` : `empty ${what} (only invisible characters)`;
+  }
+  return null;
+}
+
+/**
+ * The folder every dataset file opened through this module must really lie in (API ingestion:
+ * DATASET_DIR). Carried by the ingestion's async context so every loader, present or future,
+ * gets the check at open time without threading it through each reader.
+ */
+const confinedTo = new AsyncLocalStorage<string>();
+
+/** Runs `fn` with every dataset file opened through this module confined to `root`. */
+export function withDatasetRoot<T>(root: string | undefined, fn: () => Promise<T>): Promise<T> {
+  return root === undefined ? fn() : confinedTo.run(path.resolve(root), fn);
+}
+
+// Where the kernel names an open descriptor's real path (Linux); elsewhere, O_NOFOLLOW.
+const FD_PATHS = existsSync('/proc/self/fd');
+
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return 'a folder';
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * Opens a dataset file for reading, checked at the moment it is opened (a check before reading
+ * can be raced by swapping the file): non-blocking, so a FIFO cannot hang the process; only a
+ * regular file is accepted; when confined, the opened descriptor's real path must lie inside the
+ * root (a file swapped for a symlink to elsewhere is refused).
+ */
+export async function openDatasetFile(file: string): Promise<FileHandle> {
+  const root = confinedTo.getStore();
+  const flags =
+    constants.O_RDONLY | constants.O_NONBLOCK | (root !== undefined && !FD_PATHS ? constants.O_NOFOLLOW : 0);
+  let handle: FileHandle;
+  try {
+    handle = await open(file, flags);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw fileError(file, 'is a symbolic link; only regular files inside DATASET_DIR are read');
+    if (code === 'ENOENT') throw fileError(file, 'does not exist (it was removed while being read)');
+    if (code === 'EACCES' || code === 'EPERM') throw fileError(file, 'cannot be read (permission denied)');
+    throw err;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw fileError(file, `is ${kindOf(info)}; only regular files are read`);
+    if (root !== undefined && FD_PATHS) {
+      const real = await readlink(`/proc/self/fd/${handle.fd}`);
+      const realRoot = await realpath(root).catch(() => root);
+      if (!isInside(realRoot, real)) throw fileError(file, 'leads outside DATASET_DIR through a symlink');
+    }
+    return handle;
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
 }
 
 /** Size in bytes; an empty file is an error (nothing to ingest is never what the user meant). */
-export function checkNonEmpty(file: string): number {
-  const size = statSync(file).size;
-  if (size === 0) throw fileError(file, 'the file is empty');
-  return size;
+export async function checkNonEmpty(file: string): Promise<number> {
+  const handle = await openDatasetFile(file);
+  try {
+    const size = (await handle.stat()).size;
+    if (size === 0) throw fileError(file, 'the file is empty');
+    return size;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Every byte chunk of a dataset file, opened safely (see `openDatasetFile`). */
+export async function* fileChunks(file: string): AsyncGenerator<Buffer> {
+  const handle = await openDatasetFile(file);
+  try {
+    for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 20, autoClose: false }))
+      yield chunk as Buffer;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Decoded text chunks of a file; invalid UTF-8 is an error naming the line where it occurs. */
 export async function* utf8Chunks(file: string, onBytes?: (n: number) => void): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let lines = 1;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of fileChunks(file)) {
     let text: string;
     try {
       text = decoder.decode(chunk, { stream: true });
@@ -50,7 +180,8 @@ export async function* utf8Chunks(file: string, onBytes?: (n: number) => void): 
 
 /** Whole-file UTF-8 text (for per-file JSON such as SGD dialogues). */
 export async function readUtf8(file: string): Promise<string> {
-  const bytes = await readFile(file);
+  const handle = await openDatasetFile(file);
+  const bytes = await handle.readFile().finally(() => handle.close());
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
@@ -84,6 +215,14 @@ function countLinesBeforeInvalid(chunk: Buffer): number {
 
 /** Parses JSON text; a syntax error names the file and line. */
 export function parseJson(file: string, text: string, firstLine = 1): unknown {
+  const deep = tooDeepAt(text);
+  if (deep >= 0) {
+    throw fileError(
+      file,
+      `JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+      firstLine + countNewlines(text.slice(0, deep)),
+    );
+  }
   try {
     return JSON.parse(text);
   } catch {
@@ -99,7 +238,7 @@ export interface JsonLine {
 
 /** JSON Lines in batches; blank lines are skipped; each line must be a JSON object. */
 export async function* jsonLines(file: string, onBytes?: (n: number) => void): AsyncGenerator<JsonLine[]> {
-  checkNonEmpty(file);
+  await checkNonEmpty(file);
   let rest = '';
   let lineNo = 0;
   let seen = 0;
@@ -155,7 +294,7 @@ export async function* csvRows(
   file: string,
   options: CsvOptions,
 ): AsyncGenerator<{ columns: ColumnChoice; header: string[]; rows: CsvRow[] }> {
-  checkNonEmpty(file);
+  await checkNonEmpty(file);
   let header: string[] | undefined;
   let columns: ColumnChoice = {};
   let pending: CsvRow[] = [];
@@ -170,6 +309,7 @@ export async function* csvRows(
       if (!header) {
         header = record.map((h) => h.trim());
         try {
+          rejectDuplicateColumns(file, header);
           columns = chooseColumns(file, header, options);
         } catch (err) {
           headerError = err as Error;
@@ -206,6 +346,20 @@ export async function* csvRows(
 function csvError(file: string, err: Error & { code?: string; lines?: number }): Error {
   if (err instanceof ValidationError) return err;
   return fileError(file, `is not valid CSV (${err.message.replace(/^Invalid Record Length: /, '')})`, err.lines);
+}
+
+/** Two columns with one name: one would silently shadow the other. */
+function rejectDuplicateColumns(file: string, header: string[]): void {
+  const seen = new Map<string, number>();
+  const duplicates: string[] = [];
+  header.forEach((name, i) => {
+    const first = seen.get(name);
+    if (first === undefined) seen.set(name, i);
+    else duplicates.push(`"${name}" (columns ${first + 1} and ${i + 1})`);
+  });
+  if (duplicates.length > 0) {
+    throw fileError(file, `duplicate column name(s) in the header: ${duplicates.join(', ')}; rename them`, 1);
+  }
 }
 
 function chooseColumns(file: string, header: string[], options: CsvOptions): ColumnChoice {

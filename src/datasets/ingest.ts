@@ -6,6 +6,7 @@ import type { LabContext } from '../core/context.js';
 import { ConflictError, ValidationError } from '../core/errors.js';
 import type { Database } from '../db/schema.js';
 import { contentChecksum } from './checksum.js';
+import { nameProblem, shownPath, withDatasetRoot } from './files.js';
 import { loaderFor } from './loaders/index.js';
 import { assertRealPathInside } from './paths.js';
 import { preprocessText, resolvePreprocess } from './preprocess.js';
@@ -33,6 +34,16 @@ export async function ingestDataset(
   request: IngestRequest,
   onProgress?: (p: IngestProgress) => void,
 ): Promise<{ dataset: DatasetView; created: boolean }> {
+  // Every file is opened non-blocking, regular files only, and (API) confined to allowedRoot at
+  // the moment it is opened, for the checksum and for every loader.
+  return withDatasetRoot(request.allowedRoot, () => ingestFiles(lab, request, onProgress));
+}
+
+async function ingestFiles(
+  lab: LabContext,
+  request: IngestRequest,
+  onProgress?: (p: IngestProgress) => void,
+): Promise<{ dataset: DatasetView; created: boolean }> {
   const loader = loaderFor(request.type);
   const source = path.resolve(request.path);
   const files = loader.locate(source);
@@ -45,6 +56,8 @@ export async function ingestDataset(
     throw new ValidationError('name is too long (200 characters at most)', [
       { field: 'name', problem: 'longer than 200 characters' },
     ]);
+  const nameIssue = nameProblem(name, 'name');
+  if (nameIssue) throw new ValidationError(`dataset ${nameIssue}`, [{ field: 'name', problem: nameIssue }]);
   const checksum = await contentChecksum(source, files, {
     type: request.type,
     preprocess,
@@ -219,9 +232,10 @@ async function storeRecords(
     progress({ rows, bytesRead });
   }
   if (examples === 0 && turns === 0) {
-    throw new ValidationError(`${source}: no rows to ingest${preprocess.dropEmpty ? ' (all texts were empty)' : ''}`, [
-      { field: 'path', problem: 'no rows' },
-    ]);
+    throw new ValidationError(
+      `${shownPath(source)}: no rows to ingest${preprocess.dropEmpty ? ' (all texts were empty)' : ''}`,
+      [{ field: 'path', problem: 'no rows' }],
+    );
   }
   await writer.finishConversations(
     [...conversations.values()].map((s) => ({

@@ -12,7 +12,7 @@ export function resolveParams(spec: Record<string, ParamSpec>, given: ParamValue
   const problems: ErrorDetail[] = [];
   const out: ParamValues = {};
   for (const name of Object.keys(given)) {
-    if (!(name in spec))
+    if (!Object.hasOwn(spec, name))
       problems.push({ field: name, problem: `unknown parameter; allowed: ${Object.keys(spec).join(', ')}` });
   }
   for (const [name, s] of Object.entries(spec)) {

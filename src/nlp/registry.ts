@@ -19,7 +19,7 @@ export function modelTypes(): ModelType[] {
 
 /** The trainer for a model type; an unknown type is a ValidationError listing the known ones. */
 export function getTrainer(type: ModelType): Trainer {
-  const trainer = trainers[type];
+  const trainer = Object.hasOwn(trainers, type) ? trainers[type] : undefined;
   if (!trainer) {
     throw new ValidationError(`unknown model type ${JSON.stringify(type)}; available: ${modelTypes().join(', ')}`, [
       { field: 'model_type', problem: `must be one of ${modelTypes().join(', ')}` },

@@ -83,7 +83,7 @@ export function pickTable(kind: AnalyticsKind, result: unknown, table?: string):
   const tables = analyticsTables(kind, result);
   const names = Object.keys(tables);
   const name = table ?? names[0]!;
-  if (!(name in tables)) {
+  if (!Object.hasOwn(tables, name)) {
     throw new ValidationError(`unknown table "${name}" for ${kind}: use one of ${names.join(', ')}`, [
       { field: 'querystring.table', problem: `must be one of ${names.join(', ')}` },
     ]);

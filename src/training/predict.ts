@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { LabContext } from '../core/context.js';
-import { ValidationError } from '../core/errors.js';
+import { AppError, ValidationError } from '../core/errors.js';
 import { preprocessText, resolvePreprocess } from '../datasets/preprocess.js';
 import type { PreprocessOptions } from '../datasets/types.js';
 import { resolveModel } from '../experiments/registry.js';
@@ -38,13 +38,21 @@ export function clearPredictorCache(): void {
   cache.clear();
 }
 
-function load(dir: string): Promise<IntentClassifier> {
+function load(dir: string, version: string): Promise<IntentClassifier> {
   let loading = cache.get(dir);
   if (!loading) {
-    loading = loadClassifier(dir);
+    loading = loadClassifier(dir).catch((err: unknown) => {
+      // A failed load is not cached: the next request tries again (the artifact may be restored).
+      cache.delete(dir);
+      const reason = ((err as Error).message ?? String(err)).split(dir).join(path.basename(dir));
+      throw new AppError(
+        'MODEL_UNAVAILABLE',
+        `model version ${version} cannot be loaded: its artifact is missing or corrupt (${reason}); retrain it, promote another version or restore a backup`,
+        503,
+        [{ field: 'model', problem: 'artifact missing or corrupt' }],
+      );
+    });
     cache.set(dir, loading);
-    // A failed load is not cached: the next request tries again.
-    loading.catch(() => cache.delete(dir));
   }
   return loading;
 }
@@ -92,7 +100,7 @@ export function localModelPath(lab: LabContext, recorded: string): string {
 export async function getPredictor(lab: LabContext, modelRef?: string): Promise<Predictor> {
   const model = await resolveModel(lab, modelRef ?? 'production');
   // The cache is keyed by folder, so a version first trained by another process loads on first use.
-  const classifier = await load(localModelPath(lab, model.path));
+  const classifier = await load(localModelPath(lab, model.path), `${model.name}:${model.version}`);
   const labels = [...classifier.labels];
   const preprocess = resolvePreprocess((model.metrics?.preprocess ?? {}) as PreprocessOptions);
   const threshold = model.threshold;

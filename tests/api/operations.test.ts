@@ -270,5 +270,6 @@ describe('operations: backups API', () => {
     const restored = await api.app.inject({ method: 'POST', url: '/backups/restore', payload: { file: name } });
     expect(restored.statusCode, restored.body).toBe(200);
     expect(restored.json().files).toBeGreaterThan(0);
+    expect(restored.json().kept.api_keys).toMatchObject({ revoked_since_backup: [], added_from_backup: [] });
   });
 });

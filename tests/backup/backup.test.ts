@@ -4,7 +4,8 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listFiles } from '../../src/backup/archive.js';
-import { createBackup, listBackups, restoreBackup } from '../../src/backup/backup.js';
+import { createBackup, listBackups } from '../../src/backup/backup.js';
+import { restoreBackup } from '../../src/backup/restore.js';
 import type { LabContext } from '../../src/core/context.js';
 import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
 

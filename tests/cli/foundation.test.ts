@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +53,24 @@ describe('chatlab binary', () => {
     const scheme = runCli(['init'], { cwd: tmp(), env: { DATABASE_URL: 'mongodb://x/y' } });
     expect(scheme.status).toBe(2);
     expect(scheme.stderr).toContain('DATABASE_URL');
+    // Not a silent SQLite file named "postgres:/x", not a spin on an unusable DATA_DIR.
+    const malformed = runCli(['init'], { cwd: tmp(), env: { DATABASE_URL: 'postgres:/x' } });
+    expect([malformed.status, malformed.stderr]).toEqual([
+      2,
+      expect.stringMatching(/^chatlab: invalid setting DATABASE_URL: /),
+    ]);
+    const cwd = tmp();
+    writeFileSync(path.join(cwd, 'data'), 'not a folder');
+    const dataDir = runCli(['init'], { cwd, env: {} });
+    expect([dataDir.status, dataDir.stderr]).toEqual([
+      2,
+      expect.stringMatching(/^chatlab: invalid setting DATA_DIR: .*data is not a folder/),
+    ]);
+    const model = runCli(['init'], { cwd: tmp(), env: { DEFAULT_MODEL: 'bert' } });
+    expect([model.status, model.stderr]).toEqual([
+      2,
+      expect.stringMatching(/invalid setting DEFAULT_MODEL: unknown encoder "bert"/),
+    ]);
   });
 
   it('reports an unreachable database with one line and exit 1', () => {

@@ -62,6 +62,41 @@ describe('settings', () => {
     expect(loadSettings({ cwd: tempDir(), env: { HOST: '0.0.0.0', CHATLAB_AUTH: 'off' } }).auth).toBe('off');
   });
 
+  it('accepts a bare DATABASE_URL only when it looks like a path', () => {
+    for (const url of ['./lab.db', 'lab.db', 'data/lab', '/tmp/chatlab-x/lab.sqlite', 'sqlite::memory:']) {
+      expect(loadSettings({ cwd: tempDir(), env: { DATABASE_URL: url } }).dialect).toBe('sqlite');
+    }
+  });
+
+  it('refuses an unusable folder setting at start-up, naming the key', () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'afile'), 'x');
+    for (const key of [
+      'DATA_DIR',
+      'MODEL_DIR',
+      'RUNS_DIR',
+      'LOG_DIR',
+      'BACKUP_DIR',
+      'DATASET_DIR',
+      'MODEL_CACHE_DIR',
+    ]) {
+      const asFile = errorOf(() => loadSettings({ cwd: dir, env: { [key]: 'afile' } }));
+      expect([asFile.key, asFile.problem]).toEqual([
+        key,
+        expect.stringMatching(/afile is not a folder \(a file is in its place\)/),
+      ]);
+      const under = errorOf(() => loadSettings({ cwd: dir, env: { [key]: 'afile/sub' } }));
+      expect([under.key, under.problem]).toEqual([
+        key,
+        expect.stringMatching(/afile is not a folder \(needed for .*sub\)/),
+      ]);
+    }
+    const db = errorOf(() =>
+      loadSettings({ cwd: dir, env: { DATABASE_URL: `sqlite:${path.join(dir, 'afile', 'x.db')}` } }),
+    );
+    expect(db.key).toBe('DATABASE_URL');
+  });
+
   it('parses alert channels and rules', () => {
     const dir = tempDir({ alerts: [{ metric: 'error_rate', threshold: 0.05, for: 60 }] });
     const s = loadSettings({ cwd: dir, env: { ALERT_CHANNELS: 'log, webhook:http://127.0.0.1:9/x' } });
@@ -87,9 +122,40 @@ describe('settings', () => {
     [
       'an alert rule with a bad direction',
       {},
-      { alerts: [{ metric: 'm', threshold: 1, direction: 'up' }] },
+      { alerts: [{ metric: 'cpu_percent', threshold: 1, direction: 'up' }] },
       'alerts[0].direction',
       /above/,
+    ],
+    [
+      'a DATABASE_URL with a malformed scheme',
+      { DATABASE_URL: 'postgres:/x' },
+      undefined,
+      'DATABASE_URL',
+      /"postgres:"/,
+    ],
+    ['a DATABASE_URL with no host', { DATABASE_URL: 'postgres://' }, undefined, 'DATABASE_URL', /"postgres:"/],
+    ['a garbage DATABASE_URL', { DATABASE_URL: 'garbage://' }, undefined, 'DATABASE_URL', /"garbage:"/],
+    ['an empty sqlite: URL', { DATABASE_URL: 'sqlite:' }, undefined, 'DATABASE_URL', /names no file/],
+    [
+      'a DATABASE_URL that is no path',
+      { DATABASE_URL: 'chatlab' },
+      undefined,
+      'DATABASE_URL',
+      /neither a URL nor a file path/,
+    ],
+    [
+      'an unknown DEFAULT_MODEL',
+      { DEFAULT_MODEL: 'bert-base' },
+      undefined,
+      'DEFAULT_MODEL',
+      /unknown encoder "bert-base"/,
+    ],
+    [
+      'an unknown alert metric',
+      {},
+      { alerts: [{ metric: 'cpu', threshold: 1 }] },
+      'alerts[0].metric',
+      /unknown metric "cpu"/,
     ],
   ];
   it.each(invalid)('rejects %s, naming the key', (_name, env, config, key, problem) => {

@@ -241,7 +241,19 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
           return ingestDataset(lab, { ...ingestRequest, sourceLabel: `upload:${originalName}` });
         }).catch((err: unknown) => {
           const e = err as { code?: string; statusCode?: number };
-          if (e.code === 'FST_REQ_FILE_TOO_LARGE' || e.statusCode === 413) throw tooLarge(maxBytes);
+          if (e.code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(maxBytes);
+          // Multipart limits other than the file size are the client's shape, not its size.
+          if (e.code === 'FST_FILES_LIMIT') {
+            throw new ValidationError('a multipart upload carries exactly one file part; this one has several', [
+              { field: 'file', problem: 'more than one file part' },
+            ]);
+          }
+          if (e.code === 'FST_PARTS_LIMIT' || e.code === 'FST_FIELDS_LIMIT') {
+            throw new ValidationError('too many form fields in the multipart upload', [
+              { field: 'body', problem: 'too many parts' },
+            ]);
+          }
+          if (e.statusCode === 413) throw tooLarge(maxBytes);
           throw err;
         });
       } else {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { backupInDir, createBackup, listBackups, restoreBackup } from '../../backup/backup.js';
+import { backupInDir, createBackup, listBackups } from '../../backup/backup.js';
+import { restoreBackup } from '../../backup/restore.js';
 import { alertHistory } from '../../monitoring/alerts.js';
 import { WINDOWS, type WindowName } from '../../monitoring/request-metrics.js';
 import { requestHistory } from '../../monitoring/sampler.js';
@@ -48,6 +49,13 @@ const KeyInfo = Type.Object({
   prefix: Type.String(),
   created_at: Type.String(),
   last_used_at: Type.Union([Type.String(), Type.Null()]),
+  revoked_at: Type.Union([Type.String(), Type.Null()]),
+});
+
+const KeptKey = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  prefix: Type.String(),
   revoked_at: Type.Union([Type.String(), Type.Null()]),
 });
 
@@ -231,7 +239,8 @@ export default async function operationsRoutes(app: LabApp): Promise<void> {
       config: { role: 'admin' },
       schema: {
         tags: ['operations'],
-        summary: 'Restore a backup from BACKUP_DIR (verified first; refused archives change nothing)',
+        summary:
+          'Restore a backup from BACKUP_DIR (archive, paths, checksums and the database snapshot verified first; any failure changes nothing; API keys are never rolled back)',
         body: Type.Object(
           { file: Type.String({ description: 'archive name as listed by GET /backups' }) },
           { additionalProperties: false },
@@ -243,6 +252,17 @@ export default async function operationsRoutes(app: LabApp): Promise<void> {
             app_version: Type.String(),
             schema_version: Type.String(),
             files: Type.Integer(),
+            kept: Type.Object(
+              {
+                api_keys: Type.Object({
+                  kept: Type.Integer({ description: 'keys the lab had before the restore, kept as they were' }),
+                  revoked_since_backup: Type.Array(KeptKey, { description: 'revoked after the backup: still revoked' }),
+                  created_since_backup: Type.Array(KeptKey, { description: 'made after the backup: still valid' }),
+                  added_from_backup: Type.Array(KeptKey, { description: 'only in the backup: added' }),
+                }),
+              },
+              { description: 'security state a restore never rolls back' },
+            ),
           }),
           ...errorResponses(400, 404, 503),
         },

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { AppError } from '../../core/errors.js';
 import type { DatasetView, IngestRequest } from '../../datasets/types.js';
+import { idOption, PAGE_LIMIT } from '../options.js';
 import { output, table, withLab } from '../output.js';
 
 const DATASET_TYPES = ['banking77', 'bitext', 'sgd', 'csv', 'jsonl', 'rasa', 'dialogflow', 'lex', 'rasa-tracker'];
@@ -240,7 +241,7 @@ export function registerDatasets(program: Command): void {
     .option('--split <split>', 'only this split')
     .option('--label <label>', 'only this label')
     .option('--q <text>', 'texts containing this (case-insensitive)')
-    .option('--limit <n>', 'rows per page', (v) => Number.parseInt(v, 10), 20)
+    .option('--limit <n>', 'rows per page (1-1000)', PAGE_LIMIT, 20)
     .option('--cursor <cursor>', 'next page (the next_cursor printed before)')
     .option('--json', 'machine-readable output')
     .action(
@@ -304,11 +305,11 @@ export function registerDatasets(program: Command): void {
   conversations
     .command('list')
     .description('list conversations')
-    .option('--dataset <id>', 'only this dataset id', (v) => Number.parseInt(v, 10))
+    .option('--dataset <id>', 'only this dataset id', idOption)
     .option('--intent <intent>', 'with a turn of this intent')
     .option('--speaker <speaker>', 'with a turn by this speaker')
     .option('--q <text>', 'with a turn containing this text')
-    .option('--limit <n>', 'rows per page', (v) => Number.parseInt(v, 10), 20)
+    .option('--limit <n>', 'rows per page (1-1000)', PAGE_LIMIT, 20)
     .option('--cursor <cursor>', 'next page')
     .option('--json', 'machine-readable output')
     .action(

@@ -12,6 +12,18 @@ function role(value: string): string {
   return value;
 }
 
+/** Steps of a long operation as a progress bar, on a terminal only. */
+async function stepBar(total: number) {
+  if (!process.stderr.isTTY) return { update: (_done: number, _step: string) => {}, stop: () => {} };
+  const { default: cliProgress } = await import('cli-progress');
+  const bar = new cliProgress.SingleBar(
+    { format: 'restore [{bar}] {value}/{total} | {step}', stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0, { step: '' });
+  return { update: (done: number, step: string) => bar.update(done, { step }), stop: () => bar.stop() };
+}
+
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 /** `chatlab keys create|list|revoke` and `chatlab backup create|list|restore`. */
@@ -114,8 +126,23 @@ export function registerOperations(program: Command): void {
     .description('verify every checksum and the schema version, then restore atomically')
     .option('--json', 'print JSON')
     .action(async (file: string, options: { json?: boolean }) => {
-      const { restoreBackup } = await import('../../backup/backup.js');
-      const restored = await withLab((lab) => restoreBackup(lab, file));
-      output(restored, options, (r) => `restored ${r.file} (made ${r.created_at}, ${r.files} files verified)`);
+      const { restoreBackup, RESTORE_STEPS } = await import('../../backup/restore.js');
+      const bar = await stepBar(RESTORE_STEPS.length);
+      const restored = await withLab((lab) =>
+        restoreBackup(lab, file, {
+          onStep: (step, detail) => bar.update(RESTORE_STEPS.indexOf(step), detail ? `${step} ${detail}` : step),
+        }),
+      ).finally(() => bar.stop());
+      output(restored, options, (r) => {
+        const keys = r.kept.api_keys;
+        const names = (list: Array<{ prefix: string }>) => list.map((k) => `${k.prefix}…`).join(', ');
+        return [
+          `restored ${r.file} (made ${r.created_at}, ${r.files} files verified)`,
+          `kept the lab's ${keys.kept} API key(s) as they were (never rolled back)` +
+            (keys.revoked_since_backup.length ? `; still revoked: ${names(keys.revoked_since_backup)}` : '') +
+            (keys.created_since_backup.length ? `; made after the backup: ${names(keys.created_since_backup)}` : '') +
+            (keys.added_from_backup.length ? `; added from the backup: ${names(keys.added_from_backup)}` : ''),
+        ].join('\n');
+      });
     });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { AppError, ValidationError } from '../../core/errors.js';
 import type { LabContext } from '../../core/context.js';
 import type { RunView } from '../../experiments/runs.js';
+import { intOption as intRange, numberOption, SEED } from '../options.js';
 import { output, table, withLab } from '../output.js';
 
 /** Training, evaluation, prediction, runs and models: thin doors into src/training and src/experiments. */
@@ -140,10 +141,10 @@ export function registerTraining(program: Command): void {
     .description('train an intent classifier, evaluate it on the test split and register it as a model version')
     .requiredOption('--dataset <id|name>', 'dataset id or name')
     .requiredOption('--model <type>', 'tfidf-linear | encoder-mlp | ensemble')
-    .option('--epochs <n>', 'num_epochs')
-    .option('--lr <rate>', 'learning_rate')
+    .option('--epochs <n>', 'num_epochs', numberOption)
+    .option('--lr <rate>', 'learning_rate', numberOption)
     .option('--param <name=value>', 'any hyper-parameter (repeatable)', collect)
-    .option('--seed <n>', 'random seed (split and training)', '42')
+    .option('--seed <n>', 'random seed (split and training)', SEED, 42)
     .option('--alias <alias>', 'point this alias (e.g. staging) at the new version')
     .option('--experiment <name>', 'experiment to file the run under')
     .option('--async', 'queue the run for the server worker and return its id')
@@ -216,7 +217,7 @@ export function registerTraining(program: Command): void {
     .description('predict the intent of one or more texts with a registered model')
     .argument('<text...>', 'texts to classify')
     .option('--model <ref>', 'alias, version or name:version', 'production')
-    .option('--top-k <n>', 'alternatives to show', '3')
+    .option('--top-k <n>', 'alternatives to show (1-100)', intRange(1, 100), 3)
     .option('--json', 'print JSON')
     .action(async (texts: string[], o) => {
       await withLab(async (lab) => {
@@ -245,7 +246,7 @@ export function registerTraining(program: Command): void {
     .description('list runs, newest first')
     .option('--status <status>', 'queued | running | succeeded | failed | cancelled')
     .option('--experiment <name>', 'only this experiment')
-    .option('--limit <n>', 'how many', '20')
+    .option('--limit <n>', 'how many (1-500)', intRange(1, 500), 20)
     .option('--json', 'print JSON')
     .action(async (o) => {
       await withLab(async (lab) => {
@@ -408,10 +409,10 @@ export function registerTraining(program: Command): void {
     .option('--space <json>', 'search space, e.g. \'{"learning_rate":[0.003,0.01],"num_epochs":{"min":5,"max":20}}\'')
     .option('--grid <name=v1,v2>', 'one parameter and its values (repeatable), instead of --space', collect)
     .option('--strategy <grid|random>', 'grid or random', 'grid')
-    .option('--trials <n>', 'random search trials (grid: cap)')
-    .option('--folds <k>', 'k-fold scoring (0 = validation split)', '0')
+    .option('--trials <n>', 'random search trials (grid: cap; 1-100)', intRange(1, 100))
+    .option('--folds <k>', 'k-fold scoring (0 = validation split; at most 20)', intRange(0, 20), 0)
     .option('--metric <metric>', 'accuracy | macro_f1', 'accuracy')
-    .option('--seed <n>', 'seed', '42')
+    .option('--seed <n>', 'seed', SEED, 42)
     .option('--async', 'queue the search for the server worker')
     .option('--json', 'print JSON')
     .action(async (o) => {
@@ -460,9 +461,9 @@ export function registerTraining(program: Command): void {
     .description('k-fold cross-validation (mean ± std); likely label errors are added to the dataset validation report')
     .requiredOption('--dataset <id|name>', 'dataset id or name')
     .requiredOption('--model <type>', 'model type')
-    .option('--folds <k>', 'number of folds', '5')
+    .option('--folds <k>', 'number of folds (2-20)', intRange(2, 20), 5)
     .option('--param <name=value>', 'hyper-parameter (repeatable)', collect)
-    .option('--seed <n>', 'seed', '42')
+    .option('--seed <n>', 'seed', SEED, 42)
     .option('--async', 'queue for the server worker')
     .option('--json', 'print JSON')
     .action(async (o) => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { csvRows, fileError, parseJson, readUtf8 } from '../files.js';
+import { csvRows, fileError, nameProblem, parseJson, readUtf8 } from '../files.js';
 import type { ExampleRecord } from '../types.js';
 import { kindOf, missing } from './locate.js';
 import type { Loader } from './types.js';
@@ -29,7 +29,8 @@ export const banking77Loader: Loader = {
         const batch: ExampleRecord[] = [];
         for (const { row, line, values } of rows) {
           const label = values.category!.trim();
-          if (label === '') throw fileError(file, `row ${row}: empty label (column category)`, line);
+          const problem = nameProblem(label);
+          if (problem) throw fileError(file, `row ${row}: ${problem} (column category)`, line);
           if (known && !known.has(label)) {
             throw fileError(file, `row ${row}: category "${label}" is not listed in categories.json`, line);
           }

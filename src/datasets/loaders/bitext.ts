@@ -1,4 +1,4 @@
-import { csvRows, fileError } from '../files.js';
+import { csvRows, fileError, nameProblem } from '../files.js';
 import type { LoadedRecord } from '../types.js';
 import { kindOf, wrongKind } from './locate.js';
 import type { Loader } from './types.js';
@@ -23,7 +23,8 @@ export const bitextLoader: Loader = {
       const batch: LoadedRecord[] = [];
       for (const { row, line, values } of rows) {
         const label = values.intent!.trim();
-        if (label === '') throw fileError(file, `row ${row}: empty label (column intent)`, line);
+        const problem = nameProblem(label);
+        if (problem) throw fileError(file, `row ${row}: ${problem} (column intent)`, line);
         const conversation = `bitext-${row}`;
         const metadata = { category: values.category, flags: values.flags };
         batch.push({ kind: 'example', split: 'train', text: values.instruction!, label, metadata });

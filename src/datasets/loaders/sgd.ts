@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileError, parseJson, readUtf8 } from '../files.js';
+import { fileError, nameProblem, parseJson, readUtf8 } from '../files.js';
 import type { LoadedRecord } from '../types.js';
 import { kindOf, missing } from './locate.js';
 import type { Loader } from './types.js';
@@ -53,6 +53,8 @@ export const sgdLoader: Loader = {
     return [...schemas, ...dialogues];
   },
   async *read({ path: root, files, onBytes }) {
+    // split/dialogue_id -> the file it came from: the same id twice in a split is an error, not a merge.
+    const seen = new Map<string, string>();
     for (const file of files) {
       const text = await readUtf8(file);
       onBytes(Buffer.byteLength(text));
@@ -65,7 +67,7 @@ export const sgdLoader: Loader = {
       const dialogues = parseJson(file, text);
       if (!Array.isArray(dialogues)) throw fileError(file, 'must be a JSON array of dialogues');
       const split = splitOf(root, file);
-      yield dialogues.flatMap((d, i) => dialogueRecords(file, i, d as SgdDialogue, split));
+      yield dialogues.flatMap((d, i) => dialogueRecords(file, i, d as SgdDialogue, split, seen));
     }
   },
 };
@@ -83,18 +85,35 @@ export function activeIntent(turn: SgdTurn): string | null {
   return intents.find((i) => i !== 'NONE') ?? 'NONE';
 }
 
-function dialogueRecords(file: string, index: number, d: SgdDialogue, split: string): LoadedRecord[] {
+function dialogueRecords(
+  file: string,
+  index: number,
+  d: SgdDialogue,
+  split: string,
+  seen: Map<string, string>,
+): LoadedRecord[] {
   if (!d || typeof d.dialogue_id !== 'string' || !Array.isArray(d.turns)) {
     throw fileError(file, `dialogue #${index + 1} lacks dialogue_id or turns`);
   }
   const records: LoadedRecord[] = [];
   const conversation = `${split}/${d.dialogue_id}`;
+  const earlier = seen.get(conversation);
+  if (earlier !== undefined) {
+    const where = earlier === file ? 'earlier in this file' : `also in ${path.basename(earlier)}`;
+    throw fileError(
+      file,
+      `dialogue ${d.dialogue_id} appears twice in split ${split} (${where}); dialogue ids must be unique within a split`,
+    );
+  }
+  seen.set(conversation, file);
   d.turns.forEach((turn, idx) => {
     if (typeof turn.utterance !== 'string' || typeof turn.speaker !== 'string') {
       throw fileError(file, `dialogue ${d.dialogue_id} turn ${idx}: lacks speaker or utterance`);
     }
     const speaker = turn.speaker.toUpperCase();
     const intent = speaker === 'USER' ? activeIntent(turn) : null;
+    const problem = intent === null ? null : nameProblem(intent, 'active_intent');
+    if (problem) throw fileError(file, `dialogue ${d.dialogue_id} turn ${idx}: ${problem}`);
     const frames = turn.frames ?? [];
     const metadata: Record<string, unknown> = {
       services: frames.map((f) => f.service),

@@ -1,5 +1,5 @@
 import { canonicalSpeaker, parseTimestamp } from '../../conversations/speakers.js';
-import { fileError } from '../files.js';
+import { fileError, nameProblem } from '../files.js';
 import type { ColumnMapping, LoadedRecord } from '../types.js';
 
 /**
@@ -50,7 +50,12 @@ export function rowRecords(values: Record<string, unknown>, cols: Columns, ctx: 
   const text = str(values[cols.text]);
   if (text === undefined) throw fail(`missing text (column ${cols.text})`);
   const labelKey = cols.label.find((k) => k in values);
-  const label = labelKey === undefined ? undefined : (str(values[labelKey]) ?? '').trim();
+  const rawLabel = labelKey === undefined ? undefined : values[labelKey];
+  // Absent, null or blank: unlabelled. Anything else must be a usable name (a string, visible).
+  const blank = rawLabel === undefined || rawLabel === null || (typeof rawLabel === 'string' && rawLabel.trim() === '');
+  const problem = blank ? null : nameProblem(rawLabel);
+  if (problem) throw fail(`${problem} (column ${labelKey})`);
+  const label = blank ? '' : (rawLabel as string).trim();
   const split = (str(values[cols.split]) ?? '').trim() || null;
   let meta: Record<string, unknown> | undefined;
   for (const k in values) {
