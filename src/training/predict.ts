@@ -31,21 +31,34 @@ export interface Predictor {
   predict(texts: string[], topK?: number): Promise<Prediction[]>;
 }
 
-/** Loaded classifiers by artifact folder; a folder's content never changes once registered. */
+/**
+ * Loaded classifiers by artifact folder (a folder's content never changes once registered), least
+ * recently used first: a Map keeps insertion order, and each use moves its entry to the end.
+ */
 const cache = new Map<string, Promise<IntentClassifier>>();
 
 export function clearPredictorCache(): void {
   cache.clear();
 }
 
-function load(dir: string): Promise<IntentClassifier> {
+/** The folders whose models are in memory, least recently used first. */
+export function cachedPredictorDirs(): string[] {
+  return [...cache.keys()];
+}
+
+function load(dir: string, maxSize: number): Promise<IntentClassifier> {
   let loading = cache.get(dir);
-  if (!loading) {
+  if (loading) {
+    cache.delete(dir);
+  } else {
     loading = loadClassifier(dir);
-    cache.set(dir, loading);
     // A failed load is not cached: the next request tries again.
-    loading.catch(() => cache.delete(dir));
+    loading.catch(() => {
+      if (cache.get(dir) === loading) cache.delete(dir);
+    });
   }
+  cache.set(dir, loading);
+  while (cache.size > maxSize) cache.delete(cache.keys().next().value!);
   return loading;
 }
 
@@ -92,7 +105,7 @@ export function localModelPath(lab: LabContext, recorded: string): string {
 export async function getPredictor(lab: LabContext, modelRef?: string): Promise<Predictor> {
   const model = await resolveModel(lab, modelRef ?? 'production');
   // The cache is keyed by folder, so a version first trained by another process loads on first use.
-  const classifier = await load(localModelPath(lab, model.path));
+  const classifier = await load(localModelPath(lab, model.path), lab.settings.predictorCacheSize ?? 4);
   const labels = [...classifier.labels];
   const preprocess = resolvePreprocess((model.metrics?.preprocess ?? {}) as PreprocessOptions);
   const threshold = model.threshold;
