@@ -137,23 +137,25 @@ export async function releaseJob(lab: LabContext, job: Job, workerId: string): P
     .where('status', '=', 'running')
     .executeTakeFirst();
   if (Number(released.numUpdatedRows) !== 1) return false;
-  if (job.run_id !== null) {
-    await lab.db.kysely
-      .updateTable('runs')
-      .set({ status: 'queued', error: reason })
-      .where('id', '=', job.run_id)
-      .where('status', 'in', ['queued', 'running'])
-      .execute();
-    // Trials of a search restart with it.
-    await lab.db.kysely
-      .updateTable('runs')
-      .set({ status: 'failed', error: reason })
-      .where('parent_run_id', '=', job.run_id)
-      .where('status', 'in', ['queued', 'running'])
-      .execute();
-    publish({ type: 'status', run_id: job.run_id, status: 'queued', error: reason });
-  }
+  if (job.run_id !== null) await requeueRun(lab, job.run_id, reason, reason);
   return true;
+}
+
+/** Puts a job's run back in the queue; the trials of a search end, and restart with it. */
+async function requeueRun(lab: LabContext, runId: number, error: string, trialError: string): Promise<void> {
+  await lab.db.kysely
+    .updateTable('runs')
+    .set({ status: 'queued', error })
+    .where('id', '=', runId)
+    .where('status', 'in', ['queued', 'running'])
+    .execute();
+  await lab.db.kysely
+    .updateTable('runs')
+    .set({ status: 'failed', error: trialError })
+    .where('parent_run_id', '=', runId)
+    .where('status', 'in', ['queued', 'running'])
+    .execute();
+  publish({ type: 'status', run_id: runId, status: 'queued', error });
 }
 
 export async function completeJob(
@@ -219,20 +221,7 @@ export async function failStaleJobs(lab: LabContext, staleMs: number): Promise<n
     if (Number(taken.numUpdatedRows) !== 1 || runEnded) continue;
     if (retry) {
       if (job.run_id !== null) {
-        await lab.db.kysely
-          .updateTable('runs')
-          .set({ status: 'queued', error: `attempt ${job.attempts}: ${reason}; re-queued` })
-          .where('id', '=', job.run_id)
-          .where('status', 'in', ['queued', 'running'])
-          .execute();
-        // Trials of a search restart with it.
-        await lab.db.kysely
-          .updateTable('runs')
-          .set({ status: 'failed', error: reason })
-          .where('parent_run_id', '=', job.run_id)
-          .where('status', 'in', ['queued', 'running'])
-          .execute();
-        publish({ type: 'status', run_id: job.run_id, status: 'queued', error: `${reason}; re-queued` });
+        await requeueRun(lab, job.run_id, `attempt ${job.attempts}: ${reason}; re-queued`, reason);
       }
       continue;
     }
