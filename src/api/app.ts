@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -48,6 +49,17 @@ export async function buildApp(lab: LabContext, options: BuildOptions = {}): Pro
     bodyLimit: lab.settings.maxUploadBytes,
     clientErrorHandler,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    // The router rejects a malformed % escape before any route runs: answer in the lab's error shape.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const badUrl = error.code === 'FST_ERR_BAD_URL';
+      void reply.status(400).send({
+        error: {
+          code: badUrl ? 'VALIDATION_ERROR' : (error.code ?? 'BAD_REQUEST'),
+          message: badUrl ? 'the path contains a malformed % escape' : error.message,
+          details: badUrl ? [{ field: 'path', problem: 'malformed percent-encoding' }] : [],
+        },
+      });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('lab', lab);

@@ -50,6 +50,8 @@ export interface Settings {
   jobLeaseSeconds: number;
   /** How many times a job is tried before a lost worker fails it. */
   jobMaxAttempts: number;
+  /** Loaded models kept in memory for predictions; the least recently used is dropped first. */
+  predictorCacheSize: number;
 }
 
 export class SettingsError extends Error {
@@ -89,6 +91,7 @@ export const SETTING_KEYS = [
   'API_RUN_WORKER',
   'JOB_LEASE_SECONDS',
   'JOB_MAX_ATTEMPTS',
+  'PREDICTOR_CACHE_SIZE',
 ] as const;
 
 /** Keys whose values never appear in output. */
@@ -325,6 +328,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     apiRunWorker: bool(raw, 'API_RUN_WORKER', true),
     jobLeaseSeconds: integer(raw, 'JOB_LEASE_SECONDS', 60, 2, 86_400),
     jobMaxAttempts: integer(raw, 'JOB_MAX_ATTEMPTS', 3, 1, 100),
+    predictorCacheSize: integer(raw, 'PREDICTOR_CACHE_SIZE', 4, 1, 1000),
   };
 }
 
@@ -354,6 +358,7 @@ export function describeSettings(settings: Settings): Record<string, string> {
     API_RUN_WORKER: String(settings.apiRunWorker),
     JOB_LEASE_SECONDS: String(settings.jobLeaseSeconds),
     JOB_MAX_ATTEMPTS: String(settings.jobMaxAttempts),
+    PREDICTOR_CACHE_SIZE: String(settings.predictorCacheSize),
   };
 }
 

@@ -94,6 +94,10 @@ export interface RunsTable {
   ended_at: string | null;
   duration_ms: number | null;
   created_at: CreatedAt;
+  /** The execution that holds the run: `host:pid:token` (src/training/ownership.ts). */
+  owner: string | null;
+  /** Epoch ms of the owner's last beat while the run is queued or running. */
+  heartbeat_at: number | null;
 }
 
 export interface RunParamsTable {

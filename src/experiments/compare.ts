@@ -38,13 +38,14 @@ interface Predictions {
 
 export function parseRunIds(ids: string | Array<string | number>): number[] {
   const list = (Array.isArray(ids) ? ids : String(ids).split(',')).map((s) => String(s).trim()).filter(Boolean);
-  const parsed = list.map(Number);
+  // Deduplicated before counting: `ids=3,3` names one run, which is nothing to compare.
+  const parsed = [...new Set(list.map(Number))];
   if (parsed.length < 2 || parsed.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new ValidationError('give at least two run ids to compare, e.g. ids=3,5', [
-      { field: 'ids', problem: 'needs two or more positive run ids separated by commas' },
+    throw new ValidationError('give at least two run ids to compare (two different runs), e.g. ids=3,5', [
+      { field: 'ids', problem: 'needs two or more different positive run ids separated by commas' },
     ]);
   }
-  return [...new Set(parsed)];
+  return parsed;
 }
 
 function numberOrNull(v: unknown): number | null {

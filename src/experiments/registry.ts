@@ -160,19 +160,26 @@ export async function resolveModel(lab: LabContext, ref: string | number = 'prod
   return view(row, aliases.get(row.id) ?? []);
 }
 
+/**
+ * Points `alias` at the version with row id `modelVersionId` (moving it if it pointed elsewhere),
+ * in one statement: two writers racing on the same alias both succeed and the last one wins,
+ * where a delete-then-insert would make one fail on the primary key.
+ */
+export async function pointAlias(db: Kysely<Database>, modelVersionId: number, alias: string): Promise<void> {
+  const updatedAt = new Date().toISOString();
+  await db
+    .insertInto('model_aliases')
+    .values({ alias, model_version_id: modelVersionId, updated_at: updatedAt })
+    .onConflict((oc) => oc.column('alias').doUpdateSet({ model_version_id: modelVersionId, updated_at: updatedAt }))
+    .execute();
+}
+
 /** Points `alias` at a version (moving it if it pointed elsewhere). */
 export async function setAlias(lab: LabContext, ref: string | number, alias: string): Promise<ModelVersionView> {
   validateAlias(alias);
   const model = await resolveModel(lab, ref);
-  const db = lab.db.kysely;
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('model_aliases').where('alias', '=', alias).execute();
-    await trx
-      .insertInto('model_aliases')
-      .values({ alias, model_version_id: model.id, updated_at: new Date().toISOString() })
-      .execute();
-  });
-  return resolveModel(lab, model.version === undefined ? ref : `${model.name}:${model.version}`);
+  await pointAlias(lab.db.kysely, model.id, alias);
+  return resolveModel(lab, `${model.name}:${model.version}`);
 }
 
 /** Removes an alias from a version; 404 when the version does not carry it. */

@@ -3,6 +3,7 @@
  * metric history by step, artifacts and summary metrics. Plain repository functions over Kysely.
  */
 import { sql } from 'kysely';
+import { hostname } from 'node:os';
 import type { LabContext } from '../core/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Run } from '../db/schema.js';
@@ -39,6 +40,12 @@ export interface RunDetail extends RunView {
 }
 
 const nowIso = () => new Date().toISOString();
+
+/**
+ * The owner recorded on runs this process creates (`host:pid:token`), with a heartbeat, until an
+ * execution takes the run over with its own token (src/training/ownership.ts).
+ */
+export const processOwner = `${hostname()}:${process.pid}:process`;
 
 export async function getOrCreateExperiment(lab: LabContext, name: string): Promise<number> {
   const db = lab.db.kysely;
@@ -83,6 +90,8 @@ export async function createRun(lab: LabContext, run: NewRun): Promise<number> {
         tags: JSON.stringify(run.tags ?? {}),
         git_commit: run.gitCommit ?? null,
         started_at: status === 'running' ? nowIso() : null,
+        owner: processOwner,
+        heartbeat_at: Date.now(),
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -97,12 +106,28 @@ export async function createRun(lab: LabContext, run: NewRun): Promise<number> {
   });
 }
 
-export async function markRunning(lab: LabContext, runId: number, patch: { runDir?: string } = {}): Promise<void> {
-  await lab.db.kysely
+/**
+ * Takes a queued run: running, owned by `owner`. Only a queued run is taken, so a cancel that
+ * arrived while it waited is never overwritten; returns whether this caller took it.
+ */
+export async function markRunning(
+  lab: LabContext,
+  runId: number,
+  patch: { runDir?: string; owner?: string } = {},
+): Promise<boolean> {
+  const result = await lab.db.kysely
     .updateTable('runs')
-    .set({ status: 'running', started_at: nowIso(), ...(patch.runDir ? { run_dir: patch.runDir } : {}) })
+    .set({
+      status: 'running',
+      started_at: nowIso(),
+      ...(patch.runDir ? { run_dir: patch.runDir } : {}),
+      owner: patch.owner ?? processOwner,
+      heartbeat_at: Date.now(),
+    })
     .where('id', '=', runId)
-    .execute();
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 export async function setRunDir(lab: LabContext, runId: number, runDir: string): Promise<void> {

@@ -17,22 +17,8 @@ export function resolveParams(spec: Record<string, ParamSpec>, given: ParamValue
   }
   for (const [name, s] of Object.entries(spec)) {
     const value = given[name] ?? s.default;
-    if (s.type === 'int' || s.type === 'float') {
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        problems.push({ field: name, problem: 'must be a number' });
-        continue;
-      }
-      if (s.type === 'int' && !Number.isInteger(value)) problems.push({ field: name, problem: 'must be an integer' });
-      if (s.min !== undefined && value < s.min) problems.push({ field: name, problem: `must be >= ${s.min}` });
-      if (s.max !== undefined && value > s.max) problems.push({ field: name, problem: `must be <= ${s.max}` });
-    } else if (s.type === 'boolean') {
-      if (typeof value !== 'boolean') problems.push({ field: name, problem: 'must be true or false' });
-    } else if (typeof value !== 'string') {
-      problems.push({ field: name, problem: 'must be a string' });
-    }
-    if (s.choices && !s.choices.includes(value as string | number)) {
-      problems.push({ field: name, problem: `must be one of ${s.choices.join(', ')}` });
-    }
+    const problem = checkParamValue(s, value);
+    if (problem) problems.push({ field: name, problem });
     out[name] = value;
   }
   if (problems.length > 0) {
@@ -42,4 +28,23 @@ export function resolveParams(spec: Record<string, ParamSpec>, given: ParamValue
     );
   }
   return out;
+}
+
+/**
+ * What is wrong with one value for its spec, or null: the one set of rules behind both the
+ * trainers' `resolveParams` and the API/CLI check of `training_overrides` (src/training/params.ts).
+ */
+export function checkParamValue(s: ParamSpec, value: unknown): string | null {
+  if (s.type === 'int' || s.type === 'float') {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a number (got ${JSON.stringify(value)})`;
+    if (s.type === 'int' && !Number.isInteger(value)) return `must be an integer (got ${value})`;
+    if (s.min !== undefined && value < s.min) return `must be >= ${s.min} (got ${value})`;
+    if (s.max !== undefined && value > s.max) return `must be <= ${s.max} (got ${value})`;
+  } else if (s.type === 'boolean') {
+    if (typeof value !== 'boolean') return `must be true or false (got ${JSON.stringify(value)})`;
+  } else if (typeof value !== 'string') {
+    return `must be a string (got ${JSON.stringify(value)})`;
+  }
+  if (s.choices && !s.choices.includes(value as string | number)) return `must be one of ${s.choices.join(', ')}`;
+  return null;
 }

@@ -3,9 +3,12 @@
  * (Math.random cannot be seeded).
  */
 
-/** mulberry32: small, fast, good enough for shuffling and weight initialisation. */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0 || 0x9e3779b9;
+/**
+ * mulberry32: small, fast, good enough for shuffling, splits and weight initialisation; the same
+ * state gives the same sequence on every machine. The one PRNG of the lab.
+ */
+export function mulberry32(state: number): () => number {
+  let a = state >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -13,6 +16,11 @@ export function createRng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The trainers' generator: seed 0 starts from a non-zero state (weights differ from seed to seed). */
+export function createRng(seed: number): () => number {
+  return mulberry32(seed >>> 0 || 0x9e3779b9);
 }
 
 /** Fisher-Yates shuffle in place. */

@@ -2,31 +2,22 @@
  * The cross-validation run: k-fold scores (mean ± std) for one configuration, and likely label
  * errors found from the out-of-fold probabilities, added to the dataset's validation report.
  */
-import { runFolder } from './run-folder.js';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LabContext } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
 import { addValidationFindings } from '../datasets/validation.js';
-import {
-  addArtifacts,
-  createRun,
-  finishRun,
-  getRun,
-  logMetrics,
-  markRunning,
-  type RunView,
-} from '../experiments/runs.js';
+import { createRun, logMetrics, type RunView } from '../experiments/runs.js';
 import { findLabelIssues } from '../nlp/evaluation/index.js';
 import { getTrainer } from '../nlp/registry.js';
-import { CancelledError } from '../nlp/types.js';
-import { track, untrack } from './control.js';
+import type { RunControl } from './control.js';
 import { crossValidate } from './cv.js';
 import { checkTrainable, loadExamples } from './data.js';
-import { publish } from './events.js';
+import { executeLifecycle } from './lifecycle.js';
 import { validateParams, withDefaults } from './params.js';
 import { checkModelType, gitCommit, resolveDataset, trainTestOf } from './pipeline.js';
+import { runFolder } from './run-folder.js';
 
 export interface CrossvalRequest {
   datasetId?: string | number;
@@ -74,17 +65,18 @@ export async function prepareCrossval(lab: LabContext, request: CrossvalRequest)
   return { runId, request: { ...request, modelType, datasetId: dataset.id, folds, seed, overrides: params } };
 }
 
-export async function executeCrossval(lab: LabContext, prepared: PreparedCrossval): Promise<RunView> {
+/** k-fold scores for one configuration, and likely label errors added to the dataset's report. */
+export async function executeCrossval(
+  lab: LabContext,
+  prepared: PreparedCrossval,
+  control?: RunControl,
+): Promise<RunView> {
   const { runId, request } = prepared;
-  const control = track(runId);
-  try {
-    if ((await getRun(lab, runId)).status !== 'queued') return await getRun(lab, runId);
-    const runDir = runFolder(lab.settings.runsDir, 'crossval', runId);
-    mkdirSync(runDir, { recursive: true });
-    await markRunning(lab, runId, { runDir });
-    publish({ type: 'status', run_id: runId, status: 'running' });
+  const runDir = runFolder(lab.settings.runsDir, 'crossval', runId);
+  return executeLifecycle(lab, { runId, runDir, control }, async (run) => {
     const datasetId = Number(request.datasetId);
     const seed = request.seed!;
+    const folds = request.folds!;
     const pool = trainTestOf(await loadExamples(lab, datasetId), seed).train;
     const modelType = checkModelType(request.modelType);
     const params = withDefaults(getTrainer(modelType).paramSpec, request.overrides as Record<string, never>);
@@ -93,17 +85,10 @@ export async function executeCrossval(lab: LabContext, prepared: PreparedCrossva
       modelType,
       params,
       seed,
-      request.folds!,
-      control,
+      folds,
+      run.control,
       async (fold, score) => {
-        publish({
-          type: 'phase',
-          run_id: runId,
-          phase: 'fold',
-          done: fold + 1,
-          total: request.folds!,
-          message: `accuracy ${score.accuracy.toFixed(4)}`,
-        });
+        run.phase('fold', { done: fold + 1, total: folds, message: `accuracy ${score.accuracy.toFixed(4)}` });
         await logMetrics(lab, runId, [
           { key: 'fold_accuracy', step: fold, value: score.accuracy },
           { key: 'fold_macro_f1', step: fold, value: score.macro_f1 },
@@ -112,7 +97,8 @@ export async function executeCrossval(lab: LabContext, prepared: PreparedCrossva
       undefined,
       lab.settings.modelCacheDir,
     );
-    control.check();
+    run.control.check();
+
     const labelIndex = new Map(cv.labels.map((l, i) => [l, i]));
     const issues = findLabelIssues(
       cv.oof,
@@ -125,7 +111,7 @@ export async function executeCrossval(lab: LabContext, prepared: PreparedCrossva
       ...issue,
     }));
     const summary = {
-      folds: request.folds!,
+      folds,
       accuracy_mean: cv.accuracy.mean,
       accuracy_std: cv.accuracy.std,
       macro_f1_mean: cv.macro_f1.mean,
@@ -140,8 +126,8 @@ export async function executeCrossval(lab: LabContext, prepared: PreparedCrossva
         severity: issues.length ? 'warning' : 'info',
         split: 'train',
         message: issues.length
-          ? `${issues.length} training example(s) look mislabelled: a ${request.folds}-fold ${modelType} model is confident they belong to another intent (run ${runId})`
-          : `no likely label errors found by ${request.folds}-fold cross-validation (run ${runId})`,
+          ? `${issues.length} training example(s) look mislabelled: a ${folds}-fold ${modelType} model is confident they belong to another intent (run ${runId})`
+          : `no likely label errors found by ${folds}-fold cross-validation (run ${runId})`,
         count: issues.length,
         examples: kept.slice(0, 20).map((i) => ({
           example_id: i.example_id,
@@ -153,27 +139,14 @@ export async function executeCrossval(lab: LabContext, prepared: PreparedCrossva
         })),
       },
     ]);
-    await addArtifacts(
-      lab,
-      runId,
-      [
-        { path: 'crossval.json', kind: 'crossval', size_bytes: 0, sha256: '' },
-        { path: 'label_issues.jsonl', kind: 'label_issues', size_bytes: 0, sha256: '' },
+    return {
+      metrics: summary,
+      artifacts: [
+        { path: 'crossval.json', kind: 'crossval' },
+        { path: 'label_issues.jsonl', kind: 'label_issues' },
       ].map((a) => ({ ...a, ...fileInfo(path.join(runDir, a.path)) })),
-    );
-    await finishRun(lab, runId, { status: 'succeeded', metrics: summary });
-    publish({ type: 'status', run_id: runId, status: 'succeeded' });
-  } catch (err) {
-    const cancelled = err instanceof CancelledError || control.cancelled;
-    await finishRun(lab, runId, {
-      status: cancelled ? 'cancelled' : 'failed',
-      error: cancelled ? 'cancelled by request' : (err as Error).message,
-    });
-    publish({ type: 'status', run_id: runId, status: cancelled ? 'cancelled' : 'failed' });
-  } finally {
-    untrack(runId);
-  }
-  return getRun(lab, runId);
+    };
+  });
 }
 
 /** Size and checksum of an artifact file. */

@@ -6,7 +6,9 @@
  * stopped beating for longer than the lease is re-queued by whichever worker notices (its run goes
  * back to "queued" and records the attempt), or failed with the reason once it has used
  * `max_attempts`, so its run does not stay "running". A worker that finds its lease taken over
- * stops its copy of the job, so a job never runs twice at the same time.
+ * stops its copy of the job silently (a lost lease is not a cancel: the run belongs to its new
+ * holder), so a job never runs twice at the same time. A worker that is stopped (SIGTERM) releases
+ * the job in hand: back to the queue, the attempt not counted, for another worker to run.
  */
 import { hostname } from 'node:os';
 import { sql } from 'kysely';
@@ -14,15 +16,22 @@ import type { LabContext } from '../core/context.js';
 import type { Job } from '../db/schema.js';
 import { finishRun, logMetrics } from '../experiments/runs.js';
 import { publish } from './events.js';
-import { cancelActive } from './control.js';
+import { RunControl } from './control.js';
+import { failInterruptedRuns } from './ownership.js';
 
 export type JobKind = 'train' | 'search' | 'crossval' | 'discover';
+/** Executes a claimed job; `control` is how the worker stops it (cancel, lost lease, release). */
 export type JobHandler = (
   lab: LabContext,
   job: Job,
+  control: RunControl,
 ) => Promise<{ status: 'succeeded' | 'failed' | 'cancelled'; result?: unknown; error?: string }>;
 
+/** What a heartbeat tells the worker: carry on, stop because a person cancelled, or stop because the lease is gone. */
+export type BeatAnswer = 'ok' | 'cancel' | 'lost';
+
 const nowIso = () => new Date().toISOString();
+const TERMINAL = ['succeeded', 'failed', 'cancelled'] as const;
 
 export async function enqueueJob(
   lab: LabContext,
@@ -87,10 +96,11 @@ export async function claimJob(lab: LabContext, workerId: string): Promise<Job |
 }
 
 /**
- * Records that the worker is alive; returns whether it must stop: a cancel was requested, or the
- * job is no longer running under this worker (its lease expired and the job was re-queued).
+ * Records that the worker is alive. Answers `lost` when the job is no longer running under this
+ * worker (its lease expired and the job was re-queued: the run is someone else's now), `cancel`
+ * when a person asked to cancel, and `ok` otherwise.
  */
-export async function heartbeat(lab: LabContext, jobId: number, workerId: string): Promise<boolean> {
+export async function heartbeat(lab: LabContext, jobId: number, workerId: string): Promise<BeatAnswer> {
   const beat = await lab.db.kysely
     .updateTable('jobs')
     .set({ heartbeat_at: Date.now(), updated_at: nowIso() })
@@ -98,13 +108,54 @@ export async function heartbeat(lab: LabContext, jobId: number, workerId: string
     .where('locked_by', '=', workerId)
     .where('status', '=', 'running')
     .executeTakeFirst();
-  if (Number(beat.numUpdatedRows) !== 1) return true;
+  if (Number(beat.numUpdatedRows) !== 1) return 'lost';
   const row = await lab.db.kysely
     .selectFrom('jobs')
     .select('cancel_requested')
     .where('id', '=', jobId)
     .executeTakeFirst();
-  return row?.cancel_requested === 1;
+  return row?.cancel_requested === 1 ? 'cancel' : 'ok';
+}
+
+/**
+ * Hands a job back to the queue at shutdown: queued again with its attempt not counted, and its
+ * run queued for the next worker. Only while this worker still holds it; returns whether it did.
+ */
+export async function releaseJob(lab: LabContext, job: Job, workerId: string): Promise<boolean> {
+  const reason = `released by worker ${workerId} at shutdown; re-queued`;
+  const released = await lab.db.kysely
+    .updateTable('jobs')
+    .set((eb) => ({
+      status: 'queued',
+      locked_by: null,
+      heartbeat_at: null,
+      attempts: eb('attempts', '-', 1),
+      updated_at: nowIso(),
+    }))
+    .where('id', '=', job.id)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  if (Number(released.numUpdatedRows) !== 1) return false;
+  if (job.run_id !== null) await requeueRun(lab, job.run_id, reason, reason);
+  return true;
+}
+
+/** Puts a job's run back in the queue; the trials of a search end, and restart with it. */
+async function requeueRun(lab: LabContext, runId: number, error: string, trialError: string): Promise<void> {
+  await lab.db.kysely
+    .updateTable('runs')
+    .set({ status: 'queued', error })
+    .where('id', '=', runId)
+    .where('status', 'in', ['queued', 'running'])
+    .execute();
+  await lab.db.kysely
+    .updateTable('runs')
+    .set({ status: 'failed', error: trialError })
+    .where('parent_run_id', '=', runId)
+    .where('status', 'in', ['queued', 'running'])
+    .execute();
+  publish({ type: 'status', run_id: runId, status: 'queued', error });
 }
 
 export async function completeJob(
@@ -170,20 +221,7 @@ export async function failStaleJobs(lab: LabContext, staleMs: number): Promise<n
     if (Number(taken.numUpdatedRows) !== 1 || runEnded) continue;
     if (retry) {
       if (job.run_id !== null) {
-        await lab.db.kysely
-          .updateTable('runs')
-          .set({ status: 'queued', error: `attempt ${job.attempts}: ${reason}; re-queued` })
-          .where('id', '=', job.run_id)
-          .where('status', 'in', ['queued', 'running'])
-          .execute();
-        // Trials of a search restart with it.
-        await lab.db.kysely
-          .updateTable('runs')
-          .set({ status: 'failed', error: reason })
-          .where('parent_run_id', '=', job.run_id)
-          .where('status', 'in', ['queued', 'running'])
-          .execute();
-        publish({ type: 'status', run_id: job.run_id, status: 'queued', error: `${reason}; re-queued` });
+        await requeueRun(lab, job.run_id, `attempt ${job.attempts}: ${reason}; re-queued`, reason);
       }
       continue;
     }
@@ -206,8 +244,17 @@ export interface WorkerOptions {
   pollMs?: number;
   heartbeatMs?: number;
   staleMs?: number;
-  /** Told when a job is claimed and when it ends (the `chatlab worker` log). */
-  onJob?: (phase: 'claimed' | 'finished', job: Job, outcome?: { status: string; error?: string }) => void;
+  /**
+   * Told when a job is claimed and when it ends (the `chatlab worker` log): finished, released
+   * back to the queue at shutdown, or lost (its lease expired and another worker has it).
+   */
+  onJob?: (
+    phase: 'claimed' | 'finished' | 'released' | 'lost',
+    job: Job,
+    outcome?: { status: string; error?: string },
+  ) => void;
+  /** Where errors of the worker's own loop are reported (the database down, say). */
+  logger?: { error(obj: object, msg: string): void };
 }
 
 /**
@@ -224,6 +271,9 @@ export class JobWorker {
   private readonly heartbeatMs: number;
   private readonly staleMs: number;
   private readonly onJob: WorkerOptions['onJob'];
+  private readonly logger: WorkerOptions['logger'];
+  /** The control of the job in hand, released when the worker stops. */
+  private current: RunControl | undefined;
 
   constructor(
     private readonly lab: LabContext,
@@ -234,6 +284,7 @@ export class JobWorker {
     this.heartbeatMs = options.heartbeatMs ?? 5000;
     this.staleMs = options.staleMs ?? 60_000;
     this.onJob = options.onJob;
+    this.logger = options.logger;
   }
 
   start(): void {
@@ -247,9 +298,13 @@ export class JobWorker {
     this.wake?.();
   }
 
-  /** Stops taking jobs and waits for the current one to end. */
+  /**
+   * Stops taking jobs and releases the one in hand (back to the queue, its attempt not counted):
+   * a shutdown takes as long as stopping the training thread, not as long as the training.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.current?.stop('release');
     this.wake?.();
     await this.running;
   }
@@ -259,13 +314,15 @@ export class JobWorker {
       let worked = false;
       try {
         await failStaleJobs(this.lab, this.staleMs);
-        const job = await claimJob(this.lab, this.id);
+        await failInterruptedRuns(this.lab, this.staleMs);
+        const job = this.stopped ? undefined : await claimJob(this.lab, this.id);
         if (job) {
           worked = true;
           await this.runJob(job);
         }
-      } catch {
+      } catch (err) {
         // The database may be briefly unavailable; try again at the next poll.
+        this.logger?.error({ err, worker: this.id }, 'job worker: poll failed; retrying');
       }
       if (!worked && !this.stopped) {
         await new Promise<void>((resolve) => {
@@ -292,17 +349,31 @@ export class JobWorker {
         () => {},
       );
     }
+    const control = new RunControl();
+    this.current = control;
+    // A stop() that came while the job was being claimed releases it at once.
+    if (this.stopped) control.stop('release');
     const beat = setInterval(() => {
-      void heartbeat(this.lab, job.id, this.id)
-        .then((stop) => {
-          if (stop && job.run_id !== null) cancelActive(job.run_id);
-        })
-        .catch(() => {});
+      heartbeat(this.lab, job.id, this.id).then(
+        (answer) => {
+          if (answer === 'cancel') control.stop('cancel');
+          else if (answer === 'lost') control.stop('lost');
+        },
+        () => {}, // the database may be briefly unavailable; the next beat tries again
+      );
     }, this.heartbeatMs);
     try {
-      const outcome = await handler(this.lab, job);
-      await completeJob(this.lab, job.id, outcome, this.id);
-      this.onJob?.('finished', job, outcome);
+      const outcome = await handler(this.lab, job, control);
+      // A run that ended anyway (it committed just before the stop) is closed as it ended.
+      const ended = (TERMINAL as readonly string[]).includes(outcome.status);
+      if (!ended && control.reason === 'release' && (await releaseJob(this.lab, job, this.id))) {
+        this.onJob?.('released', job);
+      } else if (!ended && control.reason === 'lost') {
+        this.onJob?.('lost', job);
+      } else {
+        await completeJob(this.lab, job.id, outcome, this.id);
+        this.onJob?.('finished', job, outcome);
+      }
     } catch (err) {
       await completeJob(this.lab, job.id, { status: 'failed', error: (err as Error).message }, this.id);
       if (job.run_id !== null)
@@ -310,6 +381,7 @@ export class JobWorker {
       this.onJob?.('finished', job, { status: 'failed', error: (err as Error).message });
     } finally {
       clearInterval(beat);
+      this.current = undefined;
     }
   }
 }

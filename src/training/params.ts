@@ -3,6 +3,7 @@
  * parameter and never a run left "running".
  */
 import { ValidationError, type ErrorDetail } from '../core/errors.js';
+import { checkParamValue } from '../nlp/params.js';
 import type { ParamSpec } from '../nlp/types.js';
 
 export type ParamValue = number | string | boolean;
@@ -21,7 +22,7 @@ export function validateParams(
       details.push({ field: where, problem: `unknown parameter; known: ${Object.keys(spec).join(', ')}` });
       continue;
     }
-    const problem = checkValue(s, value);
+    const problem = checkParamValue(s, value);
     if (problem) details.push({ field: where, problem });
     else out[name] = value as ParamValue;
   }
@@ -29,21 +30,6 @@ export function validateParams(
     throw new ValidationError(details.map((d) => `${d.field} ${d.problem}`).join('; '), details);
   }
   return out;
-}
-
-function checkValue(s: ParamSpec, value: unknown): string | null {
-  if (s.type === 'int' || s.type === 'float') {
-    if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a number (got ${JSON.stringify(value)})`;
-    if (s.type === 'int' && !Number.isInteger(value)) return `must be an integer (got ${value})`;
-    if (s.min !== undefined && value < s.min) return `must be >= ${s.min} (got ${value})`;
-    if (s.max !== undefined && value > s.max) return `must be <= ${s.max} (got ${value})`;
-  } else if (s.type === 'boolean') {
-    if (typeof value !== 'boolean') return `must be true or false (got ${JSON.stringify(value)})`;
-  } else if (typeof value !== 'string') {
-    return `must be a string (got ${JSON.stringify(value)})`;
-  }
-  if (s.choices && !s.choices.includes(value as string | number)) return `must be one of ${s.choices.join(', ')}`;
-  return null;
 }
 
 /** Parameters as they will be used: defaults overlaid with the validated overrides. */

@@ -6,30 +6,22 @@
  *   write artifacts -> register the model version.
  * Any failure or cancel ends the run failed/cancelled with the reason, and registers nothing.
  */
-import { runFolder } from './run-folder.js';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LabContext } from '../core/context.js';
-import { AppError, ConflictError, ValidationError } from '../core/errors.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
 import { argmaxRows, selectThreshold, stratifiedSplit } from '../nlp/evaluation/index.js';
 import { getTrainer } from '../nlp/registry.js';
-import { CancelledError, type ModelType, type TrainingEvent } from '../nlp/types.js';
-import {
-  addArtifacts,
-  createRun,
-  finishRun,
-  getRun,
-  logMetrics,
-  markRunning,
-  type RunView,
-} from '../experiments/runs.js';
+import type { ModelType, TrainingEvent } from '../nlp/types.js';
+import { createRun, finishRun, getRun, logMetrics, type RunView } from '../experiments/runs.js';
 import {
   DEFAULT_MODEL_NAME,
   insertModelVersion,
   nextVersion,
-  setAlias,
+  pointAlias,
   validateAlias,
 } from '../experiments/registry.js';
 import {
@@ -43,7 +35,9 @@ import {
 import { publish } from './events.js';
 import { validateParams, withDefaults, type ParamValue } from './params.js';
 import { confusionMatrixSvg, evaluate, intentReportJson } from './report.js';
-import { cancelActive, track, untrack } from './control.js';
+import { cancelActive, type RunControl } from './control.js';
+import { executeLifecycle, type RunCompletion, type RunScope } from './lifecycle.js';
+import { runFolder } from './run-folder.js';
 import { trainInWorker } from './runner.js';
 
 export interface TrainRequest {
@@ -74,13 +68,27 @@ export interface PreparedRun {
   alias?: string;
 }
 
+/** The lab's own installation (src/.. or dist/..), whatever the working directory. */
+const installDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
 let gitCommitCache: string | null | undefined;
+/**
+ * The commit of the lab's own source tree (MLflow's source commit), or null when the lab is not
+ * installed from a git checkout. The working directory is the user's, whose repository is not
+ * the code that trained the model.
+ */
 export function gitCommit(): string | null {
   if (gitCommitCache !== undefined) return gitCommitCache;
   try {
-    gitCommitCache = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    const [top, head] = execFileSync('git', ['rev-parse', '--show-toplevel', 'HEAD'], {
+      cwd: installDir,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .toString()
-      .trim();
+      .trim()
+      .split('\n');
+    // Installed inside someone else's repository (node_modules): that commit is not the lab's.
+    gitCommitCache = top && realpathSync(top) === realpathSync(installDir) ? (head ?? null) : null;
   } catch {
     gitCommitCache = null;
   }
@@ -214,229 +222,244 @@ const KIND_BY_FILE: Record<string, string> = {
   'training.log': 'log',
 };
 
-/**
- * Executes a prepared run to the end. Resolves with the finished run (succeeded, failed or
- * cancelled); rejects only if the database itself fails.
- */
-export async function executeRun(lab: LabContext, prepared: PreparedRun): Promise<RunView> {
-  const { runId, dataset, modelType, seed } = prepared;
-  const runDir = runFolder(lab.settings.runsDir, modelType, runId);
-  const modelDir = path.join(lab.settings.modelDir, DEFAULT_MODEL_NAME, `run-${runId}`);
-  const log: string[] = [];
-  const say = (line: string) => log.push(`${new Date().toISOString()} ${line}`);
-  const control = track(runId);
-  const checkCancel = () => control.check();
-
-  try {
-    // A run cancelled while queued never starts.
-    const current = await getRun(lab, runId);
-    if (current.status !== 'queued') return current;
-    mkdirSync(runDir, { recursive: true });
-    await markRunning(lab, runId, { runDir });
-    publish({ type: 'status', run_id: runId, status: 'running' });
-
-    const phase = (name: string, extra: { done?: number; total?: number; message?: string } = {}) => {
-      say(`phase ${name}${extra.message ? `: ${extra.message}` : ''}`);
-      publish({ type: 'phase', run_id: runId, phase: name, ...extra });
-    };
-
-    phase('load');
-    const examples = await loadExamples(lab, dataset.id);
-    const { train: trainPool, test } = trainTestOf(examples, seed);
-    const { train, validation } = trainValidationOf(trainPool, prepared.validationFraction, seed);
-    say(`split: train ${train.length}, validation ${validation.length}, test ${test.length}`);
-    checkCancel();
-
-    const trainer = getTrainer(modelType);
-    const params = withDefaults(trainer.paramSpec, prepared.params);
-    const config = {
-      run_id: runId,
-      model_type: modelType,
-      params,
-      seed,
-      validation_fraction: prepared.validationFraction,
-      dataset: {
-        id: dataset.id,
-        name: dataset.name,
-        type: dataset.type,
-        version: dataset.version,
-        checksum: dataset.checksum,
-        preprocess: dataset.preprocess,
-      },
-      split_sizes: { train: train.length, validation: validation.length, test: test.length },
-      git_commit: gitCommit(),
-      node: process.version,
-      started_at: new Date().toISOString(),
-    };
-    writeFileSync(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2));
-
-    // Metric history and ETA from the trainer's events.
-    const trainStart = Date.now();
-    const pending: Array<{ key: string; step: number; value: number }> = [];
-    const onEvent = (event: TrainingEvent) => {
-      if (event.phase === 'train') {
-        const elapsed = (Date.now() - trainStart) / 1000;
-        const eta = event.epoch > 0 ? (elapsed / event.epoch) * (event.epochs - event.epoch) : null;
-        say(
-          `epoch ${event.epoch}/${event.epochs} loss ${event.loss.toFixed(4)}${event.valAccuracy !== undefined ? ` val_accuracy ${event.valAccuracy.toFixed(4)}` : ''}`,
-        );
-        pending.push({ key: 'loss', step: event.epoch, value: event.loss });
-        if (event.valAccuracy !== undefined)
-          pending.push({ key: 'val_accuracy', step: event.epoch, value: event.valAccuracy });
-        publish({
-          type: 'epoch',
-          run_id: runId,
-          epoch: event.epoch,
-          epochs: event.epochs,
-          loss: event.loss,
-          val_accuracy: event.valAccuracy,
-          eta_seconds: eta === null ? null : Math.round(eta * 10) / 10,
-        });
-      } else if (event.phase === 'featurise' || event.phase === 'embed') {
-        publish({ type: 'phase', run_id: runId, phase: event.phase, done: event.done, total: event.total });
-      } else {
-        phase(event.phase, { message: 'message' in event ? event.message : undefined });
-      }
-    };
-    const flushMetrics = setInterval(() => {
-      if (pending.length) void logMetrics(lab, runId, pending.splice(0)).catch(() => {});
-    }, 1000);
-
-    phase('train', { message: `${modelType} on ${train.length} examples` });
-    const stagingDir = path.join(runDir, 'model');
-    const handle = trainInWorker(
-      {
-        modelType,
-        params,
-        seed,
-        train: train.map(({ text, label }) => ({ text, label })),
-        validation: validation.map(({ text, label }) => ({ text, label })),
-        score: { validation: validation.map((e) => e.text), test: test.map((e) => e.text) },
-        saveDir: stagingDir,
-        cacheDir: lab.settings.modelCacheDir,
-      },
-      onEvent,
-    );
-    control.attach(handle);
-    let result;
-    try {
-      result = await handle.result;
-    } finally {
-      clearInterval(flushMetrics);
-      if (pending.length) await logMetrics(lab, runId, pending.splice(0));
-    }
-    const trainSeconds = (Date.now() - trainStart) / 1000;
-    say(`trained in ${trainSeconds.toFixed(1)} s`);
-    checkCancel();
-
-    phase('evaluate');
-    // The fallback threshold is chosen on validation only; test is touched once, below.
-    const labels = result.labels;
-    const labelIndex = new Map(labels.map((l, i) => [l, i]));
-    const valProba = result.proba.validation!;
-    const val = argmaxRows(valProba, labels.length);
-    const valCorrect = val.pred.map((p, i) => labelIndex.get(validation[i]!.label) === p);
-    const valOos = validation.map((e) => e.label === prepared.oosLabel);
-    const choice = selectThreshold(val.conf, valCorrect, valOos);
-    const valAccuracy = valCorrect.length ? valCorrect.filter(Boolean).length / valCorrect.length : 0;
-    say(
-      `threshold ${choice.threshold.toFixed(4)} (validation fallback rate ${(choice.fallbackRate * 100).toFixed(1)} %)`,
-    );
-
-    const evaluation = evaluate(labels, test, result.proba.test!, choice.threshold, prepared.oosLabel);
-    const metrics = {
-      ...evaluation.metrics,
-      val_accuracy: valAccuracy,
-      train_seconds: Math.round(trainSeconds * 100) / 100,
-      train_examples: train.length,
-      validation_examples: validation.length,
-    };
-    say(`test accuracy ${(metrics.accuracy * 100).toFixed(2)} %, macro F1 ${(metrics.macro_f1 * 100).toFixed(2)} %`);
-
-    phase('save');
-    const write = (name: string, data: unknown) =>
-      writeFileSync(path.join(runDir, name), typeof data === 'string' ? data : JSON.stringify(data, null, 2));
-    write('metrics.json', metrics);
-    write('intent_report.json', intentReportJson(evaluation.report));
-    write('confusion_matrix.json', { labels: evaluation.matrixLabels, matrix: evaluation.matrix });
-    write('confusion_matrix.svg', confusionMatrixSvg(evaluation.matrixLabels, evaluation.matrix));
-    write(
-      'errors.jsonl',
-      evaluation.errors.map((e) => JSON.stringify(e)).join('\n') + (evaluation.errors.length ? '\n' : ''),
-    );
-    write('confidence_histogram.json', evaluation.histogram);
-    write('calibration.json', evaluation.calibration);
-    write('predictions.json', { labels, threshold: choice.threshold, examples: evaluation.predictions });
-    write('training.log', log.join('\n') + '\n');
-    checkCancel();
-
-    // Copy the model into the registry's folder, then record artifacts, version and success in
-    // one transaction: either the run succeeded with its model registered, or neither.
-    phase('register');
-    mkdirSync(path.dirname(modelDir), { recursive: true });
-    cpSync(stagingDir, modelDir, { recursive: true });
-    const artifacts = listFiles(runDir).map((rel) => {
-      const file = path.join(runDir, rel);
-      return {
-        path: rel,
-        kind: KIND_BY_FILE[rel] ?? (rel.startsWith('model') ? 'model' : 'other'),
-        size_bytes: statSync(file).size,
-        sha256: sha256(file),
-      };
-    });
-    const summary = { ...metrics, threshold: choice.threshold };
-    let version = 0;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await lab.db.kysely.transaction().execute(async (trx) => {
-          const status = await trx.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirst();
-          if (status?.status !== 'running') throw new CancelledError();
-          version = await nextVersion(trx, DEFAULT_MODEL_NAME);
-          await addArtifacts(lab, runId, artifacts, trx);
-          await insertModelVersion(trx, {
-            version,
-            runId,
-            modelType,
-            path: modelDir,
-            labels,
-            metrics: { ...summary, dataset_id: dataset.id, preprocess: dataset.preprocess },
-            description: `${modelType} on ${dataset.name} (run ${runId})`,
-          });
-          await finishRun(lab, runId, { status: 'succeeded', metrics: summary }, trx);
-        });
-        break;
-      } catch (err) {
-        // Two runs finishing together may pick the same version number; the unique index
-        // rejects one, which takes the next number.
-        if (err instanceof CancelledError || attempt >= 2) throw err;
-      }
-    }
-    if (prepared.alias) await setAlias(lab, version, prepared.alias);
-    publish({ type: 'status', run_id: runId, status: 'succeeded' });
-    return await getRun(lab, runId);
-  } catch (err) {
-    rmSync(modelDir, { recursive: true, force: true });
-    const cancelled = err instanceof CancelledError || control.cancelled;
-    const reason = cancelled ? 'cancelled by request' : errorText(err);
-    say(`${cancelled ? 'cancelled' : 'failed'}: ${reason}`);
-    try {
-      writeFileSync(path.join(runDir, 'training.log'), log.join('\n') + '\n');
-    } catch {
-      // The run folder may not exist if the failure came first; the reason is in the database.
-    }
-    await finishRun(lab, runId, { status: cancelled ? 'cancelled' : 'failed', error: reason });
-    const run = await getRun(lab, runId);
-    publish({ type: 'status', run_id: runId, status: run.status, error: run.error });
-    return run;
-  } finally {
-    untrack(runId);
-  }
+interface RunSplit {
+  train: TrainingExample[];
+  validation: TrainingExample[];
+  test: TrainingExample[];
 }
 
-function errorText(err: unknown): string {
-  if (err instanceof AppError) return err.message;
-  if (err instanceof Error) return err.message.split('\n')[0]!;
-  return String(err);
+/**
+ * Executes a prepared run to the end: load the split, write the config, train with progress,
+ * evaluate once, write the artifacts, register. Resolves with the finished run (succeeded, failed
+ * or cancelled); rejects only if the database itself fails.
+ */
+export async function executeRun(lab: LabContext, prepared: PreparedRun, control?: RunControl): Promise<RunView> {
+  const runDir = runFolder(lab.settings.runsDir, prepared.modelType, prepared.runId);
+  return executeLifecycle(lab, { runId: prepared.runId, runDir, control, keepLog: true }, async (run) => {
+    run.phase('load');
+    const split = await loadSplit(lab, prepared);
+    run.say(`split: train ${split.train.length}, validation ${split.validation.length}, test ${split.test.length}`);
+    run.control.check();
+
+    const params = withDefaults(getTrainer(prepared.modelType).paramSpec, prepared.params);
+    writeConfig(run, prepared, params, split);
+    const trained = await trainWithProgress(run, prepared, params, split);
+    run.control.check();
+
+    run.phase('evaluate');
+    const evaluation = evaluateOnce(run, prepared, trained, split);
+
+    run.phase('save');
+    writeArtifacts(run, trained.labels, evaluation);
+    run.control.check();
+
+    run.phase('register');
+    return registerModel(run, prepared, trained.labels, evaluation.summary);
+  });
+}
+
+async function loadSplit(lab: LabContext, prepared: PreparedRun): Promise<RunSplit> {
+  const examples = await loadExamples(lab, prepared.dataset.id);
+  const { train: trainPool, test } = trainTestOf(examples, prepared.seed);
+  const { train, validation } = trainValidationOf(trainPool, prepared.validationFraction, prepared.seed);
+  return { train, validation, test };
+}
+
+function writeConfig(run: RunScope, prepared: PreparedRun, params: Record<string, ParamValue>, split: RunSplit): void {
+  const { dataset } = prepared;
+  const config = {
+    run_id: run.runId,
+    model_type: prepared.modelType,
+    params,
+    seed: prepared.seed,
+    validation_fraction: prepared.validationFraction,
+    dataset: {
+      id: dataset.id,
+      name: dataset.name,
+      type: dataset.type,
+      version: dataset.version,
+      checksum: dataset.checksum,
+      preprocess: dataset.preprocess,
+    },
+    split_sizes: { train: split.train.length, validation: split.validation.length, test: split.test.length },
+    git_commit: gitCommit(),
+    node: process.version,
+    started_at: new Date().toISOString(),
+  };
+  writeFileSync(path.join(run.runDir, 'config.json'), JSON.stringify(config, null, 2));
+}
+
+interface Trained {
+  labels: string[];
+  proba: { validation: Float32Array; test: Float32Array };
+  stagingDir: string;
+  seconds: number;
+}
+
+/** Trains in a worker thread; epochs become metric history, progress events and an ETA. */
+async function trainWithProgress(
+  run: RunScope,
+  prepared: PreparedRun,
+  params: Record<string, ParamValue>,
+  split: RunSplit,
+): Promise<Trained> {
+  const { lab, runId } = run;
+  const trainStart = Date.now();
+  const pending: Array<{ key: string; step: number; value: number }> = [];
+  const onEvent = (event: TrainingEvent) => {
+    if (event.phase === 'train') {
+      const elapsed = (Date.now() - trainStart) / 1000;
+      const eta = event.epoch > 0 ? (elapsed / event.epoch) * (event.epochs - event.epoch) : null;
+      run.say(
+        `epoch ${event.epoch}/${event.epochs} loss ${event.loss.toFixed(4)}${event.valAccuracy !== undefined ? ` val_accuracy ${event.valAccuracy.toFixed(4)}` : ''}`,
+      );
+      pending.push({ key: 'loss', step: event.epoch, value: event.loss });
+      if (event.valAccuracy !== undefined)
+        pending.push({ key: 'val_accuracy', step: event.epoch, value: event.valAccuracy });
+      publish({
+        type: 'epoch',
+        run_id: runId,
+        epoch: event.epoch,
+        epochs: event.epochs,
+        loss: event.loss,
+        val_accuracy: event.valAccuracy,
+        eta_seconds: eta === null ? null : Math.round(eta * 10) / 10,
+      });
+    } else if (event.phase === 'featurise' || event.phase === 'embed') {
+      publish({ type: 'phase', run_id: runId, phase: event.phase, done: event.done, total: event.total });
+    } else {
+      run.phase(event.phase, { message: 'message' in event ? event.message : undefined });
+    }
+  };
+  const flushMetrics = setInterval(() => {
+    if (pending.length) void logMetrics(lab, runId, pending.splice(0)).catch(() => {});
+  }, 1000);
+
+  run.phase('train', { message: `${prepared.modelType} on ${split.train.length} examples` });
+  const stagingDir = path.join(run.runDir, 'model');
+  const handle = trainInWorker(
+    {
+      modelType: prepared.modelType,
+      params,
+      seed: prepared.seed,
+      train: split.train.map(({ text, label }) => ({ text, label })),
+      validation: split.validation.map(({ text, label }) => ({ text, label })),
+      score: { validation: split.validation.map((e) => e.text), test: split.test.map((e) => e.text) },
+      saveDir: stagingDir,
+      cacheDir: lab.settings.modelCacheDir,
+    },
+    onEvent,
+  );
+  run.control.attach(handle);
+  let result;
+  try {
+    result = await handle.result;
+  } finally {
+    clearInterval(flushMetrics);
+    if (pending.length) await logMetrics(lab, runId, pending.splice(0));
+  }
+  const seconds = (Date.now() - trainStart) / 1000;
+  run.say(`trained in ${seconds.toFixed(1)} s`);
+  return {
+    labels: result.labels,
+    proba: { validation: result.proba.validation!, test: result.proba.test! },
+    stagingDir,
+    seconds,
+  };
+}
+
+type Evaluation = ReturnType<typeof evaluate> & {
+  threshold: number;
+  summary: Record<string, unknown> & { threshold: number };
+};
+
+/** The fallback threshold is chosen on validation only; test is touched once, here. */
+function evaluateOnce(run: RunScope, prepared: PreparedRun, trained: Trained, split: RunSplit): Evaluation {
+  const { labels } = trained;
+  const { validation } = split;
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  const val = argmaxRows(trained.proba.validation, labels.length);
+  const valCorrect = val.pred.map((p, i) => labelIndex.get(validation[i]!.label) === p);
+  const valOos = validation.map((e) => e.label === prepared.oosLabel);
+  const choice = selectThreshold(val.conf, valCorrect, valOos);
+  const valAccuracy = valCorrect.length ? valCorrect.filter(Boolean).length / valCorrect.length : 0;
+  run.say(
+    `threshold ${choice.threshold.toFixed(4)} (validation fallback rate ${(choice.fallbackRate * 100).toFixed(1)} %)`,
+  );
+
+  const evaluation = evaluate(labels, split.test, trained.proba.test, choice.threshold, prepared.oosLabel);
+  const metrics = {
+    ...evaluation.metrics,
+    val_accuracy: valAccuracy,
+    train_seconds: Math.round(trained.seconds * 100) / 100,
+    train_examples: split.train.length,
+    validation_examples: validation.length,
+  };
+  run.say(`test accuracy ${(metrics.accuracy * 100).toFixed(2)} %, macro F1 ${(metrics.macro_f1 * 100).toFixed(2)} %`);
+  return { ...evaluation, metrics, threshold: choice.threshold, summary: { ...metrics, threshold: choice.threshold } };
+}
+
+function writeArtifacts(run: RunScope, labels: string[], evaluation: Evaluation): void {
+  const write = (name: string, data: unknown) =>
+    writeFileSync(path.join(run.runDir, name), typeof data === 'string' ? data : JSON.stringify(data, null, 2));
+  write('metrics.json', evaluation.metrics);
+  write('intent_report.json', intentReportJson(evaluation.report));
+  write('confusion_matrix.json', { labels: evaluation.matrixLabels, matrix: evaluation.matrix });
+  write('confusion_matrix.svg', confusionMatrixSvg(evaluation.matrixLabels, evaluation.matrix));
+  write(
+    'errors.jsonl',
+    evaluation.errors.map((e) => JSON.stringify(e)).join('\n') + (evaluation.errors.length ? '\n' : ''),
+  );
+  write('confidence_histogram.json', evaluation.histogram);
+  write('calibration.json', evaluation.calibration);
+  write('predictions.json', { labels, threshold: evaluation.threshold, examples: evaluation.predictions });
+  write('training.log', run.logText());
+}
+
+/**
+ * Copies the model into the registry's folder and returns what the lifecycle commits in one
+ * transaction: the artifacts, the new model version, its alias and the run's success. Either the
+ * run succeeded with its model registered, or neither (and the copy is removed).
+ */
+function registerModel(
+  run: RunScope,
+  prepared: PreparedRun,
+  labels: string[],
+  summary: Evaluation['summary'],
+): RunCompletion {
+  const { runId, runDir } = run;
+  const { modelType, dataset } = prepared;
+  const modelDir = path.join(run.lab.settings.modelDir, DEFAULT_MODEL_NAME, `run-${runId}`);
+  mkdirSync(path.dirname(modelDir), { recursive: true });
+  run.onAbort(() => rmSync(modelDir, { recursive: true, force: true }));
+  cpSync(path.join(runDir, 'model'), modelDir, { recursive: true });
+  const artifacts = listFiles(runDir).map((rel) => {
+    const file = path.join(runDir, rel);
+    return {
+      path: rel,
+      kind: KIND_BY_FILE[rel] ?? (rel.startsWith('model') ? 'model' : 'other'),
+      size_bytes: statSync(file).size,
+      sha256: sha256(file),
+    };
+  });
+  return {
+    metrics: summary,
+    artifacts,
+    commit: async (trx) => {
+      const version = await nextVersion(trx, DEFAULT_MODEL_NAME);
+      const versionId = await insertModelVersion(trx, {
+        version,
+        runId,
+        modelType,
+        path: modelDir,
+        labels,
+        metrics: { ...summary, dataset_id: dataset.id, preprocess: dataset.preprocess },
+        description: `${modelType} on ${dataset.name} (run ${runId})`,
+      });
+      if (prepared.alias) await pointAlias(trx, versionId, prepared.alias);
+      // Anything else that must exist exactly when the version does is written here, in `trx`.
+    },
+  };
 }
 
 /** Prepare and execute in one go (the synchronous API and CLI path). */

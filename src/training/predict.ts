@@ -31,19 +31,29 @@ export interface Predictor {
   predict(texts: string[], topK?: number): Promise<Prediction[]>;
 }
 
-/** Loaded classifiers by artifact folder; a folder's content never changes once registered. */
+/**
+ * Loaded classifiers by artifact folder (a folder's content never changes once registered), least
+ * recently used first: a Map keeps insertion order, and each use moves its entry to the end.
+ */
 const cache = new Map<string, Promise<IntentClassifier>>();
 
 export function clearPredictorCache(): void {
   cache.clear();
 }
 
-function load(dir: string, version: string): Promise<IntentClassifier> {
+/** The folders whose models are in memory, least recently used first. */
+export function cachedPredictorDirs(): string[] {
+  return [...cache.keys()];
+}
+
+function load(dir: string, version: string, maxSize: number): Promise<IntentClassifier> {
   let loading = cache.get(dir);
-  if (!loading) {
+  if (loading) {
+    cache.delete(dir);
+  } else {
     loading = loadClassifier(dir).catch((err: unknown) => {
       // A failed load is not cached: the next request tries again (the artifact may be restored).
-      cache.delete(dir);
+      if (cache.get(dir) === loading) cache.delete(dir);
       const reason = ((err as Error).message ?? String(err)).split(dir).join(path.basename(dir));
       throw new AppError(
         'MODEL_UNAVAILABLE',
@@ -52,8 +62,9 @@ function load(dir: string, version: string): Promise<IntentClassifier> {
         [{ field: 'model', problem: 'artifact missing or corrupt' }],
       );
     });
-    cache.set(dir, loading);
   }
+  cache.set(dir, loading);
+  while (cache.size > maxSize) cache.delete(cache.keys().next().value!);
   return loading;
 }
 
@@ -100,7 +111,11 @@ export function localModelPath(lab: LabContext, recorded: string): string {
 export async function getPredictor(lab: LabContext, modelRef?: string): Promise<Predictor> {
   const model = await resolveModel(lab, modelRef ?? 'production');
   // The cache is keyed by folder, so a version first trained by another process loads on first use.
-  const classifier = await load(localModelPath(lab, model.path), `${model.name}:${model.version}`);
+  const classifier = await load(
+    localModelPath(lab, model.path),
+    `${model.name}:${model.version}`,
+    lab.settings.predictorCacheSize ?? 4,
+  );
   const labels = [...classifier.labels];
   const preprocess = resolvePreprocess((model.metrics?.preprocess ?? {}) as PreprocessOptions);
   const threshold = model.threshold;

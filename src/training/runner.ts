@@ -10,7 +10,8 @@ import type { TrainResult, TrainTask, WorkerMessage } from './worker-protocol.js
 
 export interface RunnerHandle {
   result: Promise<TrainResult>;
-  cancel(): void;
+  /** Asks the trainer to stop; the thread is terminated after `graceMs` if it has not. */
+  cancel(graceMs?: number): void;
 }
 
 /** In the built package the worker is worker.js; under tsx/vitest the source is TypeScript. */
@@ -61,11 +62,11 @@ export function trainInWorker(
   });
   return {
     result,
-    cancel() {
+    cancel(stopGraceMs = graceMs) {
       if (cancelled) return;
       cancelled = true;
       Atomics.store(cancelFlag, 0, 1);
-      killTimer = setTimeout(() => void worker.terminate(), graceMs);
+      killTimer = setTimeout(() => void worker.terminate(), stopGraceMs);
       killTimer.unref();
     },
   };

@@ -4,30 +4,22 @@
  * split when folds < 2); the test split is never touched, so the best parameters can then be
  * trained once with `chatlab train` and evaluated honestly.
  */
-import { runFolder } from './run-folder.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LabContext } from '../core/context.js';
 import { ValidationError, type ErrorDetail } from '../core/errors.js';
-import {
-  addArtifacts,
-  createRun,
-  finishRun,
-  getRun,
-  logMetrics,
-  markRunning,
-  type RunView,
-} from '../experiments/runs.js';
+import { createRun, finishRun, logMetrics, type RunView } from '../experiments/runs.js';
 import { accuracy, argmaxRows, classificationReport, seededRandom } from '../nlp/evaluation/index.js';
 import { getTrainer } from '../nlp/registry.js';
-import { CancelledError, type ParamSpec } from '../nlp/types.js';
-import { track, untrack, type RunControl } from './control.js';
+import type { ParamSpec } from '../nlp/types.js';
+import type { RunControl } from './control.js';
 import { fileInfo } from './crossval.js';
 import { crossValidate } from './cv.js';
 import { checkTrainable, loadExamples, type TrainingExample } from './data.js';
-import { publish } from './events.js';
+import { executeLifecycle, type RunCompletion, type RunScope } from './lifecycle.js';
 import { validateParams, withDefaults, type ParamValue } from './params.js';
 import { checkModelType, gitCommit, resolveDataset, trainTestOf, trainValidationOf } from './pipeline.js';
+import { runFolder } from './run-folder.js';
 import { trainInWorker } from './runner.js';
 
 export type SpaceEntry = ParamValue[] | { min: number; max: number; log?: boolean };
@@ -222,21 +214,21 @@ async function holdoutScore(
   };
 }
 
-export async function executeSearch(lab: LabContext, prepared: PreparedSearch): Promise<RunView> {
+/** Runs each trial as a child run scored on validation only, then writes the leaderboard. */
+export async function executeSearch(lab: LabContext, prepared: PreparedSearch, control?: RunControl): Promise<RunView> {
   const { runId, modelType, seed, folds, metric } = prepared;
-  const control = track(runId);
-  let childId: number | undefined;
-  try {
-    if ((await getRun(lab, runId)).status !== 'queued') return await getRun(lab, runId);
-    const runDir = runFolder(lab.settings.runsDir, 'search', runId);
-    mkdirSync(runDir, { recursive: true });
-    await markRunning(lab, runId, { runDir });
-    publish({ type: 'status', run_id: runId, status: 'running' });
+  const runDir = runFolder(lab.settings.runsDir, 'search', runId);
+  return executeLifecycle(lab, { runId, runDir, control }, async (run) => {
     const pool = trainTestOf(await loadExamples(lab, prepared.datasetId), seed).train;
     const spec = getTrainer(checkModelType(modelType)).paramSpec;
     const entries: Array<Omit<LeaderboardEntry, 'rank'>> = [];
+    let childId: number | undefined;
+    // A trial in progress ends with its parent.
+    run.onAbort(async ({ status, reason }) => {
+      if (childId !== undefined) await finishRun(lab, childId, { status, error: reason });
+    });
     for (let t = 0; t < prepared.trials.length; t++) {
-      control.check();
+      run.control.check();
       const params = withDefaults(spec, prepared.trials[t]!);
       childId = await createRun(lab, {
         experiment: prepared.experiment,
@@ -249,14 +241,7 @@ export async function executeSearch(lab: LabContext, prepared: PreparedSearch): 
         status: 'running',
         gitCommit: gitCommit(),
       });
-      publish({
-        type: 'phase',
-        run_id: runId,
-        phase: 'trial',
-        done: t,
-        total: prepared.trials.length,
-        message: JSON.stringify(prepared.trials[t]),
-      });
+      run.phase('trial', { done: t, total: prepared.trials.length, message: JSON.stringify(prepared.trials[t]) });
       const score =
         folds >= 2
           ? await crossValidate(
@@ -265,7 +250,7 @@ export async function executeSearch(lab: LabContext, prepared: PreparedSearch): 
               params,
               seed,
               folds,
-              control,
+              run.control,
               undefined,
               undefined,
               lab.settings.modelCacheDir,
@@ -274,52 +259,48 @@ export async function executeSearch(lab: LabContext, prepared: PreparedSearch): 
               macro_f1: cv.macro_f1.mean,
               std: (metric === 'accuracy' ? cv.accuracy : cv.macro_f1).std,
             }))
-          : await holdoutScore(pool, modelType, params, seed, control, lab.settings.modelCacheDir);
+          : await holdoutScore(pool, modelType, params, seed, run.control, lab.settings.modelCacheDir);
       const value = metric === 'accuracy' ? score.accuracy : score.macro_f1;
-      await finishRun(lab, childId, {
+      const trialId = childId;
+      await finishRun(lab, trialId, {
         status: 'succeeded',
         metrics: { val_accuracy: score.accuracy, val_macro_f1: score.macro_f1, score: value, std: score.std },
       });
+      childId = undefined;
       await logMetrics(lab, runId, [{ key: `trial_${metric}`, step: t, value }]);
       entries.push({
-        run_id: childId,
+        run_id: trialId,
         params: prepared.trials[t]!,
         score: value,
         accuracy: score.accuracy,
         macro_f1: score.macro_f1,
         std: score.std,
       });
-      childId = undefined;
     }
-    const leaderboard: LeaderboardEntry[] = entries
-      .sort((a, b) => b.score - a.score || a.run_id - b.run_id)
-      .map((e, i) => ({ rank: i + 1, ...e }));
-    const best = leaderboard[0]!;
-    const summary = {
-      metric,
-      best_score: best.score,
-      best_params: best.params,
-      best_run_id: best.run_id,
-      trials: leaderboard.length,
-      leaderboard,
-    };
-    writeFileSync(path.join(runDir, 'leaderboard.json'), JSON.stringify(summary, null, 2));
-    await addArtifacts(lab, runId, [
-      { path: 'leaderboard.json', kind: 'leaderboard', ...fileInfo(path.join(runDir, 'leaderboard.json')) },
-    ]);
-    await finishRun(lab, runId, { status: 'succeeded', metrics: summary });
-    publish({ type: 'status', run_id: runId, status: 'succeeded' });
-  } catch (err) {
-    const cancelled = err instanceof CancelledError || control.cancelled;
-    const reason = cancelled ? 'cancelled by request' : (err as Error).message;
-    if (childId !== undefined)
-      await finishRun(lab, childId, { status: cancelled ? 'cancelled' : 'failed', error: reason });
-    await finishRun(lab, runId, { status: cancelled ? 'cancelled' : 'failed', error: reason });
-    publish({ type: 'status', run_id: runId, status: cancelled ? 'cancelled' : 'failed', error: reason });
-  } finally {
-    untrack(runId);
-  }
-  return getRun(lab, runId);
+    return writeLeaderboard(run, metric, entries);
+  });
+}
+
+function writeLeaderboard(
+  run: RunScope,
+  metric: PreparedSearch['metric'],
+  entries: Array<Omit<LeaderboardEntry, 'rank'>>,
+): RunCompletion {
+  const leaderboard: LeaderboardEntry[] = entries
+    .sort((a, b) => b.score - a.score || a.run_id - b.run_id)
+    .map((e, i) => ({ rank: i + 1, ...e }));
+  const best = leaderboard[0]!;
+  const summary = {
+    metric,
+    best_score: best.score,
+    best_params: best.params,
+    best_run_id: best.run_id,
+    trials: leaderboard.length,
+    leaderboard,
+  };
+  const file = path.join(run.runDir, 'leaderboard.json');
+  writeFileSync(file, JSON.stringify(summary, null, 2));
+  return { metrics: summary, artifacts: [{ path: 'leaderboard.json', kind: 'leaderboard', ...fileInfo(file) }] };
 }
 
 export async function runSearch(lab: LabContext, req: SearchRequest): Promise<RunView> {

@@ -7,6 +7,7 @@ import type { Job } from '../db/schema.js';
 import { runDiscoveryJob } from '../discovery/discover.js';
 import { finishRun } from '../experiments/runs.js';
 import type { RunView } from '../experiments/runs.js';
+import { failInterruptedRuns as failOrphans } from './ownership.js';
 import { executeCrossval, prepareCrossval, type CrossvalRequest, type PreparedCrossval } from './crossval.js';
 import { enqueueJob, JobWorker, type JobHandler, type JobKind, type WorkerOptions } from './jobs.js';
 import { executeRun, prepareRun, type PreparedRun, type TrainRequest } from './pipeline.js';
@@ -19,9 +20,12 @@ const outcome = (run: RunView) => ({
 });
 
 export const jobHandlers: Record<JobKind, JobHandler> = {
-  train: async (lab, job: Job) => outcome(await executeRun(lab, JSON.parse(job.payload) as PreparedRun)),
-  search: async (lab, job: Job) => outcome(await executeSearch(lab, JSON.parse(job.payload) as PreparedSearch)),
-  crossval: async (lab, job: Job) => outcome(await executeCrossval(lab, JSON.parse(job.payload) as PreparedCrossval)),
+  train: async (lab, job: Job, control) =>
+    outcome(await executeRun(lab, JSON.parse(job.payload) as PreparedRun, control)),
+  search: async (lab, job: Job, control) =>
+    outcome(await executeSearch(lab, JSON.parse(job.payload) as PreparedSearch, control)),
+  crossval: async (lab, job: Job, control) =>
+    outcome(await executeCrossval(lab, JSON.parse(job.payload) as PreparedCrossval, control)),
   discover: runDiscoveryJob,
 };
 
@@ -77,36 +81,10 @@ export async function startCrossval(
 }
 
 /**
- * Synchronous runs execute inside the API process that received them and have no job row and
- * no heartbeat, so when that process dies they would stay "running" forever. With SQLite there is
- * one API process per database, so at its start-up every such run is an orphan: fail it with the
- * reason. (Queued jobs recover through their lease instead; on PostgreSQL other API instances may
- * be running synchronous runs of their own, so this sweep is not done there.)
+ * Fails runs whose executing process is gone (see src/training/ownership.ts): called when the API
+ * starts, on both dialects; a run that a `chatlab train` or another instance is executing keeps
+ * beating and is left alone.
  */
 export async function failInterruptedRuns(lab: LabContext): Promise<number> {
-  if (lab.db.dialect !== 'sqlite') return 0;
-  const orphans = await lab.db.kysely
-    .selectFrom('runs')
-    .select('id')
-    .where('status', 'in', ['queued', 'running'])
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('jobs')
-            .select('jobs.id')
-            .where('jobs.status', 'in', ['queued', 'running'])
-            .where((eb) =>
-              eb.or([eb('jobs.run_id', '=', eb.ref('runs.id')), eb('jobs.run_id', '=', eb.ref('runs.parent_run_id'))]),
-            ),
-        ),
-      ),
-    )
-    .execute();
-  for (const run of orphans) {
-    await finishRun(lab, run.id, {
-      status: 'failed',
-      error: 'interrupted: the server stopped while this run was in progress',
-    });
-  }
-  return orphans.length;
+  return failOrphans(lab);
 }

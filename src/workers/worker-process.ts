@@ -13,14 +13,14 @@ import { persistRunEvents, pruneRunEvents } from './event-store.js';
 
 export interface WorkerPool {
   ids: string[];
-  /** Stops claiming, waits for the jobs in hand to end, writes the last events. */
+  /** Stops claiming, releases the jobs in hand back to the queue, writes the last events. */
   stop(): Promise<void>;
 }
 
 export interface WorkerPoolOptions {
   concurrency: number;
   pollMs?: number;
-  logger?: Pick<Logger, 'info' | 'warn'>;
+  logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
 export function startWorkerPool(lab: LabContext, options: WorkerPoolOptions): WorkerPool {
@@ -28,6 +28,7 @@ export function startWorkerPool(lab: LabContext, options: WorkerPoolOptions): Wo
   const base: WorkerOptions = {
     ...leaseOptions(lab),
     pollMs: options.pollMs,
+    logger: options.logger,
     onJob: (phase, job, outcome) => {
       const fields = {
         job_id: job.id,
@@ -37,6 +38,8 @@ export function startWorkerPool(lab: LabContext, options: WorkerPoolOptions): Wo
         worker: job.locked_by,
       };
       if (phase === 'claimed') options.logger?.info(fields, 'job claimed');
+      else if (phase === 'released') options.logger?.info(fields, 'job released to the queue');
+      else if (phase === 'lost') options.logger?.warn(fields, 'job lease lost: another worker holds it');
       else options.logger?.info({ ...fields, status: outcome?.status, error: outcome?.error }, 'job finished');
     },
   };

@@ -12,11 +12,10 @@ import { loadSettings } from '../../src/config/settings.js';
 import { openLab } from '../../src/core/context.js';
 import { failStaleJobs } from '../../src/training/jobs.js';
 import { runCli, spawnCli } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
 
 const datasets = path.resolve(import.meta.dirname, '../../../shared/datasets');
 const haveData = existsSync(path.join(datasets, 'sgd')) && existsSync(path.join(datasets, 'banking77'));
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function serve(cwd: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawnCli(['serve', '--port', '0'], { cwd, env });
@@ -85,8 +84,9 @@ describe.skipIf(!haveData)('faults: kill -9 the server', () => {
     );
     // The write transaction spills pages into the WAL before it commits: once the WAL has grown,
     // the ingestion is under way and not yet committed.
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && !answered && walSize() < before + 256 * 1024) await sleep(5);
+    await waitFor(() => answered || walSize() >= before + 256 * 1024, 'the ingestion to spill into the WAL', {
+      intervalMs: 5,
+    });
     expect(answered, 'the ingestion finished before it could be interrupted').toBe(false);
     await kill9(first.child);
     await request;
@@ -140,14 +140,14 @@ describe.skipIf(!haveData)('faults: kill -9 the server', () => {
     });
     expect(queued.status).toBe(202);
     const { run_id: runId } = (await queued.json()) as { run_id: number };
-    const deadline = Date.now() + 60_000;
-    let status = 'queued';
-    while (Date.now() < deadline && status !== 'running') {
-      status = ((await (await fetch(`${first.url}/training/runs/${runId}`)).json()) as { status: string }).status;
-      if (status !== 'running') await sleep(50);
-    }
-    expect(status).toBe('running');
-    await sleep(300); // well into the run
+    // Well into the run: its first epoch is in the metric history.
+    await waitFor(async () => {
+      const run = (await (await fetch(`${first.url}/training/runs/${runId}`)).json()) as {
+        status: string;
+        metric_history: Array<{ key: string }>;
+      };
+      return run.status === 'running' && run.metric_history.some((m) => m.key === 'loss');
+    }, 'the first epoch of the run');
     await kill9(first.child);
 
     const second = await serve(cwd, env);

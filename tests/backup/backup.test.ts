@@ -8,6 +8,7 @@ import { createBackup, listBackups } from '../../src/backup/backup.js';
 import { restoreBackup } from '../../src/backup/restore.js';
 import type { LabContext } from '../../src/core/context.js';
 import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
 
 /** Relative path -> sha256 of every file under a folder. */
 async function tree(dir: string): Promise<Record<string, string>> {
@@ -162,7 +163,9 @@ describeEachDialect('backup and restore', (dialect) => {
     const names: string[] = [];
     for (let i = 0; i < 3; i++) {
       names.push((await createBackup(lab, { outDir: out, keep: 2 })).name);
-      await new Promise((r) => setTimeout(r, 5));
+      // Archives are named by time: the next one needs a later timestamp than this one.
+      const taken = Date.now();
+      await waitFor(() => Date.now() > taken, 'the clock to move on', { intervalMs: 1 });
     }
     const listed = await listBackups(out);
     expect(listed.map((b) => b.name)).toEqual([names[2], names[1]]);
@@ -192,9 +195,10 @@ describeEachDialect('backup under load', (dialect) => {
         await new Promise((r) => setImmediate(r));
       }
     })();
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => written >= 20, 'rows being written');
     const { file } = await createBackup(lab);
-    await new Promise((r) => setTimeout(r, 50));
+    const atBackup = written;
+    await waitFor(() => written >= atBackup + 20, 'rows written after the backup');
     writing = false;
     await writer;
     const all = await k.selectFrom('experiments').select('name').orderBy('id').execute();

@@ -33,9 +33,9 @@ describeEachDialect('job queue', (dialect) => {
     const jobId = await enqueueJob(lab, 'train', {}, runId);
     const job = (await claimJob(lab, 'w1'))!;
     expect(job.id).toBe(jobId);
-    expect(await heartbeat(lab, jobId, 'w1')).toBe(false);
+    expect(await heartbeat(lab, jobId, 'w1')).toBe('ok');
     await lab.db.kysely.updateTable('jobs').set({ cancel_requested: 1 }).where('id', '=', jobId).execute();
-    expect(await heartbeat(lab, jobId, 'w1')).toBe(true);
+    expect(await heartbeat(lab, jobId, 'w1')).toBe('cancel');
     await completeJob(lab, jobId, { status: 'cancelled' });
   });
 

@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LabContext } from '../../core/context.js';
-import { NotFoundError } from '../../core/errors.js';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { LabApp } from '../app.js';
 import { errorResponses } from '../schemas.js';
 
@@ -126,7 +126,14 @@ export async function registerDashboard(app: LabApp): Promise<void> {
   app.get('/', { schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
 
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
-    const urlPath = decodeURIComponent(request.url.split('?')[0] ?? '/');
+    let urlPath: string;
+    try {
+      urlPath = decodeURIComponent(request.url.split('?')[0] ?? '/');
+    } catch {
+      throw new ValidationError('the path contains a malformed % escape', [
+        { field: 'path', problem: 'malformed percent-encoding' },
+      ]);
+    }
     if (built && looksLikeFile(urlPath)) {
       const relative = path.posix.normalize(urlPath).replace(/^\/+/, '');
       const file = path.join(root, relative);

@@ -178,7 +178,7 @@ export default async function trainingRoutes(app: LabApp): Promise<void> {
     if (failed > 0) app.log.warn({ runs: failed }, 'marked runs interrupted by a previous stop as failed');
   });
   if (app.lab.settings.apiRunWorker ?? true) {
-    const worker = jobWorker(app.lab);
+    const worker = jobWorker(app.lab, { logger: app.log });
     app.addHook('onReady', async () => worker.start());
     app.addHook('onClose', async () => worker.stop());
   }

@@ -9,7 +9,8 @@ function parseConcurrency(value: string): number {
 
 /**
  * `chatlab worker`: runs queued training jobs (train, search, crossval) from the shared database
- * until SIGINT/SIGTERM, which stops claiming and lets the jobs in hand finish.
+ * until SIGINT/SIGTERM, which stops claiming and releases the jobs in hand back to the queue
+ * (their attempt not counted) for another worker to run.
  */
 export function registerWorker(program: Command): void {
   program
@@ -40,7 +41,7 @@ export function registerWorker(program: Command): void {
       }
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         process.once(signal, () => {
-          logger.info({ signal }, 'worker stopping: finishing the jobs in hand');
+          logger.info({ signal }, 'worker stopping: releasing the jobs in hand');
           void pool
             .stop()
             .then(() => lab.db.close())

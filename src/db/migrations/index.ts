@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import type { Dialect } from '../connection.js';
 import { initialMigration } from './0001_initial.js';
 import { reviewDecisionsMigration } from './0002_review_decisions.js';
+import { runOwnerMigration } from './0003_run_owner.js';
 import { turnTopPredictionsMigration } from './0004_turn_top_predictions.js';
 import { discoveryMigration } from './0005_discovery.js';
 import { datasetMetadataMigration } from './0009_dataset_metadata.js';
@@ -14,6 +15,7 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initialMigration(dialect),
     '0002_review_decisions': reviewDecisionsMigration(dialect),
+    '0003_run_owner': runOwnerMigration(dialect),
     '0004_turn_top_predictions': turnTopPredictionsMigration(dialect),
     '0005_discovery': discoveryMigration(dialect),
     '0009_dataset_metadata': datasetMetadataMigration(dialect),

@@ -3,16 +3,11 @@
  * callers keep their own example objects.
  */
 
-/** Small, fast, seedable PRNG (mulberry32): the same seed gives the same split on every machine. */
+import { mulberry32 } from '../random.js';
+
+/** The splits' generator (mulberry32 from the seed as given): the same seed, the same split. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 export function shuffleInPlace<T>(items: T[], random: () => number): T[] {

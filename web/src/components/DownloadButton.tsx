@@ -18,7 +18,7 @@ export function DownloadButton({ path, filename, label }: { path: string; filena
   };
   return (
     <span className="download">
-      <button type="button" onClick={click} disabled={busy}>
+      <button type="button" onClick={() => void click()} disabled={busy}>
         {busy ? 'Preparing…' : label}
       </button>
       {error && (

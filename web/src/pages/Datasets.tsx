@@ -64,7 +64,7 @@ function IngestForm({ onDone }: { onDone: () => void }) {
     }
   };
   return (
-    <form className="form-inline" onSubmit={submit} aria-label="Ingest a dataset">
+    <form className="form-inline" onSubmit={(e) => void submit(e)} aria-label="Ingest a dataset">
       <label>
         Type
         <select value={type} onChange={(e) => setType(e.target.value)} name="dataset_type">
@@ -462,7 +462,7 @@ export function DatasetDetailPage({ id, query }: { id: string; query: URLSearchP
                   filename={`dataset-${id}-report.pdf`}
                   label="PDF report"
                 />
-                <button type="button" className="danger" onClick={remove}>
+                <button type="button" className="danger" onClick={() => void remove()}>
                   Delete
                 </button>
               </>

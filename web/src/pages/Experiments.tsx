@@ -221,36 +221,40 @@ function useEvaluation(id: string | number, enabled: boolean) {
 }
 
 function MetricCurves({ history }: { history: Array<{ key: string; step: number; value: number }> }) {
-  const keys = [...new Set(history.map((h) => h.key))].sort();
-  const lossKeys = keys.filter((k) => /loss/i.test(k));
-  const otherKeys = keys.filter((k) => !/loss/i.test(k));
-  const series = (ks: string[]) =>
-    ks.map((k) => ({
-      name: k,
-      points: history
-        .filter((h) => h.key === k)
-        .sort((a, b) => a.step - b.step)
-        .map((h) => [h.step, h.value] as [number, number]),
-    }));
-  const loss = useMemo(
-    () => lineChart({ title: 'Loss by step', series: series(lossKeys), xName: 'Step (epoch)', yName: 'Loss' }),
-    [history],
-  );
-  const other = useMemo(
-    () =>
-      lineChart({
+  const { loss, other, hasLoss, hasOther } = useMemo(() => {
+    const keys = [...new Set(history.map((h) => h.key))].sort();
+    const lossKeys = keys.filter((k) => /loss/i.test(k));
+    const otherKeys = keys.filter((k) => !/loss/i.test(k));
+    const series = (ks: string[]) =>
+      ks.map((k) => ({
+        name: k,
+        points: history
+          .filter((h) => h.key === k)
+          .sort((a, b) => a.step - b.step)
+          .map((h) => [h.step, h.value] as [number, number]),
+      }));
+    return {
+      hasLoss: lossKeys.length > 0,
+      hasOther: otherKeys.length > 0,
+      loss: lineChart({
+        title: 'Loss by step',
+        series: series(lossKeys),
+        xName: 'Step (epoch)',
+        yName: 'Loss',
+      }),
+      other: lineChart({
         title: 'Validation metrics by step',
         series: series(otherKeys),
         xName: 'Step (epoch)',
         yName: 'Value',
       }),
-    [history],
-  );
+    };
+  }, [history]);
   if (history.length === 0) return <Empty title="This run logged no metric history." />;
   return (
     <div className="grid-2">
-      {lossKeys.length > 0 && <Chart option={loss} height={280} testId="loss-curve" />}
-      {otherKeys.length > 0 && <Chart option={other} height={280} testId="metric-curve" />}
+      {hasLoss && <Chart option={loss} height={280} testId="loss-curve" />}
+      {hasOther && <Chart option={other} height={280} testId="metric-curve" />}
     </div>
   );
 }
@@ -713,16 +717,18 @@ export function CompareRunsPage({ ids }: { ids: string[] }) {
   const [evaluations, setEvaluations] = useState<Map<string, RunEvaluation | null> | null>(null);
   const [error, setError] = useState<Error | null>(null);
 
+  // The ids as one string: a new array with the same ids must not reload the evaluations.
+  const idList = ids.join(',');
   useEffect(() => {
     let live = true;
-    Promise.all(ids.map(async (id) => [id, await loadEvaluation(id)] as const)).then(
+    Promise.all(idList.split(',').map(async (id) => [id, await loadEvaluation(id)] as const)).then(
       (pairs) => live && setEvaluations(new Map(pairs)),
       (e: Error) => live && setError(e),
     );
     return () => {
       live = false;
     };
-  }, [ids.join(',')]);
+  }, [idList]);
 
   if (ids.length < 2)
     return (

@@ -33,7 +33,7 @@ function PromoteForm({ versions, onDone }: { versions: ModelVersion[]; onDone: (
     }
   };
   return (
-    <form className="form-inline" onSubmit={submit} aria-label="Promote a model version">
+    <form className="form-inline" onSubmit={(e) => void submit(e)} aria-label="Promote a model version">
       <label>
         Version
         <select value={version} onChange={(e) => setVersion(e.target.value)} name="version">
@@ -152,7 +152,7 @@ export function ModelsPage() {
                                 type="button"
                                 className="link"
                                 aria-label={`Remove alias ${a} from version ${v.version}`}
-                                onClick={() => demote(v.version, a)}
+                                onClick={() => void demote(v.version, a)}
                               >
                                 ×
                               </button>

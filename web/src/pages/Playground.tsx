@@ -110,7 +110,7 @@ export function PlaygroundPage() {
     <>
       <PageHeader title="Playground">Type what a user might say and see what the model makes of it.</PageHeader>
       <Card>
-        <form className="form-grid" onSubmit={submit} aria-label="Predict an intent">
+        <form className="form-grid" onSubmit={(e) => void submit(e)} aria-label="Predict an intent">
           <label className="wide">
             Sentence
             <textarea

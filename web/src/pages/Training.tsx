@@ -150,7 +150,7 @@ export function LiveRun({ runId, onFinished }: { runId: number; onFinished: () =
       {(progress.error || progress.message) && <p className="muted">{progress.error ?? progress.message}</p>}
       {streamError && <p className="error-text">Live progress lost: {streamError}</p>}
       {running ? (
-        <button type="button" className="danger" onClick={cancel}>
+        <button type="button" className="danger" onClick={() => void cancel()}>
           Cancel run
         </button>
       ) : (
@@ -223,7 +223,7 @@ function TrainForm({ initialDataset, onStarted }: { initialDataset: string; onSt
     );
 
   return (
-    <form className="form-grid" onSubmit={submit} aria-label="Start a training run">
+    <form className="form-grid" onSubmit={(e) => void submit(e)} aria-label="Start a training run">
       <label>
         Dataset
         <select value={datasetId} onChange={(e) => setDatasetId(e.target.value)} name="dataset_id" required>
