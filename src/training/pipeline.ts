@@ -13,7 +13,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFi
 import path from 'node:path';
 import type { LabContext } from '../core/context.js';
 import { AppError, ConflictError, ValidationError } from '../core/errors.js';
-import { argmaxRows, selectThreshold, stratifiedSplit } from '../nlp/evaluation/index.js';
+import { stratifiedSplit } from '../nlp/evaluation/index.js';
 import { getTrainer } from '../nlp/registry.js';
 import { CancelledError, type ModelType, type TrainingEvent } from '../nlp/types.js';
 import {
@@ -42,7 +42,8 @@ import {
 } from './data.js';
 import { publish } from './events.js';
 import { validateParams, withDefaults, type ParamValue } from './params.js';
-import { confusionMatrixSvg, evaluate, intentReportJson } from './report.js';
+import { evaluateRun } from './evaluate.js';
+import { confusionMatrixSvg, intentReportJson } from './report.js';
 import { cancelActive, track, untrack } from './control.js';
 import { trainInWorker } from './runner.js';
 
@@ -311,7 +312,7 @@ export async function executeRun(lab: LabContext, prepared: PreparedRun): Promis
         seed,
         train: train.map(({ text, label }) => ({ text, label })),
         validation: validation.map(({ text, label }) => ({ text, label })),
-        score: { validation: validation.map((e) => e.text), test: test.map((e) => e.text) },
+        score: { test: test.map((e) => e.text) },
         saveDir: stagingDir,
         cacheDir: lab.settings.modelCacheDir,
       },
@@ -330,23 +331,25 @@ export async function executeRun(lab: LabContext, prepared: PreparedRun): Promis
     checkCancel();
 
     phase('evaluate');
-    // The fallback threshold is chosen on validation only; test is touched once, below.
+    // Threshold and validation figures from clean validation predictions (never the refit
+    // model's); test is touched once, inside evaluateRun.
     const labels = result.labels;
-    const labelIndex = new Map(labels.map((l, i) => [l, i]));
-    const valProba = result.proba.validation!;
-    const val = argmaxRows(valProba, labels.length);
-    const valCorrect = val.pred.map((p, i) => labelIndex.get(validation[i]!.label) === p);
-    const valOos = validation.map((e) => e.label === prepared.oosLabel);
-    const choice = selectThreshold(val.conf, valCorrect, valOos);
-    const valAccuracy = valCorrect.length ? valCorrect.filter(Boolean).length / valCorrect.length : 0;
+    const evaluated = evaluateRun({
+      labels,
+      validation,
+      validationProba: result.validation.proba,
+      validationSource: result.validation.source,
+      temperature: result.temperature,
+      test,
+      testProba: result.proba.test!,
+      oosLabel: prepared.oosLabel,
+    });
+    const { threshold: choice, evaluation } = evaluated;
     say(
-      `threshold ${choice.threshold.toFixed(4)} (validation fallback rate ${(choice.fallbackRate * 100).toFixed(1)} %)`,
+      `threshold ${choice.threshold.toFixed(4)} (validation fallback rate ${(choice.fallbackRate * 100).toFixed(1)} %), temperature ${result.temperature}, validation from ${result.validation.source} predictions`,
     );
-
-    const evaluation = evaluate(labels, test, result.proba.test!, choice.threshold, prepared.oosLabel);
     const metrics = {
-      ...evaluation.metrics,
-      val_accuracy: valAccuracy,
+      ...evaluated.metrics,
       train_seconds: Math.round(trainSeconds * 100) / 100,
       train_examples: train.length,
       validation_examples: validation.length,
@@ -365,7 +368,7 @@ export async function executeRun(lab: LabContext, prepared: PreparedRun): Promis
       evaluation.errors.map((e) => JSON.stringify(e)).join('\n') + (evaluation.errors.length ? '\n' : ''),
     );
     write('confidence_histogram.json', evaluation.histogram);
-    write('calibration.json', evaluation.calibration);
+    write('calibration.json', evaluated.calibration);
     write('predictions.json', { labels, threshold: choice.threshold, examples: evaluation.predictions });
     write('training.log', log.join('\n') + '\n');
     checkCancel();

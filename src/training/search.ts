@@ -203,13 +203,14 @@ async function holdoutScore(
     seed,
     train: train.map(({ text, label }) => ({ text, label })),
     validation: validation.map(({ text, label }) => ({ text, label })),
-    score: { validation: validation.map((e) => e.text) },
+    score: {},
     cacheDir,
   });
   control.attach(handle);
   const result = await handle.result;
   const index = new Map(result.labels.map((l, i) => [l, i]));
-  const { pred } = argmaxRows(result.proba.validation!, result.labels.length);
+  // Clean validation predictions: with refit, those of the model trained before the refit.
+  const { pred } = argmaxRows(result.validation.proba, result.labels.length);
   const truth = validation.map((e) => index.get(e.label) ?? -1);
   return {
     accuracy: accuracy(truth, pred),

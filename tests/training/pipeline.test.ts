@@ -43,6 +43,16 @@ describeEachDialect('training pipeline', (dialect) => {
     ]) {
       expect(existsSync(path.join(dir, file)), file).toBe(true);
     }
+    // tfidf-linear does not refit by default: its validation rows were held out from training.
+    expect(JSON.parse(readFileSync(path.join(dir, 'metrics.json'), 'utf8'))).toMatchObject({
+      validation_source: 'held-out',
+      val_accuracy: expect.any(Number),
+      temperature: expect.any(Number),
+      ece_before_scaling: expect.any(Number),
+    });
+    const calibration = JSON.parse(readFileSync(path.join(dir, 'calibration.json'), 'utf8'));
+    expect(calibration).toMatchObject({ fitted_on: 'held-out validation predictions', ece: metrics.ece });
+    expect(calibration.before.bins).toHaveLength(10);
     const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
     expect(config.dataset).toMatchObject({ id: datasetId, checksum: expect.any(String) });
     expect(config.seed).toBe(7);
