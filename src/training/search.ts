@@ -195,7 +195,7 @@ async function holdoutScore(
   seed: number,
   control: RunControl,
   cacheDir: string,
-): Promise<{ accuracy: number; macro_f1: number; std: null }> {
+): Promise<{ accuracy: number; macro_f1: number; std: null; validation_source: string }> {
   const { train, validation } = trainValidationOf(pool, 0.1, seed);
   const handle = trainInWorker({
     modelType: checkModelType(modelType),
@@ -220,6 +220,7 @@ async function holdoutScore(
       pred,
     ).macro_f1,
     std: null,
+    validation_source: result.validation.source,
   };
 }
 
@@ -274,12 +275,19 @@ export async function executeSearch(lab: LabContext, prepared: PreparedSearch): 
               accuracy: cv.accuracy.mean,
               macro_f1: cv.macro_f1.mean,
               std: (metric === 'accuracy' ? cv.accuracy : cv.macro_f1).std,
+              validation_source: 'out-of-fold',
             }))
           : await holdoutScore(pool, modelType, params, seed, control, lab.settings.modelCacheDir);
       const value = metric === 'accuracy' ? score.accuracy : score.macro_f1;
       await finishRun(lab, childId, {
         status: 'succeeded',
-        metrics: { val_accuracy: score.accuracy, val_macro_f1: score.macro_f1, score: value, std: score.std },
+        metrics: {
+          val_accuracy: score.accuracy,
+          val_macro_f1: score.macro_f1,
+          score: value,
+          std: score.std,
+          validation_source: score.validation_source,
+        },
       });
       await logMetrics(lab, runId, [{ key: `trial_${metric}`, step: t, value }]);
       entries.push({
