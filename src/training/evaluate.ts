@@ -17,6 +17,8 @@ import {
   calibration,
   selectThreshold,
   type Calibration,
+  parseOosObjective,
+  type OosObjective,
 } from '../nlp/evaluation/index.js';
 import type { ValidationSource } from '../nlp/types.js';
 import { evaluate, type EvaluatedExample } from './report.js';
@@ -55,6 +57,19 @@ export async function evaluateModel(lab: LabContext, req: EvaluateRequest) {
   };
 }
 
+/** `accuracy`, `balanced` or `recall@<target>` (0..1); undefined keeps the default (accuracy). */
+export function checkOosObjective(value: unknown, field = 'oos_objective'): OosObjective | undefined {
+  if (value === undefined) return undefined;
+  const objective = typeof value === 'string' ? parseOosObjective(value) : null;
+  if (!objective) {
+    throw new ValidationError(
+      `${field} must be accuracy, balanced or recall@<target between 0 and 1> (got ${JSON.stringify(value)})`,
+      [{ field, problem: 'must be accuracy, balanced or recall@<target>, e.g. recall@0.6' }],
+    );
+  }
+  return objective;
+}
+
 export interface RunEvaluationInput {
   /** The final model's labels (the column order of both probability matrices). */
   labels: readonly string[];
@@ -68,6 +83,8 @@ export interface RunEvaluationInput {
   /** The final model's test probabilities, as it serves them (temperature applied). */
   testProba: Float32Array;
   oosLabel?: string;
+  /** How the fallback threshold trades in-scope accuracy for out-of-scope recall (default accuracy). */
+  oosObjective?: OosObjective;
 }
 
 /** Reliability before and after temperature scaling, for calibration.json and the run report. */
@@ -93,7 +110,7 @@ export function evaluateRun(input: RunEvaluationInput) {
   const val = argmaxRows(valProba, k);
   const valCorrect = val.pred.map((p, i) => labelIndex.get(validation[i]!.label) === p);
   const valOos = validation.map((e) => e.label === oosLabel);
-  const threshold = selectThreshold(val.conf, valCorrect, valOos);
+  const threshold = selectThreshold(val.conf, valCorrect, valOos, { objective: input.oosObjective });
   const valAccuracy = valCorrect.length ? valCorrect.filter(Boolean).length / valCorrect.length : null;
   const valBefore = calibration(argmaxRows(input.validationProba, k).conf, valCorrect);
   const valAfter = calibration(val.conf, valCorrect);
@@ -121,6 +138,7 @@ export function evaluateRun(input: RunEvaluationInput) {
       val_ece: valAfter.ece,
       val_ece_before_scaling: valBefore.ece,
       validation_source: input.validationSource,
+      oos_objective: threshold.objective,
     },
   };
 }

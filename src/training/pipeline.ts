@@ -13,7 +13,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFi
 import path from 'node:path';
 import type { LabContext } from '../core/context.js';
 import { AppError, ConflictError, ValidationError } from '../core/errors.js';
-import { stratifiedSplit } from '../nlp/evaluation/index.js';
+import { stratifiedSplit, type OosObjective } from '../nlp/evaluation/index.js';
 import { getTrainer } from '../nlp/registry.js';
 import { CancelledError, type ModelType, type TrainingEvent } from '../nlp/types.js';
 import {
@@ -42,7 +42,7 @@ import {
 } from './data.js';
 import { publish } from './events.js';
 import { validateParams, withDefaults, type ParamValue } from './params.js';
-import { evaluateRun } from './evaluate.js';
+import { checkOosObjective, evaluateRun } from './evaluate.js';
 import { confusionMatrixSvg, intentReportJson } from './report.js';
 import { cancelActive, track, untrack } from './control.js';
 import { trainInWorker } from './runner.js';
@@ -59,6 +59,8 @@ export interface TrainRequest {
   tags?: Record<string, string>;
   /** Out-of-scope label reported separately when present in the data. */
   oosLabel?: string;
+  /** Fallback threshold objective: `accuracy` (default), `balanced` or `recall@<target>`. */
+  oosObjective?: string;
   /** Alias to point at the new version when the run succeeds (e.g. `staging`). */
   alias?: string;
 }
@@ -72,6 +74,7 @@ export interface PreparedRun {
   seed: number;
   validationFraction: number;
   oosLabel: string;
+  oosObjective?: OosObjective;
   alias?: string;
 }
 
@@ -166,6 +169,7 @@ export async function prepareRun(lab: LabContext, req: TrainRequest, parentRunId
     ]);
   }
   if (req.alias !== undefined) validateAlias(req.alias);
+  const oosObjective = checkOosObjective(req.oosObjective);
   const dataset = await resolveDataset(lab, req);
   const examples = await loadExamples(lab, dataset.id);
   checkTrainable(trainTestOf(examples, seed).train, dataset.name);
@@ -188,6 +192,7 @@ export async function prepareRun(lab: LabContext, req: TrainRequest, parentRunId
     seed,
     validationFraction,
     oosLabel: req.oosLabel ?? 'oos',
+    oosObjective,
     alias: req.alias,
   };
 }
@@ -343,6 +348,7 @@ export async function executeRun(lab: LabContext, prepared: PreparedRun): Promis
       test,
       testProba: result.proba.test!,
       oosLabel: prepared.oosLabel,
+      oosObjective: prepared.oosObjective,
     });
     const { threshold: choice, evaluation } = evaluated;
     say(

@@ -230,6 +230,12 @@ describeEachDialect('training API', (dialect) => {
         /grid search needs a list/,
       ],
       ['/training/crossval', { dataset_id: datasetId, model_type: 'tfidf-linear', folds: 1 }, 400, /folds/],
+      [
+        '/training/run',
+        { dataset_id: datasetId, model_type: 'tfidf-linear', oos_objective: 'recall@2' },
+        400,
+        /oos_objective must be accuracy, balanced or recall@/,
+      ],
     ];
     for (const [url, payload, status, message] of cases) {
       const res = await post(url, payload);
