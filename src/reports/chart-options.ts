@@ -313,7 +313,8 @@ export function reliabilityDiagramOption(c: RunCalibrationBins): ChartOption {
   return {
     ...base('Calibration (reliability diagram)', subtitle),
     legend: { bottom: 0 },
-    xAxis: { type: 'value', name: 'mean confidence', min: 0, max: 1 },
+    grid: { left: 40, right: 30, top: 70, bottom: 70, containLabel: true },
+    xAxis: { type: 'value', name: 'mean confidence', nameLocation: 'middle', nameGap: 28, min: 0, max: 1 },
     yAxis: { type: 'value', name: 'accuracy', min: 0, max: 1 },
     series,
   };
