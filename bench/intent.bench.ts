@@ -1,24 +1,32 @@
 /**
  * Intent classification benchmark on the full BANKING77 split (train 10,003 / test 3,080).
  *
- * For each model type: validation accuracy (a stratified 10 % of train, seed 42, the only data any
- * choice is made on), test accuracy and macro-F1 (the test split is scored once per final model),
- * training wall time cold (empty embedding cache) and warm (cache filled by the cold run),
- * batched prediction throughput, and p50/p99 latency for one sentence per call.
+ * For each model type, trained as a run trains it (fitAndValidate: refit where the type refits,
+ * temperature fitted on clean validation): validation accuracy (a stratified 10 % of train, seed
+ * 42, the only data any choice is made on; scored by a model that never trained on it, and where it
+ * comes from), test accuracy and macro-F1 (the test split is scored once per final model), test
+ * ECE before and after temperature scaling, training wall time cold (empty embedding cache) and
+ * warm (cache filled by the cold run), batched prediction throughput, and p50/p99 latency for one
+ * sentence per call.
  * NLP.js (@nlpjs/basic) is trained and tested on the same data in the same run, with its defaults
  * and with a tuned number of network iterations.
  *
- * Environment: INTENT_BENCH_MODELS (comma list, default all three types), INTENT_BENCH_NLPJS
- * ("defaults,tuned" by default; "" to skip), INTENT_BENCH_NLPJS_ITERATIONS (tuned run, default 300).
+ * Environment: INTENT_BENCH_MODELS (comma list, default all three types; `type:k=v:k=v` sets
+ * parameters, e.g. `tfidf-linear:refit=true`), INTENT_BENCH_NLPJS ("defaults,tuned" by default; ""
+ * to skip), INTENT_BENCH_NLPJS_ITERATIONS (tuned run, default 300), INTENT_BENCH_WARM ("0" skips
+ * the warm re-training), INTENT_BENCH_CACHE_DIR (one embedding cache kept across models and runs:
+ * then "cold" is not cold).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { applyTemperature, calibration } from '../src/nlp/evaluation/calibration.js';
 import { classificationReport } from '../src/nlp/evaluation/metrics.js';
+import { fitAndValidate } from '../src/nlp/fit.js';
 import { stratifiedSplit } from '../src/nlp/evaluation/split.js';
-import { argmaxRows } from '../src/nlp/common.js';
+import { argmaxRows, encodeLabels } from '../src/nlp/common.js';
 import { getTrainer } from '../src/nlp/registry.js';
 import type { IntentClassifier, LabelledText, ModelType, TrainingEvent } from '../src/nlp/types.js';
 import { median, printTable, writeResult } from './harness.js';
@@ -51,9 +59,15 @@ function score(labels: string[], gold: LabelledText[], predicted: string[]): { a
   return { accuracy: report.accuracy, macro_f1: report.macro_f1 };
 }
 
-async function predictLabels(clf: IntentClassifier, texts: string[]): Promise<string[]> {
-  const p = await clf.predictProba(texts);
-  return Array.from(argmaxRows(p, clf.labels.length), (i) => clf.labels[i]!);
+/** Expected calibration error of the top-class confidences of `proba` against `gold`. */
+function eceOf(labels: string[], proba: Float32Array, gold: LabelledText[]): number {
+  const k = labels.length;
+  const y = encodeLabels(gold, labels);
+  const pred = argmaxRows(proba, k);
+  return calibration(
+    Array.from(pred, (c, r) => proba[r * k + c]!),
+    Array.from(pred, (c, r) => c === y[r]),
+  ).ece;
 }
 
 async function latencies(
@@ -73,6 +87,10 @@ async function latencies(
 interface ModelFigures {
   model: string;
   validation_accuracy: number | null;
+  validation_source: string | null;
+  temperature: number | null;
+  test_ece_before: number | null;
+  test_ece_after: number | null;
   test_accuracy: number;
   test_macro_f1: number;
   train_cold_s: number;
@@ -84,59 +102,85 @@ interface ModelFigures {
 }
 
 async function benchModel(
+  name: string,
   type: ModelType,
+  params: Record<string, number | string | boolean>,
   train: LabelledText[],
   validation: LabelledText[],
   test: LabelledText[],
 ): Promise<ModelFigures> {
   const trainer = getTrainer(type);
-  const cacheDir = mkdtempSync(path.join(os.tmpdir(), `intent-bench-${type}-`));
+  const sharedCache = process.env.INTENT_BENCH_CACHE_DIR;
+  const cacheDir = sharedCache ?? mkdtempSync(path.join(os.tmpdir(), `intent-bench-${type}-`));
   try {
     let lastEmbed = 0;
     const onEvent = (e: TrainingEvent) => {
       if (e.phase === 'embed' && (e.done - lastEmbed >= 2000 || e.done === e.total)) {
         lastEmbed = e.done;
-        process.stderr.write(`  [${type}] embedded ${e.done}/${e.total}\n`);
+        process.stderr.write(`  [${name}] embedded ${e.done}/${e.total}\n`);
       } else if (e.phase === 'train' && e.epoch === e.epochs) {
-        process.stderr.write(`  [${type}] epoch ${e.epoch}/${e.epochs} val ${e.valAccuracy ?? '-'}\n`);
+        process.stderr.write(`  [${name}] epoch ${e.epoch}/${e.epochs}\n`);
+      } else if (e.phase === 'calibrate') {
+        process.stderr.write(`  [${name}] ${e.message}\n`);
       }
     };
     let start = performance.now();
-    const clf = await trainer.train(train, validation, { params: {}, seed: SEED, cacheDir, onEvent });
+    const fit = await fitAndValidate(trainer, train, validation, { params, seed: SEED, cacheDir, onEvent });
+    const clf: IntentClassifier = fit.classifier;
     const trainCold = (performance.now() - start) / 1000;
     let trainWarm: number | null = null;
-    if (type !== 'tfidf-linear') {
+    if (type !== 'tfidf-linear' && process.env.INTENT_BENCH_WARM !== '0') {
       lastEmbed = 0;
       start = performance.now();
-      await trainer.train(train, validation, { params: {}, seed: SEED, cacheDir, onEvent });
+      await fitAndValidate(trainer, train, validation, { params, seed: SEED, cacheDir, onEvent });
       trainWarm = (performance.now() - start) / 1000;
     }
-    const info = (clf as unknown as { info?: Record<string, unknown> }).info ?? {};
+    const k = clf.labels.length;
+    const yVal = encodeLabels(validation, clf.labels);
+    const valPred = argmaxRows(fit.validationProba, k);
+    const valAccuracy = yVal.reduce((s, t, i) => s + (valPred[i] === t ? 1 : 0), 0) / yVal.length;
 
-    // The test split, scored once for this final model, batched.
+    // The test split, scored once for this final model, batched (temperature applied, as served).
     start = performance.now();
-    const predicted = await predictLabels(
-      clf,
-      test.map((e) => e.text),
-    );
+    const proba = await clf.predictProba(test.map((e) => e.text));
     const predictSeconds = (performance.now() - start) / 1000;
+    const predicted = Array.from(argmaxRows(proba, k), (i) => clf.labels[i]!);
     const scores = score(clf.labels, test, predicted);
     const sample = test.slice(0, type === 'tfidf-linear' ? 1000 : 200).map((e) => e.text);
     const lat = await latencies((t) => clf.predictProba([t]), sample);
     return {
-      model: type,
-      validation_accuracy: (info.validation_accuracy as number | null) ?? null,
+      model: name,
+      validation_accuracy: valAccuracy,
+      validation_source: fit.validationSource,
+      temperature: fit.temperature,
+      test_ece_before: eceOf(clf.labels, applyTemperature(proba, k, 1 / fit.temperature), test),
+      test_ece_after: eceOf(clf.labels, proba, test),
       test_accuracy: scores.accuracy,
       test_macro_f1: scores.macro_f1,
       train_cold_s: round(trainCold, 1),
       train_warm_s: trainWarm === null ? null : round(trainWarm, 1),
       predict_sentences_per_s: Math.round(test.length / predictSeconds),
       ...lat,
-      info,
+      info: clf.info,
     };
   } finally {
-    rmSync(cacheDir, { recursive: true, force: true });
+    if (!sharedCache) rmSync(cacheDir, { recursive: true, force: true });
   }
+}
+
+/** `type` or `type:k=v:k=v` (numbers and booleans parsed). */
+function parseModel(spec: string): {
+  name: string;
+  type: ModelType;
+  params: Record<string, number | string | boolean>;
+} {
+  const [type, ...pairs] = spec.split(':');
+  const params: Record<string, number | string | boolean> = {};
+  for (const pair of pairs) {
+    const [k, v = ''] = pair.split('=');
+    params[k!] = v === 'true' ? true : v === 'false' ? false : Number.isNaN(Number(v)) ? v : Number(v);
+  }
+  return { name: spec, type: type as ModelType, params };
 }
 
 interface NlpJs {
@@ -187,6 +231,10 @@ async function benchNlpJs(
   return {
     model: name,
     validation_accuracy: null,
+    validation_source: null,
+    temperature: null,
+    test_ece_before: null,
+    test_ece_after: null,
     test_accuracy: scores.accuracy,
     test_macro_f1: scores.macro_f1,
     train_cold_s: round(trainSeconds, 1),
@@ -211,13 +259,14 @@ async function main(): Promise<void> {
 
   const models = (process.env.INTENT_BENCH_MODELS ?? 'tfidf-linear,encoder-mlp,ensemble')
     .split(',')
-    .filter(Boolean) as ModelType[];
+    .filter(Boolean)
+    .map(parseModel);
   const nlpjsRuns = (process.env.INTENT_BENCH_NLPJS ?? 'defaults,tuned').split(',').filter(Boolean);
   const iterations = Number(process.env.INTENT_BENCH_NLPJS_ITERATIONS ?? 300);
   const results: ModelFigures[] = [];
-  for (const type of models) {
-    console.log(`training ${type}...`);
-    results.push(await benchModel(type, train, validation, test));
+  for (const m of models) {
+    console.log(`training ${m.name}...`);
+    results.push(await benchModel(m.name, m.type, m.params, train, validation, test));
   }
   // NLP.js gets the whole training split (train + validation): its best case.
   if (nlpjsRuns.includes('defaults')) {
@@ -233,8 +282,12 @@ async function main(): Promise<void> {
     results.map((r) => ({
       model: r.model,
       'val acc %': r.validation_accuracy === null ? '-' : round(100 * r.validation_accuracy),
+      'val from': r.validation_source ?? '-',
       'test acc %': round(100 * r.test_accuracy),
       'macro-F1 %': round(100 * r.test_macro_f1),
+      'ECE before %': r.test_ece_before === null ? '-' : round(100 * r.test_ece_before),
+      'ECE after %': r.test_ece_after === null ? '-' : round(100 * r.test_ece_after),
+      T: r.temperature ?? '-',
       'train cold s': r.train_cold_s,
       'train warm s': r.train_warm_s ?? '-',
       'predict /s': r.predict_sentences_per_s,

@@ -26,6 +26,8 @@ export interface Manifest {
   arrays: Record<string, ArrayEntry>;
   versions: Record<string, string>;
   created_at: string;
+  /** Temperature applied to the probabilities at prediction time (absent = 1). */
+  temperature?: number;
   /** Extra facts worth keeping with the model (validation accuracy, training time...). */
   info?: Record<string, unknown>;
 }

@@ -30,16 +30,41 @@ export interface TrainOptions {
   cacheDir?: string;
 }
 
+/**
+ * Where validation predictions come from. Every one is a prediction by a model that never trained
+ * on the row: `held-out` (the final model, trained on train only), `pre-refit` (the model trained
+ * on train, before the final model was refit on train + validation), `out-of-fold` (k-fold).
+ */
+export type ValidationSource = 'held-out' | 'pre-refit' | 'out-of-fold';
+
 /** A trained classifier: class probabilities for each text, in `labels` order. */
 export interface IntentClassifier {
   readonly type: ModelType;
   readonly labels: string[];
-  /** Row-major probabilities, texts.length x labels.length. */
+  /**
+   * Temperature applied to the probabilities before they are returned (p_i ∝ p_i^(1/T)); 1 = none.
+   * Fitted on clean validation predictions after training and saved in the artifact.
+   */
+  temperature: number;
+  /**
+   * Settings this model chose on its validation data (e.g. the ensemble weight), so that a refit
+   * on train + validation reuses them instead of choosing again on data it trains on.
+   */
+  readonly chosenOnValidation?: Record<string, number | string | boolean>;
+  /** Facts kept in the artifact's manifest (validation accuracy, temperature...). */
+  readonly info: Record<string, unknown>;
+  /** Row-major probabilities, texts.length x labels.length (temperature applied). */
   predictProba(texts: string[]): Promise<Float32Array>;
   /** Writes a self-describing artifact folder (manifest.json + binary weights). */
   save(dir: string): Promise<void>;
 }
 
+/**
+ * Trains one model on `train`; `validation` only drives choices the trainer makes (e.g. the
+ * ensemble weight) and the per-epoch history. A parameter `refit: true` in `paramSpec` asks
+ * `fitAndValidate` (src/nlp/fit.ts) to train a second model on train + validation afterwards;
+ * `train` itself never trains on validation.
+ */
 export interface Trainer {
   readonly type: ModelType;
   /** Parameter names with defaults and allowed ranges, for validation and search spaces. */

@@ -268,3 +268,54 @@ export function confidenceHistogramOption(h: { edges: number[]; correct: number[
     ],
   };
 }
+
+/** A run's calibration.json: reliability bins after temperature scaling, and before it. */
+export interface RunCalibrationBins {
+  ece?: number;
+  temperature?: number;
+  bins: Array<{ confidence: number; accuracy: number; count: number }>;
+  before?: { ece?: number; bins: Array<{ confidence: number; accuracy: number; count: number }> };
+}
+
+/**
+ * Reliability diagram of a run's test predictions: accuracy per confidence bin against the
+ * diagonal of perfect calibration, before and after temperature scaling when both are known.
+ */
+export function reliabilityDiagramOption(c: RunCalibrationBins): ChartOption {
+  const pct = (v: number | undefined) => (v === undefined ? '?' : `${(v * 100).toFixed(2)} %`);
+  const points = (bins: RunCalibrationBins['bins']) =>
+    bins.filter((b) => b.count > 0).map((b) => [Number(b.confidence.toFixed(4)), Number(b.accuracy.toFixed(4))]);
+  const subtitle = c.before
+    ? `ECE ${pct(c.before.ece)} before, ${pct(c.ece)} after temperature scaling (T = ${c.temperature ?? 1})`
+    : `ECE ${pct(c.ece)}`;
+  const series: Array<Record<string, unknown>> = [
+    {
+      type: 'line',
+      name: 'perfect calibration',
+      data: [
+        [0, 0],
+        [1, 1],
+      ],
+      lineStyle: { type: 'dashed', color: '#999' },
+      itemStyle: { color: '#999' },
+      showSymbol: false,
+    },
+  ];
+  if (c.before) {
+    series.push({ type: 'line', name: 'before scaling', data: points(c.before.bins), itemStyle: { color: '#d9534f' } });
+  }
+  series.push({
+    type: 'line',
+    name: c.before ? 'after scaling (served)' : 'model',
+    data: points(c.bins),
+    itemStyle: { color: '#337ab7' },
+  });
+  return {
+    ...base('Calibration (reliability diagram)', subtitle),
+    legend: { bottom: 0 },
+    grid: { left: 40, right: 30, top: 70, bottom: 70, containLabel: true },
+    xAxis: { type: 'value', name: 'mean confidence', nameLocation: 'middle', nameGap: 28, min: 0, max: 1 },
+    yAxis: { type: 'value', name: 'accuracy', min: 0, max: 1 },
+    series,
+  };
+}

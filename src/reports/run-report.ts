@@ -2,7 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LabContext } from '../core/context.js';
 import { AppError, NotFoundError } from '../core/errors.js';
-import { confidenceHistogramOption, confusionMatrixOption, runF1Option, type IntentScore } from './chart-options.js';
+import {
+  confidenceHistogramOption,
+  confusionMatrixOption,
+  reliabilityDiagramOption,
+  runF1Option,
+  type IntentScore,
+  type RunCalibrationBins,
+} from './chart-options.js';
 import { renderPng } from './charts.js';
 import type { Row } from './csv.js';
 import { PdfReport } from './pdf.js';
@@ -32,7 +39,8 @@ export function intentScores(report: Record<string, unknown>): IntentScore[] {
 
 /**
  * A training run's PDF, read from the run folder the pipeline wrote (`runs.run_dir`):
- * metrics.json, intent_report.json, confusion_matrix.json and confidence_histogram.json.
+ * metrics.json, intent_report.json, confusion_matrix.json, confidence_histogram.json and
+ * calibration.json.
  */
 export async function runReportPdf(lab: LabContext, runId: number): Promise<Buffer> {
   const run = await lab.db.kysely
@@ -68,6 +76,7 @@ export async function runReportPdf(lab: LabContext, runId: number): Promise<Buff
     dir,
     'confidence_histogram.json',
   );
+  const calibration = readJson<RunCalibrationBins>(dir, 'calibration.json');
 
   const version = await lab.db.kysely
     .selectFrom('model_versions')
@@ -131,6 +140,15 @@ export async function runReportPdf(lab: LabContext, runId: number): Promise<Buff
   if (histogram && histogram.correct.length > 0) {
     pdf.heading('Confidence');
     pdf.image(renderPng(confidenceHistogramOption(histogram)));
+  }
+  if (calibration && calibration.bins.some((b) => b.count > 0)) {
+    pdf.heading('Calibration');
+    if (calibration.before) {
+      pdf.paragraph(
+        `Test ECE ${fmt(calibration.before.ece)} before and ${fmt(calibration.ece)} after temperature scaling (T = ${calibration.temperature ?? 1}, fitted on clean validation predictions and applied by the saved model).`,
+      );
+    }
+    pdf.image(renderPng(reliabilityDiagramOption(calibration)));
   }
   if (scores.length > 0) {
     pdf.heading('Per-intent table');

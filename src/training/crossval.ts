@@ -117,6 +117,7 @@ export async function executeCrossval(
       macro_f1_mean: cv.macro_f1.mean,
       macro_f1_std: cv.macro_f1.std,
       likely_label_errors: issues.length,
+      validation_source: 'out-of-fold',
     };
     writeFileSync(path.join(runDir, 'crossval.json'), JSON.stringify({ ...summary, per_fold: cv.folds }, null, 2));
     writeFileSync(path.join(runDir, 'label_issues.jsonl'), kept.map((i) => JSON.stringify(i)).join('\n') + '\n');

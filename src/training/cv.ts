@@ -1,14 +1,25 @@
 /**
  * k-fold stratified cross-validation of one model configuration on the training pool: each fold
  * trains in the worker thread on k-1 folds and scores the held-out fold. Returns per-fold
- * metrics and the out-of-fold probabilities (every example scored by a model that never saw it).
+ * metrics and the out-of-fold probabilities (every example scored by a model that never saw it,
+ * refit or not).
  */
-import { accuracy, argmaxRows, classificationReport, meanStd, stratifiedKFold } from '../nlp/evaluation/index.js';
+import {
+  accuracy,
+  argmaxRows,
+  classificationReport,
+  meanStd,
+  stratifiedKFold,
+  stratifiedSplit,
+} from '../nlp/evaluation/index.js';
 import type { ModelType, TrainingEvent } from '../nlp/types.js';
 import type { RunControl } from './control.js';
 import type { TrainingExample } from './data.js';
 import type { ParamValue } from './params.js';
 import { trainInWorker } from './runner.js';
+
+/** Share of each fold's training part held out as the trainer's validation set (as in a run). */
+const INNER_VALIDATION_FRACTION = 0.1;
 
 export interface FoldScore {
   fold: number;
@@ -48,18 +59,25 @@ export async function crossValidate(
   const folds: FoldScore[] = [];
   for (let fold = 0; fold < k; fold++) {
     control.check();
-    const train = pool.filter((_, i) => assignment[i] !== fold);
+    const rest = pool.filter((_, i) => assignment[i] !== fold);
     const heldIdx = pool.map((_, i) => i).filter((i) => assignment[i] === fold);
     const held = heldIdx.map((i) => pool[i]!);
+    // The held-out fold never reaches the trainer: each fold replays a training run on the other
+    // folds (a validation share for the trainer's choices, then its refit if any), so the
+    // held-out probabilities stay out-of-fold even for models that refit on validation.
+    const inner = stratifiedSplit(
+      rest.map((e) => e.label),
+      INNER_VALIDATION_FRACTION,
+      seed + fold,
+    );
+    const pick = (idx: number[]) => idx.map((i) => ({ text: rest[i]!.text, label: rest[i]!.label }));
     const handle = trainInWorker(
       {
         modelType,
         params,
         seed: seed + fold,
-        train: train.map(({ text, label }) => ({ text, label })),
-        // The held-out fold doubles as the trainer's validation set for its epoch history; the
-        // configuration (params) is fixed before, so nothing is chosen on it.
-        validation: held.map(({ text, label }) => ({ text, label })),
+        train: pick(inner.train),
+        validation: pick(inner.holdout),
         score: { held: held.map((e) => e.text) },
         cacheDir,
       },

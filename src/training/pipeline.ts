@@ -13,9 +13,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabContext } from '../core/context.js';
 import { ConflictError, ValidationError } from '../core/errors.js';
-import { argmaxRows, selectThreshold, stratifiedSplit } from '../nlp/evaluation/index.js';
+import { stratifiedSplit, type OosObjective } from '../nlp/evaluation/index.js';
 import { getTrainer } from '../nlp/registry.js';
-import type { ModelType, TrainingEvent } from '../nlp/types.js';
+import type { ModelType, TrainingEvent, ValidationSource } from '../nlp/types.js';
 import { createRun, finishRun, getRun, logMetrics, type RunView } from '../experiments/runs.js';
 import {
   DEFAULT_MODEL_NAME,
@@ -34,7 +34,8 @@ import {
 } from './data.js';
 import { publish } from './events.js';
 import { validateParams, withDefaults, type ParamValue } from './params.js';
-import { confusionMatrixSvg, evaluate, intentReportJson } from './report.js';
+import { checkOosObjective, evaluateRun } from './evaluate.js';
+import { confusionMatrixSvg, intentReportJson } from './report.js';
 import { cancelActive, type RunControl } from './control.js';
 import { executeLifecycle, type RunCompletion, type RunScope } from './lifecycle.js';
 import { runFolder } from './run-folder.js';
@@ -52,6 +53,8 @@ export interface TrainRequest {
   tags?: Record<string, string>;
   /** Out-of-scope label reported separately when present in the data. */
   oosLabel?: string;
+  /** Fallback threshold objective: `accuracy` (default), `balanced` or `recall@<target>`. */
+  oosObjective?: string;
   /** Alias to point at the new version when the run succeeds (e.g. `staging`). */
   alias?: string;
 }
@@ -65,6 +68,7 @@ export interface PreparedRun {
   seed: number;
   validationFraction: number;
   oosLabel: string;
+  oosObjective?: OosObjective;
   alias?: string;
 }
 
@@ -173,6 +177,7 @@ export async function prepareRun(lab: LabContext, req: TrainRequest, parentRunId
     ]);
   }
   if (req.alias !== undefined) validateAlias(req.alias);
+  const oosObjective = checkOosObjective(req.oosObjective);
   const dataset = await resolveDataset(lab, req);
   const examples = await loadExamples(lab, dataset.id);
   checkTrainable(trainTestOf(examples, seed).train, dataset.name);
@@ -195,6 +200,7 @@ export async function prepareRun(lab: LabContext, req: TrainRequest, parentRunId
     seed,
     validationFraction,
     oosLabel: req.oosLabel ?? 'oos',
+    oosObjective,
     alias: req.alias,
   };
 }
@@ -291,7 +297,11 @@ function writeConfig(run: RunScope, prepared: PreparedRun, params: Record<string
 
 interface Trained {
   labels: string[];
-  proba: { validation: Float32Array; test: Float32Array };
+  /** Test probabilities of the served model (temperature applied). */
+  proba: { test: Float32Array };
+  /** Validation probabilities of a model that never trained on those rows, and which model that was. */
+  validation: { proba: Float32Array; source: ValidationSource };
+  temperature: number;
   stagingDir: string;
   seconds: number;
 }
@@ -344,7 +354,7 @@ async function trainWithProgress(
       seed: prepared.seed,
       train: split.train.map(({ text, label }) => ({ text, label })),
       validation: split.validation.map(({ text, label }) => ({ text, label })),
-      score: { validation: split.validation.map((e) => e.text), test: split.test.map((e) => e.text) },
+      score: { test: split.test.map((e) => e.text) },
       saveDir: stagingDir,
       cacheDir: lab.settings.modelCacheDir,
     },
@@ -362,41 +372,56 @@ async function trainWithProgress(
   run.say(`trained in ${seconds.toFixed(1)} s`);
   return {
     labels: result.labels,
-    proba: { validation: result.proba.validation!, test: result.proba.test! },
+    proba: { test: result.proba.test! },
+    validation: result.validation,
+    temperature: result.temperature,
     stagingDir,
     seconds,
   };
 }
 
-type Evaluation = ReturnType<typeof evaluate> & {
+type Evaluation = ReturnType<typeof evaluateRun>['evaluation'] & {
   threshold: number;
+  metrics: ReturnType<typeof evaluateRun>['metrics'] & Record<string, unknown>;
+  calibration: ReturnType<typeof evaluateRun>['calibration'];
   summary: Record<string, unknown> & { threshold: number };
 };
 
-/** The fallback threshold is chosen on validation only; test is touched once, here. */
+/**
+ * Threshold and validation figures from clean validation predictions (never the refit model's);
+ * test is touched once, inside evaluateRun.
+ */
 function evaluateOnce(run: RunScope, prepared: PreparedRun, trained: Trained, split: RunSplit): Evaluation {
   const { labels } = trained;
-  const { validation } = split;
-  const labelIndex = new Map(labels.map((l, i) => [l, i]));
-  const val = argmaxRows(trained.proba.validation, labels.length);
-  const valCorrect = val.pred.map((p, i) => labelIndex.get(validation[i]!.label) === p);
-  const valOos = validation.map((e) => e.label === prepared.oosLabel);
-  const choice = selectThreshold(val.conf, valCorrect, valOos);
-  const valAccuracy = valCorrect.length ? valCorrect.filter(Boolean).length / valCorrect.length : 0;
+  const evaluated = evaluateRun({
+    labels,
+    validation: split.validation,
+    validationProba: trained.validation.proba,
+    validationSource: trained.validation.source,
+    temperature: trained.temperature,
+    test: split.test,
+    testProba: trained.proba.test,
+    oosLabel: prepared.oosLabel,
+    oosObjective: prepared.oosObjective,
+  });
+  const choice = evaluated.threshold;
   run.say(
-    `threshold ${choice.threshold.toFixed(4)} (validation fallback rate ${(choice.fallbackRate * 100).toFixed(1)} %)`,
+    `threshold ${choice.threshold.toFixed(4)} (validation fallback rate ${(choice.fallbackRate * 100).toFixed(1)} %), temperature ${trained.temperature}, validation from ${trained.validation.source} predictions`,
   );
-
-  const evaluation = evaluate(labels, split.test, trained.proba.test, choice.threshold, prepared.oosLabel);
   const metrics = {
-    ...evaluation.metrics,
-    val_accuracy: valAccuracy,
+    ...evaluated.metrics,
     train_seconds: Math.round(trained.seconds * 100) / 100,
     train_examples: split.train.length,
-    validation_examples: validation.length,
+    validation_examples: split.validation.length,
   };
   run.say(`test accuracy ${(metrics.accuracy * 100).toFixed(2)} %, macro F1 ${(metrics.macro_f1 * 100).toFixed(2)} %`);
-  return { ...evaluation, metrics, threshold: choice.threshold, summary: { ...metrics, threshold: choice.threshold } };
+  return {
+    ...evaluated.evaluation,
+    metrics,
+    calibration: evaluated.calibration,
+    threshold: choice.threshold,
+    summary: { ...metrics, threshold: choice.threshold },
+  };
 }
 
 function writeArtifacts(run: RunScope, labels: string[], evaluation: Evaluation): void {

@@ -187,7 +187,7 @@ async function holdoutScore(
   seed: number,
   control: RunControl,
   cacheDir: string,
-): Promise<{ accuracy: number; macro_f1: number; std: null }> {
+): Promise<{ accuracy: number; macro_f1: number; std: null; validation_source: string }> {
   const { train, validation } = trainValidationOf(pool, 0.1, seed);
   const handle = trainInWorker({
     modelType: checkModelType(modelType),
@@ -195,13 +195,14 @@ async function holdoutScore(
     seed,
     train: train.map(({ text, label }) => ({ text, label })),
     validation: validation.map(({ text, label }) => ({ text, label })),
-    score: { validation: validation.map((e) => e.text) },
+    score: {},
     cacheDir,
   });
   control.attach(handle);
   const result = await handle.result;
   const index = new Map(result.labels.map((l, i) => [l, i]));
-  const { pred } = argmaxRows(result.proba.validation!, result.labels.length);
+  // Clean validation predictions: with refit, those of the model trained before the refit.
+  const { pred } = argmaxRows(result.validation.proba, result.labels.length);
   const truth = validation.map((e) => index.get(e.label) ?? -1);
   return {
     accuracy: accuracy(truth, pred),
@@ -211,6 +212,7 @@ async function holdoutScore(
       pred,
     ).macro_f1,
     std: null,
+    validation_source: result.validation.source,
   };
 }
 
@@ -258,13 +260,20 @@ export async function executeSearch(lab: LabContext, prepared: PreparedSearch, c
               accuracy: cv.accuracy.mean,
               macro_f1: cv.macro_f1.mean,
               std: (metric === 'accuracy' ? cv.accuracy : cv.macro_f1).std,
+              validation_source: 'out-of-fold',
             }))
           : await holdoutScore(pool, modelType, params, seed, run.control, lab.settings.modelCacheDir);
       const value = metric === 'accuracy' ? score.accuracy : score.macro_f1;
       const trialId = childId;
       await finishRun(lab, trialId, {
         status: 'succeeded',
-        metrics: { val_accuracy: score.accuracy, val_macro_f1: score.macro_f1, score: value, std: score.std },
+        metrics: {
+          val_accuracy: score.accuracy,
+          val_macro_f1: score.macro_f1,
+          score: value,
+          std: score.std,
+          validation_source: score.validation_source,
+        },
       });
       childId = undefined;
       await logMetrics(lab, runId, [{ key: `trial_${metric}`, step: t, value }]);

@@ -230,6 +230,12 @@ describeEachDialect('training API', (dialect) => {
         /grid search needs a list/,
       ],
       ['/training/crossval', { dataset_id: datasetId, model_type: 'tfidf-linear', folds: 1 }, 400, /folds/],
+      [
+        '/training/run',
+        { dataset_id: datasetId, model_type: 'tfidf-linear', oos_objective: 'recall@2' },
+        400,
+        /oos_objective must be accuracy, balanced or recall@/,
+      ],
     ];
     for (const [url, payload, status, message] of cases) {
       const res = await post(url, payload);
@@ -258,6 +264,11 @@ describeEachDialect('training API', (dialect) => {
     const children = (await get(`/training/runs?parent_run_id=${parent.id}`)).json().runs;
     expect(children).toHaveLength(2);
     expect(children.every((c: { status: string; metrics: { test?: unknown } }) => c.status === 'succeeded')).toBe(true);
+    // Trials are scored on validation rows their model never trained on.
+    expect(children.map((c: { metrics: { validation_source: string } }) => c.metrics.validation_source)).toEqual([
+      'held-out',
+      'held-out',
+    ]);
   });
 
   it('cross-validates with mean ± std and records the label-error finding on the dataset', async () => {
@@ -273,6 +284,7 @@ describeEachDialect('training API', (dialect) => {
       folds: 3,
       accuracy_mean: expect.any(Number),
       accuracy_std: expect.any(Number),
+      validation_source: 'out-of-fold',
     });
     const detail = (await get(`/training/runs/${run.id}`)).json();
     expect(detail.metric_history.filter((h: { key: string }) => h.key === 'fold_accuracy')).toHaveLength(3);

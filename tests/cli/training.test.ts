@@ -93,6 +93,10 @@ describe('training CLI [sqlite]', () => {
         /num_epochs must be >= 1/,
       ],
       [['train', '--dataset', String(datasetId), '--model', 'tfidf-linear', '--param', 'oops'], /use name=value/],
+      [
+        ['train', '--dataset', String(datasetId), '--model', 'tfidf-linear', '--oos-objective', 'recall@2'],
+        /oos_objective must be accuracy, balanced or recall@/,
+      ],
       [['predict', '--model', '1', '   '], /empty/],
       [['runs', 'show', 'abc'], /positive run id/],
       [['runs', 'compare', '1'], /at least two run ids/],

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { argmaxRows } from '../../src/nlp/common.js';
 import { EmbeddingCache } from '../../src/nlp/embedding-cache.js';
 import { embedTexts, useLiteEncoder, type SentenceEncoder } from '../../src/nlp/encoder.js';
-import { chooseWeight } from '../../src/nlp/classifiers/ensemble.js';
+import { chooseWeight, type EnsembleClassifier } from '../../src/nlp/classifiers/ensemble.js';
+import { fitAndValidate } from '../../src/nlp/fit.js';
 import { createMlp, mlpLossAndGradient, mlpPredictProba, trainMlp } from '../../src/nlp/mlp.js';
 import { createRng } from '../../src/nlp/random.js';
 import { getTrainer, loadClassifier } from '../../src/nlp/registry.js';
@@ -154,19 +155,29 @@ describe('encoder-mlp and ensemble trainers', () => {
     expect(Array.from(await loaded.predictProba(texts))).toEqual(Array.from(await clf.predictProba(texts)));
   });
 
-  it('ensemble chooses a weight on validation, refits, and round-trips', async () => {
-    const clf = await getTrainer('ensemble').train(toy, validation, {
+  it('ensemble chooses a weight on validation, refits with it, and round-trips', async () => {
+    const events: TrainingEvent[] = [];
+    const fit = await fitAndValidate(getTrainer('ensemble'), toy, validation, {
       params: { num_epochs: 20, mlp_hidden_units: 16, mlp_learning_rate: 0.01, tfidf_min_df: 1, tfidf_num_epochs: 5 },
       seed: 1,
       cacheDir: path.join(tmp, 'train-cache'),
+      onEvent: (e) => events.push(e),
     });
+    const clf = fit.classifier;
+    expect(fit.validationSource).toBe('pre-refit');
+    // One progress counter over both passes (train, then refit on train + validation), one `done`.
+    const epochs = events.flatMap((e) => (e.phase === 'train' ? [e] : []));
+    expect(epochs.at(-1)).toMatchObject({ epoch: 50, epochs: 50 });
+    expect(events.filter((e) => e.phase === 'done')).toHaveLength(1);
     const dir = path.join(tmp, 'ensemble-model');
     await clf.save(dir);
     expect(existsSync(path.join(dir, 'tfidf-linear', 'manifest.json'))).toBe(true);
     expect(existsSync(path.join(dir, 'encoder-mlp', 'manifest.json'))).toBe(true);
     const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     expect(manifest.settings.weight).toBeGreaterThanOrEqual(0);
-    expect(manifest.info.refit).toBe(true);
+    expect(manifest.info).toMatchObject({ refit: true, validation_source: 'pre-refit' });
+    expect(manifest.temperature).toBe(fit.temperature);
+    expect((clf as EnsembleClassifier).weight).toBe(manifest.info.weight);
     const loaded = await loadClassifier(dir);
     expect(loaded.type).toBe('ensemble');
     const texts = toy.map((e) => e.text);

@@ -65,7 +65,7 @@ describeEachDialect('PDF reports', (dialect) => {
     expect(bad.statusCode).toBe(400);
   });
 
-  it('run report: reads the run folder (metrics, intent report, confusion matrix, histogram)', async () => {
+  it('run report: reads the run folder (metrics, intent report, confusion matrix, histogram, calibration)', async () => {
     const runDir = path.join(api.lab.dir, 'pipeline_runs', 'run-1');
     mkdirSync(runDir, { recursive: true });
     writeFileSync(
@@ -95,6 +95,18 @@ describeEachDialect('PDF reports', (dialect) => {
     writeFileSync(
       path.join(runDir, 'confidence_histogram.json'),
       JSON.stringify({ edges: [0, 0.5, 1], correct: [3, 10], incorrect: [2, 1] }),
+    );
+    const bins = (shift: number) =>
+      Array.from({ length: 10 }, (_, b) => ({
+        lower: b / 10,
+        upper: (b + 1) / 10,
+        count: b < 5 ? 0 : 3,
+        confidence: b / 10 + 0.05,
+        accuracy: Math.min(1, b / 10 + shift),
+      }));
+    writeFileSync(
+      path.join(runDir, 'calibration.json'),
+      JSON.stringify({ ece: 0.021, bins: bins(0.05), temperature: 1.5, before: { ece: 0.134, bins: bins(-0.1) } }),
     );
     const db = api.lab.db.kysely;
     const exp = await db
@@ -127,6 +139,8 @@ describeEachDialect('PDF reports', (dialect) => {
       'Confusion matrix',
       'Per-intent table',
       'transfer 0.7 0.875 0.7778 8',
+      'Calibration',
+      'Test ECE 0.1340 before and 0.0210 after temperature scaling (T = 1.5',
     ]) {
       expect(text).toContain(s);
     }

@@ -43,6 +43,17 @@ describeEachDialect('training pipeline', (dialect) => {
     ]) {
       expect(existsSync(path.join(dir, file)), file).toBe(true);
     }
+    // tfidf-linear does not refit by default: its validation rows were held out from training.
+    expect(JSON.parse(readFileSync(path.join(dir, 'metrics.json'), 'utf8'))).toMatchObject({
+      validation_source: 'held-out',
+      oos_objective: 'accuracy',
+      val_accuracy: expect.any(Number),
+      temperature: expect.any(Number),
+      ece_before_scaling: expect.any(Number),
+    });
+    const calibration = JSON.parse(readFileSync(path.join(dir, 'calibration.json'), 'utf8'));
+    expect(calibration).toMatchObject({ fitted_on: 'held-out validation predictions', ece: metrics.ece });
+    expect(calibration.before.bins).toHaveLength(10);
     const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
     expect(config.dataset).toMatchObject({ id: datasetId, checksum: expect.any(String) });
     expect(config.seed).toBe(7);
@@ -118,6 +129,9 @@ describeEachDialect('training pipeline', (dialect) => {
     await expect(prepareRun(lab, { datasetId: single, modelType: 'tfidf-linear' })).rejects.toThrow(
       /single training example: pin_blocked/,
     );
+    await expect(
+      prepareRun(lab, { datasetId, modelType: 'tfidf-linear', oosObjective: 'recall@0.6x' }),
+    ).rejects.toMatchObject({ status: 400, details: [expect.objectContaining({ field: 'oos_objective' })] });
     const oneLabel = await seedBanking77(lab, { name: 'one-label', intents: ['age_limit'], trainPerIntent: 5 });
     await expect(prepareRun(lab, { datasetId: oneLabel, modelType: 'tfidf-linear' })).rejects.toThrow(/at least 2/);
     expect((await listRuns(lab)).length).toBe(before);

@@ -2,14 +2,23 @@
  * A real BANKING77 subset (10 intents, capped per intent, so tfidf-linear trains in well under a
  * second), ingested like a user's data.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { ingestDataset } from '../../src/datasets/ingest.js';
 import type { LabContext } from '../../src/core/context.js';
 
-export const banking77Dir = path.resolve(import.meta.dirname, '../../../shared/datasets/banking77');
+/** `../shared/datasets` beside the repository, or beside a folder above it (a git worktree). */
+function sharedDatasetsDir(): string {
+  for (let dir = path.resolve(import.meta.dirname, '../..'); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const candidate = path.join(path.dirname(dir), 'shared', 'datasets');
+    if (existsSync(candidate)) return candidate;
+  }
+  return path.resolve(import.meta.dirname, '../../../shared/datasets');
+}
+
+export const banking77Dir = path.join(sharedDatasetsDir(), 'banking77');
 
 export const SUBSET_INTENTS = [
   'activate_my_card',

@@ -95,6 +95,12 @@ const TrainBody = Type.Object(
     tags: Type.Optional(Type.Record(Type.String(), Type.String())),
     alias: Type.Optional(Type.String({ description: 'point this alias (e.g. staging) at the new version on success' })),
     oos_label: Type.Optional(Type.String({ minLength: 1 })),
+    oos_objective: Type.Optional(
+      Type.String({
+        description:
+          'fallback threshold objective on validation: accuracy (default), balanced, or recall@<target> e.g. recall@0.6',
+      }),
+    ),
     async_run: Type.Optional(Type.Boolean({ default: false })),
   },
   { additionalProperties: false },
@@ -212,6 +218,7 @@ export default async function trainingRoutes(app: LabApp): Promise<void> {
         tags: b.tags,
         alias: b.alias,
         oosLabel: b.oos_label,
+        oosObjective: b.oos_objective,
       };
       if (b.async_run)
         return reply.status(202).send({ ...queuedReply(await startTraining(app.lab, req, true)), dataset });

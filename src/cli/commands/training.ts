@@ -146,6 +146,10 @@ export function registerTraining(program: Command): void {
     .option('--param <name=value>', 'any hyper-parameter (repeatable)', collect)
     .option('--seed <n>', 'random seed (split and training)', SEED, 42)
     .option('--alias <alias>', 'point this alias (e.g. staging) at the new version')
+    .option(
+      '--oos-objective <objective>',
+      'fallback threshold chosen on validation to maximise: accuracy (in-scope + out-of-scope), balanced (mean of in-scope accuracy and oos recall) or recall@<target> (best in-scope accuracy with oos recall >= target)',
+    )
     .option('--experiment <name>', 'experiment to file the run under')
     .option('--async', 'queue the run for the server worker and return its id')
     .option('--json', 'print JSON')
@@ -161,6 +165,7 @@ export function registerTraining(program: Command): void {
           overrides,
           seed: intOption('--seed', o.seed),
           alias: o.alias,
+          oosObjective: o.oosObjective,
           experiment: o.experiment,
         };
         if (o.async) {

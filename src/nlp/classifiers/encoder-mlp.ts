@@ -7,6 +7,7 @@
  * 20 epochs: 87.5 % unscaled, 89.6 % scaled).
  */
 import { readFloat32, readManifest, writeArtifact, type Manifest } from '../artifact.js';
+import { applyTemperature } from '../evaluation/calibration.js';
 import { accuracy, checkCancel, encodeLabels, indexLabels } from '../common.js';
 import { embedTexts, encoderByName, USE_LITE_ID, type SentenceEncoder } from '../encoder.js';
 import { mlpPredictProba, trainMlp, type MlpModel } from '../mlp.js';
@@ -14,6 +15,11 @@ import { resolveParams, type ParamValues } from '../params.js';
 import type { IntentClassifier, LabelledText, ParamSpec, Trainer, TrainOptions } from '../types.js';
 
 export const encoderMlpParamSpec: Record<string, ParamSpec> = {
+  refit: {
+    type: 'boolean',
+    default: false,
+    description: 'after validation, retrain on train + validation (validation figures stay those of the first model)',
+  },
   encoder: { type: 'string', default: USE_LITE_ID, choices: [USE_LITE_ID], description: 'frozen sentence encoder' },
   hidden_units: { type: 'int', default: 512, min: 0, max: 4096, description: 'hidden layer width (0 = softmax head)' },
   dropout: { type: 'float', default: 0.5, min: 0, max: 0.9, description: 'dropout on the hidden layer' },
@@ -41,6 +47,7 @@ export class EncoderMlpClassifier implements IntentClassifier {
     readonly params: ParamValues,
     readonly info: Record<string, unknown> = {},
     readonly inputScale = Math.sqrt(encoder.dim),
+    public temperature = 1,
   ) {}
 
   /** Embeds all texts in length-sorted batches, then runs the head on the whole batch. */
@@ -49,8 +56,9 @@ export class EncoderMlpClassifier implements IntentClassifier {
     return this.predictProbaFromEmbeddings(x, texts.length);
   }
 
-  predictProbaFromEmbeddings(x: Float32Array, n: number): Promise<Float32Array> {
-    return mlpPredictProba(this.head, scaled(x, this.inputScale), n);
+  async predictProbaFromEmbeddings(x: Float32Array, n: number): Promise<Float32Array> {
+    const proba = await mlpPredictProba(this.head, scaled(x, this.inputScale), n);
+    return applyTemperature(proba, this.labels.length, this.temperature);
   }
 
   async save(dir: string): Promise<void> {
@@ -61,6 +69,7 @@ export class EncoderMlpClassifier implements IntentClassifier {
         type: this.type,
         labels: this.labels,
         params: this.params,
+        temperature: this.temperature,
         settings: {
           encoder: { name: this.params.encoder, id: this.encoder.id, dim: this.encoder.dim },
           input_scale: this.inputScale,
@@ -96,7 +105,15 @@ export class EncoderMlpClassifier implements IntentClassifier {
       w2: await readFloat32(dir, m, 'w2'),
       b2: await readFloat32(dir, m, 'b2'),
     };
-    return new EncoderMlpClassifier(m.labels, encoder, head, m.params as ParamValues, m.info, settings.input_scale);
+    return new EncoderMlpClassifier(
+      m.labels,
+      encoder,
+      head,
+      m.params as ParamValues,
+      m.info,
+      settings.input_scale,
+      m.temperature ?? 1,
+    );
   }
 }
 

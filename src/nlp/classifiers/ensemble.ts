@@ -3,11 +3,13 @@
  * probabilities, p = w * p_tfidf + (1 - w) * p_encoder, with w chosen on the validation data
  * (best accuracy, ties broken by log-loss). The two models make different errors (character
  * n-grams vs. sentence meaning), so the average beats both.
- * With `refit` the two members are then retrained on train + validation with the chosen settings
- * (the weight stays the one chosen on validation), so the final model sees all labelled data.
+ * With `refit` (see fitAndValidate) the two members are then retrained on train + validation with
+ * the chosen weight, so the final model sees all labelled data; every validation figure stays
+ * that of the members trained on train only.
  */
 import path from 'node:path';
 import { readManifest, writeArtifact, type Manifest } from '../artifact.js';
+import { applyTemperature } from '../evaluation/calibration.js';
 import { accuracy, checkCancel, encodeLabels, indexLabels } from '../common.js';
 import { encoderByName } from '../encoder.js';
 import { resolveParams, type ParamValues } from '../params.js';
@@ -36,10 +38,11 @@ export const ensembleParamSpec: Record<string, ParamSpec> = {
   refit: {
     type: 'boolean',
     default: true,
-    description: 'retrain both members on train + validation after choosing the weight',
+    description:
+      'retrain both members on train + validation after choosing the weight (validation figures stay those of the first members)',
   },
-  ...prefixed(tfidfLinearParamSpec, 'tfidf_', []),
-  ...prefixed(encoderMlpParamSpec, 'mlp_', ['num_epochs']),
+  ...prefixed(tfidfLinearParamSpec, 'tfidf_', ['refit']),
+  ...prefixed(encoderMlpParamSpec, 'mlp_', ['num_epochs', 'refit']),
 };
 
 function memberParams(params: ParamValues, prefix: string): ParamValues {
@@ -85,11 +88,14 @@ export class EnsembleClassifier implements IntentClassifier {
     readonly weight: number,
     readonly params: ParamValues,
     readonly info: Record<string, unknown> = {},
+    readonly chosenOnValidation: Record<string, number> = {},
+    public temperature = 1,
   ) {}
 
+  /** Members predict without temperature; the ensemble's own temperature calibrates the mixture. */
   async predictProba(texts: string[]): Promise<Float32Array> {
     const [a, b] = [await this.tfidf.predictProba(texts), await this.encoder.predictProba(texts)];
-    return mixProba(a, b, this.weight);
+    return applyTemperature(mixProba(a, b, this.weight), this.labels.length, this.temperature);
   }
 
   async save(dir: string): Promise<void> {
@@ -101,6 +107,7 @@ export class EnsembleClassifier implements IntentClassifier {
         type: this.type,
         labels: this.labels,
         params: this.params,
+        temperature: this.temperature,
         settings: { combination: 'weighted-average', weight: this.weight, members: ['tfidf-linear', 'encoder-mlp'] },
         versions: this.encoder.encoder.versions(),
         info: this.info,
@@ -120,6 +127,8 @@ export class EnsembleClassifier implements IntentClassifier {
       (m.settings as { weight: number }).weight,
       m.params as ParamValues,
       m.info,
+      {},
+      m.temperature ?? 1,
     );
   }
 }
@@ -133,22 +142,17 @@ export const ensembleTrainer: Trainer = {
     const yVal = encodeLabels(validation, labels);
     const tfidfParams = memberParams(params, 'tfidf_');
     const mlpParams: ParamValues = { ...memberParams(params, 'mlp_'), num_epochs: params.num_epochs! };
-    const refit = params.refit === true && validation.length > 0;
     const tfidfEpochs = tfidfParams.num_epochs as number;
     const mlpEpochs = params.num_epochs as number;
-    // One epoch counter over every training stage, so the pipeline shows a single progress bar.
-    const totalEpochs = (tfidfEpochs + mlpEpochs) * (refit ? 2 : 1);
-    let epochOffset = 0;
-    const stage = (): TrainOptions => {
-      const offset = epochOffset;
-      return {
-        ...options,
-        onEvent: (e: TrainingEvent) => {
-          if (e.phase === 'train') options.onEvent?.({ ...e, epoch: offset + e.epoch, epochs: totalEpochs });
-          else if (e.phase !== 'done') options.onEvent?.(e);
-        },
-      };
-    };
+    // One epoch counter over both members, so the pipeline shows a single progress bar.
+    const totalEpochs = tfidfEpochs + mlpEpochs;
+    const stage = (offset: number): TrainOptions => ({
+      ...options,
+      onEvent: (e: TrainingEvent) => {
+        if (e.phase === 'train') options.onEvent?.({ ...e, epoch: offset + e.epoch, epochs: totalEpochs });
+        else if (e.phase !== 'done') options.onEvent?.(e);
+      },
+    });
 
     const encoder = encoderByName(mlpParams.encoder as string);
     const d = encoder.dim;
@@ -161,16 +165,19 @@ export const ensembleTrainer: Trainer = {
     const x = all.subarray(0, train.length * d);
     const xVal = all.subarray(train.length * d);
 
-    let tfidf = await tfidfLinearTrainer.train(train, validation, { ...stage(), params: tfidfParams });
-    epochOffset += tfidfEpochs;
-    let mlp = await trainEncoderMlp(encoder, labels, x, y, xVal, yVal, mlpParams, stage());
-    epochOffset += mlpEpochs;
+    const tfidf = (await tfidfLinearTrainer.train(train, validation, {
+      ...stage(0),
+      params: tfidfParams,
+    })) as TfidfLinearClassifier;
+    const mlp = await trainEncoderMlp(encoder, labels, x, y, xVal, yVal, mlpParams, stage(tfidfEpochs));
     checkCancel(options);
 
+    // The weight is chosen on validation predictions of members that never trained on it. A refit
+    // (fitAndValidate) trains again on train + validation with this weight, without choosing again.
     let weight = params.weight as number;
     let valAccuracy: number | null = null;
     if (validation.length > 0) {
-      const pa = (tfidf as TfidfLinearClassifier).predictProbaSync(validation.map((e) => e.text));
+      const pa = tfidf.predictProbaSync(validation.map((e) => e.text));
       const pb = await mlp.predictProbaFromEmbeddings(xVal, validation.length);
       const chosen = chooseWeight(pa, pb, labels.length, yVal);
       if (weight < 0) weight = chosen.weight;
@@ -182,33 +189,15 @@ export const ensembleTrainer: Trainer = {
     } else if (weight < 0) {
       weight = 0.5;
     }
-
-    if (refit) {
-      const both = [...train, ...validation];
-      // Labels only present in validation are unknown to the members; keep examples with known labels.
-      const known = new Set(labels);
-      const keep = both.map((e, i) => (known.has(e.label) ? i : -1)).filter((i) => i >= 0);
-      const refitTrain = keep.map((i) => both[i]!);
-      tfidf = await tfidfLinearTrainer.train(refitTrain, [], { ...stage(), params: tfidfParams });
-      epochOffset += tfidfEpochs;
-      const xAll = new Float32Array(keep.length * d);
-      keep.forEach((i, r) => xAll.set(all.subarray(i * d, (i + 1) * d), r * d));
-      mlp = await trainEncoderMlp(
-        encoder,
-        labels,
-        xAll,
-        encodeLabels(refitTrain, labels),
-        new Float32Array(0),
-        new Int32Array(0),
-        mlpParams,
-        stage(),
-      );
-    }
     options.onEvent?.({ phase: 'done' });
-    return new EnsembleClassifier(labels, tfidf as TfidfLinearClassifier, mlp, weight, params, {
+    return new EnsembleClassifier(
+      labels,
+      tfidf,
+      mlp,
       weight,
-      validation_accuracy: valAccuracy,
-      refit,
-    });
+      params,
+      { weight, validation_accuracy: valAccuracy },
+      { weight },
+    );
   },
 };

@@ -3,6 +3,7 @@
  * Fast to train (seconds) and to predict (tens of thousands of sentences per second).
  */
 import { readArray, readFloat32, readManifest, writeArtifact, type Manifest } from '../artifact.js';
+import { applyTemperature } from '../evaluation/calibration.js';
 import { accuracy, checkCancel, encodeLabels, indexLabels, yieldToEventLoop } from '../common.js';
 import { linearPredictProba, trainLinear, type LinearModel } from '../linear.js';
 import { resolveParams, type ParamValues } from '../params.js';
@@ -12,6 +13,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export const tfidfLinearParamSpec: Record<string, ParamSpec> = {
+  refit: {
+    type: 'boolean',
+    default: false,
+    description: 'after validation, retrain on train + validation (validation figures stay those of the first model)',
+  },
   num_epochs: { type: 'int', default: 12, min: 1, max: 200, description: 'passes over the training data' },
   learning_rate: { type: 'float', default: 0.01, min: 1e-5, max: 1, description: 'Adam step size' },
   l2: { type: 'float', default: 1e-6, min: 0, max: 1, description: 'L2 regularisation strength' },
@@ -36,6 +42,7 @@ export class TfidfLinearClassifier implements IntentClassifier {
     readonly model: LinearModel,
     readonly params: ParamValues,
     readonly info: Record<string, unknown> = {},
+    public temperature = 1,
   ) {}
 
   async predictProba(texts: string[]): Promise<Float32Array> {
@@ -43,7 +50,11 @@ export class TfidfLinearClassifier implements IntentClassifier {
   }
 
   predictProbaSync(texts: string[]): Float32Array {
-    return linearPredictProba(this.model, this.vectorizer.transform(texts));
+    return applyTemperature(
+      linearPredictProba(this.model, this.vectorizer.transform(texts)),
+      this.labels.length,
+      this.temperature,
+    );
   }
 
   async save(dir: string): Promise<void> {
@@ -53,6 +64,7 @@ export class TfidfLinearClassifier implements IntentClassifier {
         type: this.type,
         labels: this.labels,
         params: this.params,
+        temperature: this.temperature,
         settings: {
           featurizer: { kind: 'tfidf', ...this.vectorizer.settings, features: this.vectorizer.size },
           head: 'softmax',
@@ -91,6 +103,7 @@ export class TfidfLinearClassifier implements IntentClassifier {
       model,
       m.params as ParamValues,
       m.info,
+      m.temperature ?? 1,
     );
   }
 }

@@ -70,3 +70,92 @@ export function confidenceHistogram(
   }
   return { edges, correct: right, incorrect: wrong };
 }
+
+/**
+ * Temperature scaling of probability rows: p_i ∝ p_i^(1/T), i.e. softmax(log p / T). For a softmax
+ * model this is exactly dividing its logits by T; for the ensemble's mixture it is the same map on
+ * log-probabilities. The argmax never changes, only how confident the model says it is
+ * (T > 1 softens over-confident models). Returns a new array; T = 1 returns the input.
+ */
+export function applyTemperature(proba: Float32Array, classCount: number, temperature: number): Float32Array {
+  if (temperature === 1 || proba.length === 0) return proba;
+  const out = new Float32Array(proba.length);
+  const inv = 1 / temperature;
+  const logits = new Float64Array(classCount);
+  for (let r = 0; r < proba.length / classCount; r++) {
+    const base = r * classCount;
+    let max = -Infinity;
+    for (let c = 0; c < classCount; c++) {
+      logits[c] = Math.log(Math.max(proba[base + c]!, 1e-30)) * inv;
+      if (logits[c]! > max) max = logits[c]!;
+    }
+    let sum = 0;
+    for (let c = 0; c < classCount; c++) {
+      logits[c] = Math.exp(logits[c]! - max);
+      sum += logits[c]!;
+    }
+    for (let c = 0; c < classCount; c++) out[base + c] = logits[c]! / sum;
+  }
+  return out;
+}
+
+/** Mean negative log-likelihood of the true classes after temperature scaling (rows with y < 0 skipped). */
+export function temperatureNll(
+  proba: ArrayLike<number>,
+  classCount: number,
+  y: ArrayLike<number>,
+  temperature: number,
+): number {
+  const inv = 1 / temperature;
+  let total = 0;
+  let rows = 0;
+  for (let r = 0; r < y.length; r++) {
+    const t = y[r]!;
+    if (t < 0) continue;
+    const base = r * classCount;
+    let max = -Infinity;
+    for (let c = 0; c < classCount; c++) max = Math.max(max, Math.log(Math.max(proba[base + c]!, 1e-30)) * inv);
+    let sum = 0;
+    for (let c = 0; c < classCount; c++) sum += Math.exp(Math.log(Math.max(proba[base + c]!, 1e-30)) * inv - max);
+    total -= Math.log(Math.max(proba[base + t]!, 1e-30)) * inv - max - Math.log(sum);
+    rows++;
+  }
+  return rows ? total / rows : 0;
+}
+
+/**
+ * The temperature minimising validation log-loss (Guo et al., 2017), searched over 1/T in
+ * [1/20, 20] by golden-section search (the log-loss is convex in 1/T). Returns 1 when there is no
+ * labelled row to fit on. `proba` must be predictions of a model that never trained on the rows.
+ */
+export function fitTemperature(proba: ArrayLike<number>, classCount: number, y: ArrayLike<number>): number {
+  let labelled = 0;
+  for (let r = 0; r < y.length; r++) if (y[r]! >= 0) labelled++;
+  if (labelled === 0) return 1;
+  const loss = (logInv: number) => temperatureNll(proba, classCount, y, Math.exp(-logInv));
+  let lo = Math.log(1 / 20);
+  let hi = Math.log(20);
+  const phi = (Math.sqrt(5) - 1) / 2;
+  let a = hi - phi * (hi - lo);
+  let b = lo + phi * (hi - lo);
+  let fa = loss(a);
+  let fb = loss(b);
+  for (let i = 0; i < 60 && hi - lo > 1e-4; i++) {
+    if (fa <= fb) {
+      hi = b;
+      b = a;
+      fb = fa;
+      a = hi - phi * (hi - lo);
+      fa = loss(a);
+    } else {
+      lo = a;
+      a = b;
+      fa = fb;
+      b = lo + phi * (hi - lo);
+      fb = loss(b);
+    }
+  }
+  const temperature = Math.exp(-(lo + hi) / 2);
+  // Keep T = 1 unless scaling really lowers the log-loss (a flat optimum gains nothing).
+  return loss(0) - loss(-Math.log(temperature)) > 1e-6 ? Number(temperature.toFixed(4)) : 1;
+}

@@ -1,30 +1,99 @@
 /**
  * Choosing the fallback (out-of-scope) confidence threshold on validation data. Below the
  * threshold the bot answers "sorry, I did not understand" instead of acting on the prediction.
- *
- * Objective, per validation example, for a threshold t:
- *  - accepted (confidence >= t) and the prediction is right: +1;
- *  - rejected and the prediction would have been wrong, or the text is out of scope: +1
- *    (a fallback is better than a wrong action);
- *  - otherwise 0.
- * The threshold maximising the sum wins; ties go to the lowest threshold (fewest fallbacks).
- * When the data has no out-of-scope examples this lands near the confidence where a prediction
- * is as likely right as wrong, i.e. it only drops predictions that are probably wrong.
+ * An in-scope text is handled right when it is accepted (confidence >= t) with the right intent;
+ * an out-of-scope text when it falls back (or is accepted as the `oos` class itself, which counts
+ * as `correct`). The objective says which trade-off to make:
+ *  - `accuracy` (default): the most texts handled right, in-scope and out-of-scope together;
+ *  - `balanced`: the mean of in-scope accuracy and out-of-scope recall (each side weighs half,
+ *    however few out-of-scope texts there are);
+ *  - `recall@<target>`: the best in-scope accuracy among thresholds that catch at least `target`
+ *    of the out-of-scope texts (the highest recall reachable when none does).
+ * Without out-of-scope texts in validation every objective is in-scope accuracy, which no
+ * threshold above 0 can raise: the model never falls back. Ties go to the lowest threshold.
  */
+
+export type OosObjective = { kind: 'accuracy' } | { kind: 'balanced' } | { kind: 'recall'; target: number };
+
+/** `accuracy`, `balanced` or `recall@0.6`; null when the text is none of them. */
+export function parseOosObjective(text: string): OosObjective | null {
+  if (text === 'accuracy' || text === 'balanced') return { kind: text };
+  const m = /^recall@(0(?:\.\d+)?|1(?:\.0+)?)$/.exec(text);
+  return m ? { kind: 'recall', target: Number(m[1]) } : null;
+}
+
+export function formatOosObjective(o: OosObjective): string {
+  return o.kind === 'recall' ? `recall@${o.target}` : o.kind;
+}
 
 export interface ThresholdChoice {
   threshold: number;
-  /** Objective / examples at the chosen threshold. */
+  /** The objective's value at the chosen threshold. */
   score: number;
   /** Fraction of validation examples that would fall back. */
   fallbackRate: number;
   /** Accuracy of the accepted predictions. */
   acceptedAccuracy: number;
+  /** In-scope texts accepted with the right intent, over all in-scope texts. */
+  inScopeAccuracy: number;
+  /** Out-of-scope texts caught, over all out-of-scope texts (null without any). */
+  oosRecall: number | null;
+  objective: string;
+}
+
+/** One point of the in-scope accuracy / out-of-scope recall trade-off. */
+export interface ThresholdPoint {
+  threshold: number;
+  inScopeAccuracy: number;
+  oosRecall: number | null;
+  fallbackRate: number;
 }
 
 export interface ThresholdOptions {
   /** Never choose a threshold above this (keeps the bot from falling back on most inputs). */
   maxThreshold?: number;
+  objective?: OosObjective;
+}
+
+/** Every candidate threshold (between consecutive distinct confidences), from 0 up to maxThreshold. */
+export function thresholdCurve(
+  confidences: readonly number[],
+  correct: readonly boolean[],
+  outOfScope: readonly boolean[] = [],
+  maxThreshold = 0.95,
+): ThresholdPoint[] {
+  const n = confidences.length;
+  let nOos = 0;
+  for (let i = 0; i < n; i++) if (outOfScope[i]) nOos++;
+  const nIn = n - nOos;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => confidences[a]! - confidences[b]!);
+  // Threshold 0 accepts everything: in-scope right when correct; oos caught only as the oos class.
+  let inRight = 0;
+  let oosCaught = 0;
+  for (let i = 0; i < n; i++) {
+    if (outOfScope[i]) oosCaught += correct[i] ? 1 : 0;
+    else inRight += correct[i] ? 1 : 0;
+  }
+  const point = (threshold: number, rejected: number): ThresholdPoint => ({
+    threshold,
+    inScopeAccuracy: nIn ? inRight / nIn : 0,
+    oosRecall: nOos ? oosCaught / nOos : null,
+    fallbackRate: n ? rejected / n : 0,
+  });
+  const points = [point(0, 0)];
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    // Rejecting i: an in-scope text is no longer handled right; an oos text is now caught.
+    if (outOfScope[i]) oosCaught += correct[i] ? 0 : 1;
+    else inRight -= correct[i] ? 1 : 0;
+    // Only a threshold strictly above every rejected confidence rejects them all; ties stay together.
+    const nextConf = k + 1 < n ? confidences[order[k + 1]!]! : 1;
+    if (k + 1 < n && nextConf === confidences[i]) continue;
+    const threshold = k + 1 < n ? (confidences[i]! + nextConf) / 2 : Math.min(1, confidences[i]! + 1e-6);
+    if (threshold > maxThreshold) break;
+    points.push(point(threshold, k + 1));
+  }
+  return points;
 }
 
 export function selectThreshold(
@@ -34,28 +103,40 @@ export function selectThreshold(
   options: ThresholdOptions = {},
 ): ThresholdChoice {
   const n = confidences.length;
-  const maxThreshold = options.maxThreshold ?? 0.95;
-  if (n === 0) return { threshold: 0, score: 0, fallbackRate: 0, acceptedAccuracy: 0 };
-  // Sweep candidate thresholds in ascending confidence order. Start with t = 0 (accept all).
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => confidences[a]! - confidences[b]!);
-  const acceptGain = (i: number) => (correct[i] && !outOfScope[i] ? 1 : 0);
-  const rejectGain = (i: number) => (!correct[i] || outOfScope[i] ? 1 : 0);
-  let score = 0;
-  for (let i = 0; i < n; i++) score += acceptGain(i);
-  let best = { threshold: 0, score, rejected: 0 };
-  let rejected = 0;
-  for (let k = 0; k < n; k++) {
-    const i = order[k]!;
-    score += rejectGain(i) - acceptGain(i);
-    rejected++;
-    // Only a threshold strictly above every rejected confidence rejects them all; we use the next
-    // confidence up (ties stay together).
-    const nextConf = k + 1 < n ? confidences[order[k + 1]!]! : 1;
-    if (k + 1 < n && nextConf === confidences[i]) continue;
-    const threshold = k + 1 < n ? (confidences[i]! + nextConf) / 2 : Math.min(1, confidences[i]! + 1e-6);
-    if (threshold > maxThreshold) break;
-    if (score > best.score) best = { threshold, score, rejected };
+  const objective = options.objective ?? { kind: 'accuracy' };
+  const name = formatOosObjective(objective);
+  if (n === 0) {
+    return {
+      threshold: 0,
+      score: 0,
+      fallbackRate: 0,
+      acceptedAccuracy: 0,
+      inScopeAccuracy: 0,
+      oosRecall: null,
+      objective: name,
+    };
   }
+  let nOos = 0;
+  for (let i = 0; i < n; i++) if (outOfScope[i]) nOos++;
+  const nIn = n - nOos;
+  const curve = thresholdCurve(confidences, correct, outOfScope, options.maxThreshold ?? 0.95);
+  const value = (p: ThresholdPoint): number => {
+    const recall = p.oosRecall ?? 0;
+    if (nOos === 0 || objective.kind === 'accuracy') return (p.inScopeAccuracy * nIn + recall * nOos) / n;
+    if (objective.kind === 'balanced') return (p.inScopeAccuracy + recall) / 2;
+    return p.inScopeAccuracy;
+  };
+  let candidates = curve;
+  if (objective.kind === 'recall' && nOos > 0) {
+    const reaching = curve.filter((p) => p.oosRecall! >= objective.target - 1e-12);
+    if (reaching.length > 0) candidates = reaching;
+    else {
+      const best = Math.max(...curve.map((p) => p.oosRecall!));
+      candidates = curve.filter((p) => p.oosRecall === best);
+    }
+  }
+  let best = candidates[0]!;
+  for (const p of candidates) if (value(p) > value(best) + 1e-12) best = p;
   let acceptedRight = 0;
   let accepted = 0;
   for (let i = 0; i < n; i++) {
@@ -66,8 +147,11 @@ export function selectThreshold(
   }
   return {
     threshold: best.threshold,
-    score: best.score / n,
-    fallbackRate: best.rejected / n,
+    score: value(best),
+    fallbackRate: best.fallbackRate,
     acceptedAccuracy: accepted ? acceptedRight / accepted : 0,
+    inScopeAccuracy: best.inScopeAccuracy,
+    oosRecall: best.oosRecall,
+    objective: name,
   };
 }

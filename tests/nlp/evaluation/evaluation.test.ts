@@ -9,6 +9,7 @@ import {
   mcnemarFromCounts,
   meanStd,
   outOfScopeMetrics,
+  parseOosObjective,
   selectThreshold,
   stratifiedKFold,
   stratifiedSplit,
@@ -102,18 +103,54 @@ describe("McNemar's test", () => {
 });
 
 describe('fallback threshold', () => {
-  it('separates right from wrong predictions on validation', () => {
-    const t = selectThreshold([0.9, 0.8, 0.3, 0.2], [true, true, false, false]);
-    expect(t.threshold).toBeCloseTo(0.55, 10);
-    expect(t.fallbackRate).toBe(0.5);
-    expect(t.acceptedAccuracy).toBe(1);
-    expect(t.score).toBe(1);
+  // Validation: 4 in-scope texts (two right, confident; two wrong, unsure) and 2 out-of-scope texts.
+  const conf = [0.9, 0.8, 0.3, 0.2, 0.5, 0.25];
+  const correct = [true, true, false, false, false, false];
+  const oos = [false, false, false, false, true, true];
+
+  it('accuracy (default): most texts handled right, in-scope and out-of-scope together', () => {
+    const t = selectThreshold(conf, correct, oos);
+    // Any threshold in (0.5, 0.8] catches both oos texts and keeps both right answers: 4 of 6.
+    expect(t.threshold).toBeCloseTo(0.65, 10);
+    expect(t).toMatchObject({ objective: 'accuracy', inScopeAccuracy: 0.5, oosRecall: 1 });
+    expect(t.score).toBeCloseTo(4 / 6, 10);
+    expect(t.fallbackRate).toBeCloseTo(4 / 6, 10);
   });
 
-  it('keeps threshold 0 when every prediction is right and treats oos as worth rejecting', () => {
+  it('without out-of-scope texts a fallback cannot raise accuracy: threshold 0', () => {
+    expect(selectThreshold([0.9, 0.8, 0.3, 0.2], [true, true, false, false]).threshold).toBe(0);
     expect(selectThreshold([0.4, 0.6], [true, true]).threshold).toBe(0);
-    const t = selectThreshold([0.9, 0.35, 0.3], [true, true, false], [false, false, true]);
-    expect(t.threshold).toBeCloseTo(0.325, 10);
+  });
+
+  it('recall@target: the best in-scope accuracy that still catches the target share of oos', () => {
+    const half = selectThreshold(conf, correct, oos, { objective: { kind: 'recall', target: 0.5 } });
+    // Recall 0.5 needs only the 0.25 oos text rejected: the lowest such threshold keeps accuracy 0.5.
+    expect(half.oosRecall).toBeGreaterThanOrEqual(0.5);
+    expect(half.inScopeAccuracy).toBe(0.5);
+    expect(half.threshold).toBeLessThan(0.3);
+    const all = selectThreshold(conf, correct, oos, { objective: parseOosObjective('recall@1')! });
+    expect(all.oosRecall).toBe(1);
+    expect(all.threshold).toBeGreaterThan(0.5);
+  });
+
+  it('balanced weighs in-scope accuracy and oos recall equally, however few oos texts', () => {
+    // 8 in-scope texts, 1 oos text at 0.5: rejecting it also rejects the in-scope text at 0.45, which
+    // accuracy does not pay for (8 of 9 either way, so the lower threshold), and balanced does.
+    const c = [0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.45, 0.5];
+    const right = [true, true, true, true, true, true, true, true, false];
+    const isOos = [false, false, false, false, false, false, false, false, true];
+    expect(selectThreshold(c, right, isOos).threshold).toBe(0);
+    const b = selectThreshold(c, right, isOos, { objective: { kind: 'balanced' } });
+    expect(b.oosRecall).toBe(1);
+    expect(b.inScopeAccuracy).toBe(7 / 8);
+    expect(b.threshold).toBeGreaterThan(0.5);
+  });
+
+  it('parses objectives and rejects anything else', () => {
+    expect(parseOosObjective('accuracy')).toEqual({ kind: 'accuracy' });
+    expect(parseOosObjective('balanced')).toEqual({ kind: 'balanced' });
+    expect(parseOosObjective('recall@0.6')).toEqual({ kind: 'recall', target: 0.6 });
+    for (const bad of ['recall@', 'recall@1.5', 'recall', 'f1', '']) expect(parseOosObjective(bad)).toBeNull();
   });
 });
 

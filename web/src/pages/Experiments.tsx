@@ -7,8 +7,15 @@ import { Card, Code, PageHeader, Stat, StatusBadge } from '../components/Page';
 import { Pager, useCursorPages } from '../components/Pager';
 import { Async, Empty, ErrorState, Loading } from '../components/States';
 import { api, ApiError, withQuery } from '../lib/api';
-import { calibrationChart, lineChart } from '../lib/charts';
-import { confidenceHistogramOption, confusionMatrixOption, named, runF1Option } from '../lib/shared-charts';
+import { lineChart } from '../lib/charts';
+import {
+  confidenceHistogramOption,
+  confusionMatrixOption,
+  named,
+  reliabilityDiagramOption,
+  runF1Option,
+  type RunCalibrationBins,
+} from '../lib/shared-charts';
 import { topConfusedPairs, type IntentScores } from '../lib/evaluation';
 import { fmtDate, fmtDuration, fmtNumber, fmtPercent } from '../lib/format';
 import { href, navigate } from '../lib/router';
@@ -181,7 +188,7 @@ export interface RunEvaluation {
   intents?: Record<string, IntentScores>;
   confusion?: { labels: string[]; matrix: number[][] };
   errors?: Array<Record<string, unknown>>;
-  calibration?: { ece?: number; bins: Array<{ confidence: number; accuracy: number; count: number }> };
+  calibration?: RunCalibrationBins;
   confidence_histogram?: { edges: number[]; correct: number[]; incorrect: number[] };
   errors_total?: number;
   mcnemar?: unknown;
@@ -418,15 +425,7 @@ function Misclassified({ errors }: { errors: Array<Record<string, unknown>> }) {
 }
 
 function CalibrationView({ calibration }: { calibration: NonNullable<RunEvaluation['calibration']> }) {
-  const option = useMemo(
-    () =>
-      calibrationChart({
-        title: 'Calibration (reliability diagram)',
-        subtitle: calibration.ece !== undefined ? `ECE ${(calibration.ece * 100).toFixed(2)} %` : undefined,
-        bins: calibration.bins,
-      }),
-    [calibration],
-  );
+  const option = useMemo(() => reliabilityDiagramOption(calibration), [calibration]);
   return <Chart option={option} height={320} testId="calibration-chart" />;
 }
 
