@@ -5,7 +5,6 @@
 import type { LabContext } from '../core/context.js';
 import type { Job } from '../db/schema.js';
 import { runDiscoveryJob } from '../discovery/discover.js';
-import { finishRun } from '../experiments/runs.js';
 import type { RunView } from '../experiments/runs.js';
 import { failInterruptedRuns as failOrphans } from './ownership.js';
 import { executeCrossval, prepareCrossval, type CrossvalRequest, type PreparedCrossval } from './crossval.js';

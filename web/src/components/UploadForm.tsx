@@ -130,7 +130,7 @@ export function UploadForm({ onDone }: { onDone: () => void }) {
   };
 
   return (
-    <form onSubmit={submit} aria-label="Upload a dataset file" className="upload-form">
+    <form onSubmit={(e) => void submit(e)} aria-label="Upload a dataset file" className="upload-form">
       <div
         className={`drop-zone${dragging ? ' dragging' : ''}`}
         onDragOver={(e) => {

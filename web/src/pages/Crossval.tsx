@@ -60,7 +60,7 @@ function CrossvalForm({ onStarted }: { onStarted: (runId: number) => void }) {
     }
   };
   return (
-    <form className="form-inline" onSubmit={submit} aria-label="Start a cross-validation">
+    <form className="form-inline" onSubmit={(e) => void submit(e)} aria-label="Start a cross-validation">
       <label>
         Dataset
         <select value={chosen} onChange={(e) => setDataset(e.target.value)} name="cv-dataset" required>

@@ -59,7 +59,7 @@ function DeriveForm({ id }: { id: string }) {
   };
   if (logs.length === 0) return <p className="muted">No conversation log to derive from yet.</p>;
   return (
-    <form className="form-inline" onSubmit={submit} aria-label="Derive a new version">
+    <form className="form-inline" onSubmit={(e) => void submit(e)} aria-label="Derive a new version">
       <label>
         Reviewed log
         <select name="reviews" value={chosen} onChange={(e) => setLog(e.target.value)}>

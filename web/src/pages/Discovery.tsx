@@ -277,7 +277,7 @@ function StartForm({ logs, datasetId }: { logs: Dataset[]; datasetId: string }) 
   const past = runs.data?.runs ?? [];
   return (
     <>
-      <form className="form-inline" onSubmit={submit} aria-label="Start intent discovery">
+      <form className="form-inline" onSubmit={(e) => void submit(e)} aria-label="Start intent discovery">
         <label>
           Log
           <select value={datasetId} onChange={(e) => go({ dataset: e.target.value })} name="dataset">

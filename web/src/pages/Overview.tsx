@@ -69,7 +69,13 @@ function ExampleWorkspace({ onLoaded }: { onLoaded: () => void }) {
         </p>
       )}
       {!loaded && (
-        <button type="button" className="primary" onClick={load} disabled={loading} data-testid="load-examples">
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void load()}
+          disabled={loading}
+          data-testid="load-examples"
+        >
           {loading ? 'Loading the example datasets…' : 'Load example workspace'}
         </button>
       )}

@@ -36,7 +36,7 @@ export function PromoteCheckForm({ versions, onApplied }: { versions: ModelVersi
   const moved = result?.intent_f1_deltas.filter((d) => Math.abs(d.delta) > 1e-9) ?? [];
   return (
     <>
-      <form className="form-inline" onSubmit={submit} aria-label="Promote-check">
+      <form className="form-inline" onSubmit={(e) => void submit(e)} aria-label="Promote-check">
         <label>
           Candidate
           <select name="candidate" value={candidate} onChange={(e) => setCandidate(e.target.value)}>

@@ -75,7 +75,7 @@ function SearchForm({ onStarted }: { onStarted: (runId: number) => void }) {
   };
 
   return (
-    <form onSubmit={submit} aria-label="Start a hyper-parameter search">
+    <form onSubmit={(e) => void submit(e)} aria-label="Start a hyper-parameter search">
       <div className="form-inline">
         <label>
           Dataset
@@ -225,7 +225,10 @@ export function SearchPage() {
 export function SearchDetailPage({ id }: { id: string }) {
   const run = useApi<Run>(`/training/runs/${id}`);
   const metrics = run.data?.metrics ?? {};
-  const leaderboard = (metrics.leaderboard as LeaderboardEntry[] | undefined) ?? [];
+  const leaderboard = useMemo(
+    () => (run.data?.metrics?.leaderboard as LeaderboardEntry[] | undefined) ?? [],
+    [run.data],
+  );
   const paramNames = useMemo(
     () => [...new Set(leaderboard.flatMap((e) => Object.keys(e.params)))].sort(),
     [leaderboard],
