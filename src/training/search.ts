@@ -29,6 +29,7 @@ import { publish } from './events.js';
 import { validateParams, withDefaults, type ParamValue } from './params.js';
 import { checkModelType, gitCommit, resolveDataset, trainTestOf, trainValidationOf } from './pipeline.js';
 import { trainInWorker } from './runner.js';
+import { dict, own } from '../core/dict.js';
 
 export type SpaceEntry = ParamValue[] | { min: number; max: number; log?: boolean };
 
@@ -75,7 +76,7 @@ export function planTrials(
   }
   const details: ErrorDetail[] = [];
   for (const [name, entry] of Object.entries(space)) {
-    const s = spec[name];
+    const s = own(spec, name);
     const field = `space.${name}`;
     if (!s) {
       details.push({ field, problem: `unknown parameter; known: ${Object.keys(spec).join(', ')}` });
@@ -130,7 +131,7 @@ export function planTrials(
   const random = seededRandom(seed);
   const out: Array<Record<string, ParamValue>> = [];
   for (let t = 0; t < (trials ?? 10); t++) {
-    const params: Record<string, ParamValue> = {};
+    const params = dict<ParamValue>();
     for (const name of names) {
       const entry = space[name]!;
       if (Array.isArray(entry)) params[name] = entry[Math.floor(random() * entry.length)]!;
