@@ -45,6 +45,8 @@ export interface Settings {
   jobLeaseSeconds: number;
   /** How many times a job is tried before a lost worker fails it. */
   jobMaxAttempts: number;
+  /** Most trials one hyper-parameter search may run (grid combinations, or random `trials`). */
+  maxSearchTrials: number;
 }
 
 export class SettingsError extends Error {
@@ -83,6 +85,7 @@ export const SETTING_KEYS = [
   'API_RUN_WORKER',
   'JOB_LEASE_SECONDS',
   'JOB_MAX_ATTEMPTS',
+  'MAX_SEARCH_TRIALS',
 ] as const;
 
 /** Keys whose values never appear in output. */
@@ -246,6 +249,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     apiRunWorker: bool(raw, 'API_RUN_WORKER', true),
     jobLeaseSeconds: integer(raw, 'JOB_LEASE_SECONDS', 60, 2, 86_400),
     jobMaxAttempts: integer(raw, 'JOB_MAX_ATTEMPTS', 3, 1, 100),
+    maxSearchTrials: integer(raw, 'MAX_SEARCH_TRIALS', 100, 1, 100_000),
   };
 }
 
@@ -274,6 +278,7 @@ export function describeSettings(settings: Settings): Record<string, string> {
     API_RUN_WORKER: String(settings.apiRunWorker),
     JOB_LEASE_SECONDS: String(settings.jobLeaseSeconds),
     JOB_MAX_ATTEMPTS: String(settings.jobMaxAttempts),
+    MAX_SEARCH_TRIALS: String(settings.maxSearchTrials),
   };
 }
 

@@ -16,7 +16,7 @@ import { finishRun, logMetrics } from '../experiments/runs.js';
 import { publish } from './events.js';
 import { cancelActive } from './control.js';
 
-export type JobKind = 'train' | 'search' | 'crossval';
+export type JobKind = 'train' | 'search' | 'crossval' | 'label';
 export type JobHandler = (
   lab: LabContext,
   job: Job,

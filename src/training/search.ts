@@ -30,6 +30,7 @@ import { validateParams, withDefaults, type ParamValue } from './params.js';
 import { checkModelType, gitCommit, resolveDataset, trainTestOf, trainValidationOf } from './pipeline.js';
 import { trainInWorker } from './runner.js';
 import { dict, own } from '../core/dict.js';
+import { checkSearchSize } from './search-size.js';
 
 export type SpaceEntry = ParamValue[] | { min: number; max: number; log?: boolean };
 
@@ -46,8 +47,6 @@ export interface SearchRequest {
   metric?: 'accuracy' | 'macro_f1';
   experiment?: string;
 }
-
-export const MAX_TRIALS = 100;
 
 export interface LeaderboardEntry {
   rank: number;
@@ -113,9 +112,6 @@ export function planTrials(
       details.push({ field, problem: 'must be a list of values or {min, max, log}' });
     }
   }
-  if (trials !== undefined && (!Number.isInteger(trials) || trials < 1 || trials > MAX_TRIALS)) {
-    details.push({ field: 'trials', problem: `must be an integer between 1 and ${MAX_TRIALS}` });
-  }
   if (details.length) fail(details);
 
   const names = Object.keys(space);
@@ -124,8 +120,6 @@ export function planTrials(
     for (const name of names) {
       combos = combos.flatMap((c) => (space[name] as ParamValue[]).map((v) => ({ ...c, [name]: v })));
     }
-    if (combos.length > MAX_TRIALS)
-      fail([{ field: 'space', problem: `the grid has ${combos.length} combinations; at most ${MAX_TRIALS}` }]);
     return trials !== undefined ? combos.slice(0, trials) : combos;
   }
   const random = seededRandom(seed);
@@ -172,6 +166,7 @@ export async function prepareSearch(lab: LabContext, req: SearchRequest): Promis
   if (metric !== 'accuracy' && metric !== 'macro_f1')
     fail([{ field: 'metric', problem: 'must be "accuracy" or "macro_f1"' }]);
   const seed = req.seed ?? 42;
+  checkSearchSize(req.space, strategy, req.trials, lab.settings.maxSearchTrials);
   const trials = planTrials(getTrainer(modelType).paramSpec, req.space, strategy, req.trials, seed);
   const dataset = await resolveDataset(lab, req);
   checkTrainable(trainTestOf(await loadExamples(lab, dataset.id), seed).train, dataset.name);

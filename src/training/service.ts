@@ -10,6 +10,7 @@ import { executeCrossval, prepareCrossval, type CrossvalRequest, type PreparedCr
 import { enqueueJob, JobWorker, type JobHandler, type JobKind, type WorkerOptions } from './jobs.js';
 import { executeRun, prepareRun, type PreparedRun, type TrainRequest } from './pipeline.js';
 import { executeSearch, prepareSearch, type PreparedSearch, type SearchRequest } from './search.js';
+import { labelJob } from '../analytics/label-job.js';
 
 const outcome = (run: RunView) => ({
   status: run.status as 'succeeded' | 'failed' | 'cancelled',
@@ -21,6 +22,7 @@ export const jobHandlers: Record<JobKind, JobHandler> = {
   train: async (lab, job: Job) => outcome(await executeRun(lab, JSON.parse(job.payload) as PreparedRun)),
   search: async (lab, job: Job) => outcome(await executeSearch(lab, JSON.parse(job.payload) as PreparedSearch)),
   crossval: async (lab, job: Job) => outcome(await executeCrossval(lab, JSON.parse(job.payload) as PreparedCrossval)),
+  label: labelJob,
 };
 
 const workers = new WeakMap<LabContext, JobWorker>();

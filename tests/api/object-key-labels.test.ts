@@ -234,9 +234,14 @@ describeEachDialect('labels that are object keys', (dialect) => {
   });
 });
 
-/** Labels the log's user turns with the production model and returns the result. */
+/** Labels the log's user turns with the production model (a queued job) and returns its result. */
 async function labelLog(api: TestApi, dataset: number): Promise<{ labelled: number }> {
   const res = await api.app.inject({ method: 'POST', url: '/analytics/label', payload: { dataset } });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json();
+  expect(res.statusCode, res.body).toBe(202);
+  for (;;) {
+    const job = (await api.app.inject({ method: 'GET', url: res.json().status_url })).json();
+    if (job.status === 'succeeded') return job.result;
+    expect(['queued', 'running'], JSON.stringify(job)).toContain(job.status);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -160,8 +160,9 @@ describe.runIf(availability.run)('labels that are object keys, in Chromium', () 
   }, 120_000);
 });
 
-/** Labels the log's user turns with the production model. */
+/** Labels the log's user turns with the production model (a queued job) and waits for it. */
 async function labelLog(server: LabServer, dataset: number): Promise<void> {
   const res = await server.api('/analytics/label', { method: 'POST', body: { dataset } });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  await poll(async () => (await server.api(res.body.status_url)).body.status).toBe('succeeded');
 }
