@@ -164,5 +164,12 @@ describe.runIf(availability.run)('labels that are object keys, in Chromium', () 
 async function labelLog(server: LabServer, dataset: number): Promise<void> {
   const res = await server.api('/analytics/label', { method: 'POST', body: { dataset } });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
-  await poll(async () => (await server.api(res.body.status_url)).body.status).toBe('succeeded');
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const job = (await server.api(res.body.status_url)).body;
+    if (job.status === 'succeeded') return;
+    expect(['queued', 'running'], JSON.stringify(job)).toContain(job.status);
+    expect(Date.now() < deadline, 'labelling did not finish in 120 s').toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
