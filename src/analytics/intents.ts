@@ -11,6 +11,7 @@ import {
   turnWhere,
   type AnalyticsFilters,
 } from './filters.js';
+import { dict } from '../core/dict.js';
 
 export const OTHER = '(other)';
 
@@ -90,7 +91,7 @@ export async function intentDistribution(
     const start = rollupPeriod(num(r.p), filters.granularity);
     let point = byPeriod.get(start);
     if (!point) {
-      point = { period: isoPeriod(start), counts: {}, total: 0 };
+      point = { period: isoPeriod(start), counts: dict<number>(), total: 0 };
       byPeriod.set(start, point);
     }
     point.counts[r.intent] = (point.counts[r.intent] ?? 0) + num(r.n);

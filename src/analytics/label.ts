@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { sentimentOf } from '../conversations/sentiment.js';
 import type { LabContext } from '../core/context.js';
 import { NotFoundError } from '../core/errors.js';
+import { yieldToEventLoop } from '../core/event-loop.js';
 
 /** What labelling needs from a registered classifier (the shape `getPredictor` returns). */
 export interface Prediction {
@@ -84,6 +85,8 @@ export async function labelTurns(
   let filled = 0;
   deps.onProgress?.(0, total);
   for (;;) {
+    // Between batches, let the process answer other requests (labelling runs in the API's job worker).
+    if (done > 0) await yieldToEventLoop();
     const rows: Array<{ id: number; text: string; predicted_intent: string | null; sentiment: number | null }> =
       await pending(base())
         .select(['id', 'text', 'predicted_intent', 'sentiment'])

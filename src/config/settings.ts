@@ -52,6 +52,8 @@ export interface Settings {
   jobMaxAttempts: number;
   /** Loaded models kept in memory for predictions; the least recently used is dropped first. */
   predictorCacheSize: number;
+  /** Most trials one hyper-parameter search may run (grid combinations, or random `trials`). */
+  maxSearchTrials: number;
 }
 
 export class SettingsError extends Error {
@@ -92,6 +94,7 @@ export const SETTING_KEYS = [
   'JOB_LEASE_SECONDS',
   'JOB_MAX_ATTEMPTS',
   'PREDICTOR_CACHE_SIZE',
+  'MAX_SEARCH_TRIALS',
 ] as const;
 
 /** Keys whose values never appear in output. */
@@ -329,6 +332,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     jobLeaseSeconds: integer(raw, 'JOB_LEASE_SECONDS', 60, 2, 86_400),
     jobMaxAttempts: integer(raw, 'JOB_MAX_ATTEMPTS', 3, 1, 100),
     predictorCacheSize: integer(raw, 'PREDICTOR_CACHE_SIZE', 4, 1, 1000),
+    maxSearchTrials: integer(raw, 'MAX_SEARCH_TRIALS', 100, 1, 100_000),
   };
 }
 
@@ -359,6 +363,7 @@ export function describeSettings(settings: Settings): Record<string, string> {
     JOB_LEASE_SECONDS: String(settings.jobLeaseSeconds),
     JOB_MAX_ATTEMPTS: String(settings.jobMaxAttempts),
     PREDICTOR_CACHE_SIZE: String(settings.predictorCacheSize),
+    MAX_SEARCH_TRIALS: String(settings.maxSearchTrials),
   };
 }
 

@@ -25,6 +25,9 @@ function punctuationMap(text: string, tokens: string[], removePunctuation: RegEx
       .split(/\s/)
       .filter((w) => w.length > 1),
   );
+  // A plain object on purpose: the package calls `map.hasOwnProperty(token)`. Every key starts or
+  // ends with punctuation, so none can be an Object.prototype name.
+  // eslint-disable-next-line no-restricted-syntax
   const map: Record<string, string> = {};
   for (const token of tokens) {
     if (token.length < 3) continue;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
 import { ValidationError } from '../core/errors.js';
 import { locateJsonError } from './json-error.js';
+import { dict } from '../core/dict.js';
 
 /**
  * Reading the publishers' files safely: strict UTF-8, clear errors naming the file and line,
@@ -316,7 +317,8 @@ export async function* csvRows(
         }
         return null;
       }
-      const values: Record<string, string> = {};
+      // Keyed by the file's own header, which may name a column `__proto__`.
+      const values = dict<string>();
       for (let i = 0; i < header.length; i++) values[header[i]!] = record[i] ?? '';
       pending.push({ row: ++dataRow, line: context.lines, values });
       return null;

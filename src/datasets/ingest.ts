@@ -14,6 +14,7 @@ import { toView } from './repository.js';
 import type { DatasetView, IngestProgress, IngestRequest, ValidationFinding } from './types.js';
 import { computeReport } from './validation.js';
 import { postgresWriter, sqliteWriter, type ConversationRow, type ExampleRow, type TurnRow } from './writer.js';
+import { dict } from '../core/dict.js';
 
 export type { IngestRequest } from './types.js';
 
@@ -150,7 +151,7 @@ async function storeRecords(
       : postgresWriter(trx, datasetId);
   const loader = loaderFor(request.type);
   const conversations = new Map<string, ConversationState>();
-  const splits: Record<string, number> = {};
+  const splits = dict<number>();
   const labels = new Set<string>();
   let examples = 0;
   let turns = 0;

@@ -3,6 +3,7 @@ import type { LabContext } from '../core/context.js';
 import { getDatasetRow, toView } from './repository.js';
 import type { DatasetView } from './types.js';
 import { reportView, type StoredReport } from './validation.js';
+import { dict } from '../core/dict.js';
 
 export interface DatasetSummary {
   dataset: DatasetView;
@@ -33,7 +34,7 @@ export async function getDatasetSummary(lab: LabContext, idOrName: number | stri
     .where('dataset_id', '=', id)
     .groupBy(['split', 'label'])
     .execute();
-  const splits: DatasetSummary['splits'] = {};
+  const splits: DatasetSummary['splits'] = dict();
   const labels = new Map<string, { label: string; total: number; by_split: Record<string, number> }>();
   for (const r of labelRows) {
     const n = Number(r.n);
@@ -41,7 +42,7 @@ export async function getDatasetSummary(lab: LabContext, idOrName: number | stri
     s.examples += n;
     if (r.label === null) continue;
     s.labels++;
-    const entry = labels.get(r.label) ?? { label: r.label, total: 0, by_split: {} };
+    const entry = labels.get(r.label) ?? { label: r.label, total: 0, by_split: dict<number>() };
     entry.total += n;
     entry.by_split[r.split] = n;
     labels.set(r.label, entry);
@@ -86,8 +87,8 @@ export async function getDatasetSummary(lab: LabContext, idOrName: number | stri
       count: row.conversation_count,
       turns: row.turn_count,
       mean_turns: row.conversation_count > 0 ? round(row.turn_count / row.conversation_count) : null,
-      by_split: Object.fromEntries(conv.map((c) => [c.split ?? '(none)', Number(c.n)])),
-      speakers: Object.fromEntries(speakers.map((s) => [s.speaker, Number(s.n)])),
+      by_split: dict(conv.map((c) => [c.split ?? '(none)', Number(c.n)])),
+      speakers: dict(speakers.map((s) => [s.speaker, Number(s.n)])),
       first_ts: firsts.length > 0 ? Math.min(...firsts) : null,
       last_ts: lasts.length > 0 ? Math.max(...lasts) : null,
     },

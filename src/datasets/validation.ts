@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { LabContext } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
 import type { Database } from '../db/schema.js';
+import { dict } from '../core/dict.js';
 import { duplicateKey } from './preprocess.js';
 import { getDatasetRow } from './repository.js';
 import type { ValidationFinding } from './types.js';
@@ -90,12 +91,12 @@ export async function computeReport(
     if (!list) bySplit.set(r.split, (list = []));
     list.push(r);
   }
-  const splits: Record<string, SplitStats> = {};
+  const splits = dict<SplitStats>();
   const keysBySplit = new Map<string, Map<string, Row[]>>();
   const labelsBySplit = new Map<string, Set<string>>();
 
   for (const [split, list] of bySplit) {
-    const labels: Record<string, number> = {};
+    const labels = dict<number>();
     for (const r of list) if (r.label !== null) labels[r.label] = (labels[r.label] ?? 0) + 1;
     const counts = Object.values(labels);
     const ratio = counts.length > 0 ? Math.max(...counts) / Math.min(...counts) : null;

@@ -8,6 +8,7 @@ import type { LabContext } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
 import { mcnemar, type McNemarResult } from '../nlp/evaluation/index.js';
 import { getRun, type RunView } from './runs.js';
+import { own } from '../core/dict.js';
 
 const METRICS = ['accuracy', 'macro_f1', 'weighted_f1', 'ece', 'fallback_rate', 'train_seconds'];
 
@@ -90,8 +91,8 @@ function compareTwo(a: RunView, b: RunView): Comparison {
   const intents = [...new Set([...Object.keys(reportA), ...Object.keys(reportB)])].filter((k) => !skip.has(k));
   const intent_f1_deltas = intents
     .map((intent) => {
-      const x = numberOrNull(reportA[intent]?.['f1-score']);
-      const y = numberOrNull(reportB[intent]?.['f1-score']);
+      const x = numberOrNull(own(reportA, intent)?.['f1-score']);
+      const y = numberOrNull(own(reportB, intent)?.['f1-score']);
       return { intent, baseline: x, candidate: y, delta: x !== null && y !== null ? y - x : null };
     })
     // Biggest regressions first: the reader is looking for what got worse.

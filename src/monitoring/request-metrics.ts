@@ -68,6 +68,7 @@ export class RequestMetrics {
   private readonly requests: Counter<'method' | 'route' | 'status_code'>;
   private readonly errors: Counter<'method' | 'route' | 'status_code'>;
   private readonly inFlight: Gauge;
+  private readonly hookErrors: Counter<'hook'>;
   /** minute start (epoch ms) -> route -> stats */
   private readonly minutes = new Map<number, Map<string, MinuteRouteStats>>();
   /** Minutes before this one have been handed to the sampler. */
@@ -98,6 +99,12 @@ export class RequestMetrics {
       registers,
     });
     this.inFlight = new Gauge({ name: 'http_requests_in_flight', help: 'HTTP requests being served', registers });
+    this.hookErrors = new Counter({
+      name: 'chatlab_hook_errors_total',
+      help: 'Errors thrown by request hooks (metrics) that were logged instead of failing the request',
+      labelNames: ['hook'],
+      registers,
+    });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.sampledUpTo = this.minuteOf(this.now());
   }
@@ -113,6 +120,17 @@ export class RequestMetrics {
   finished(record: RequestRecord): void {
     this.inFlight.dec();
     this.record(record);
+  }
+
+  /** Counts an error a request hook caught and logged. */
+  hookFailed(hook: string): void {
+    this.hookErrors.inc({ hook });
+  }
+
+  /** Errors caught in request hooks so far, by hook (for /monitoring and tests). */
+  async hookErrorCounts(): Promise<Map<string, number>> {
+    const metric = await this.hookErrors.get();
+    return new Map(metric.values.map((v) => [String(v.labels.hook), v.value]));
   }
 
   /** Records one answered request (exposed separately so tests can drive it without HTTP). */

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelType } from './types.js';
+import { dict } from '../core/dict.js';
 
 export const ARTIFACT_FORMAT = 1;
 
@@ -42,7 +43,7 @@ export async function writeArtifact(
   extraFiles: Record<string, string> = {},
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const entries: Record<string, ArrayEntry> = {};
+  const entries = dict<ArrayEntry>();
   for (const [name, { data, shape }] of Object.entries(arrays)) {
     const file = `${name}.bin`;
     entries[name] = { file, dtype: data instanceof Int32Array ? 'int32' : 'float32', shape };

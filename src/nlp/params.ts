@@ -1,6 +1,7 @@
 /** Hyper-parameter validation against a trainer's `paramSpec`: defaults filled, ranges enforced. */
 import { ValidationError, type ErrorDetail } from '../core/errors.js';
 import type { ParamSpec } from './types.js';
+import { dict, hasKey, own } from '../core/dict.js';
 
 export type ParamValues = Record<string, number | string | boolean>;
 
@@ -10,13 +11,13 @@ export type ParamValues = Record<string, number | string | boolean>;
  */
 export function resolveParams(spec: Record<string, ParamSpec>, given: ParamValues): ParamValues {
   const problems: ErrorDetail[] = [];
-  const out: ParamValues = {};
+  const out: ParamValues = dict();
   for (const name of Object.keys(given)) {
-    if (!Object.hasOwn(spec, name))
+    if (!hasKey(spec, name))
       problems.push({ field: name, problem: `unknown parameter; allowed: ${Object.keys(spec).join(', ')}` });
   }
   for (const [name, s] of Object.entries(spec)) {
-    const value = given[name] ?? s.default;
+    const value = own(given, name) ?? s.default;
     const problem = checkParamValue(s, value);
     if (problem) problems.push({ field: name, problem });
     out[name] = value;

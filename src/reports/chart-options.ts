@@ -1,6 +1,6 @@
 /**
  * ECharts options for every analytics chart, as pure functions of the analytics answers (no Node
- * imports, only types), so the dashboard in the browser and the PDF renderer on the server draw the
+ * imports: types and the pure src/core/dict.ts), so the dashboard in the browser and the PDF renderer on the server draw the
  * very same charts.
  */
 import type { FallbackResult } from '../analytics/fallback.js';
@@ -8,9 +8,22 @@ import type { FlowLink, FlowsResult } from '../analytics/flows.js';
 import type { IntentsResult } from '../analytics/intents.js';
 import type { SentimentResult } from '../analytics/sentiment.js';
 import type { SessionsResult } from '../analytics/sessions.js';
+import { own } from '../core/dict.js';
 
 // Loosely typed on purpose: the full ECharts option type would make this module import echarts.
 export type ChartOption = Record<string, unknown>;
+
+/**
+ * ECharts keys some lookups by series and category names in plain objects (its palette map calls
+ * `map.hasOwnProperty(name)`; zrender's text caches, see echarts-guard.ts), so an intent named
+ * after an Object.prototype property (`__proto__`, `constructor`, `hasOwnProperty`…) breaks a chart.
+ * Every user-given name handed to ECharts goes through here: those names get an invisible word
+ * joiner (U+2060) appended, drawn the same and never equal to the property name.
+ */
+const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+export function chartName(name: string): string {
+  return PROTOTYPE_NAMES.has(name) ? `${name}\u2060` : name;
+}
 
 const base = (title: string, subtitle?: string): ChartOption => ({
   animation: false,
@@ -30,7 +43,7 @@ export function intentsBarOption(r: IntentsResult): ChartOption {
     ...base('Intent distribution', `${r.total} user turns, ${r.distinct_intents} intents`),
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     xAxis: { type: 'value', name: 'turns' },
-    yAxis: { type: 'category', data: rows.map((i) => i.intent), axisLabel: { fontSize: 10 } },
+    yAxis: { type: 'category', data: rows.map((i) => chartName(i.intent)), axisLabel: { fontSize: 10 } },
     series: [{ type: 'bar', data: rows.map((i) => i.count), label: { show: true, position: 'right', fontSize: 9 } }],
   };
 }
@@ -39,16 +52,16 @@ export function intentsSeriesOption(r: IntentsResult): ChartOption {
   const names = r.intents.map((i) => i.intent);
   return {
     ...base('Intents over time'),
-    legend: { type: 'scroll', bottom: 0, data: names },
+    legend: { type: 'scroll', bottom: 0, data: names.map(chartName) },
     xAxis: { type: 'category', data: r.series.map((p) => periodLabel(p.period)) },
     yAxis: { type: 'value', name: 'turns' },
     series: names.map((name) => ({
-      name,
+      name: chartName(name),
       type: 'line',
       stack: 'total',
       areaStyle: {},
       showSymbol: false,
-      data: r.series.map((p) => p.counts[name] ?? 0),
+      data: r.series.map((p) => own(p.counts, name) ?? 0),
     })),
   };
 }
@@ -102,8 +115,8 @@ export function flowsSankeyOption(r: FlowsResult, maxLinks = 40): ChartOption {
         right: 120,
         emphasis: { focus: 'adjacency' },
         label: { fontSize: 9 },
-        data: [...names].map((name) => ({ name })),
-        links: kept.map((l) => ({ source: l.source, target: l.target, value: l.count })),
+        data: [...names].map((name) => ({ name: chartName(name) })),
+        links: kept.map((l) => ({ source: chartName(l.source), target: chartName(l.target), value: l.count })),
         lineStyle: { color: 'gradient', opacity: 0.4 },
       },
     ],
@@ -138,7 +151,7 @@ export function fallbackByIntentOption(r: FallbackResult, top = 15): ChartOption
     ...base('Fallback by intent', `top ${rows.length} intents by fallback count`),
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     xAxis: { type: 'value', name: 'share', max: 1 },
-    yAxis: { type: 'category', data: rows.map((x) => x.intent), axisLabel: { fontSize: 10 } },
+    yAxis: { type: 'category', data: rows.map((x) => chartName(x.intent)), axisLabel: { fontSize: 10 } },
     series: [{ type: 'bar', data: rows.map((x) => x.share) }],
   };
 }
@@ -205,7 +218,7 @@ export function sentimentByIntentOption(r: SentimentResult, top = 15): ChartOpti
     ...base('Sentiment by intent', `${rows.length} most negative intents`),
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     xAxis: { type: 'value', name: 'mean', min: -1, max: 1 },
-    yAxis: { type: 'category', data: rows.map((x) => x.intent), axisLabel: { fontSize: 10 } },
+    yAxis: { type: 'category', data: rows.map((x) => chartName(x.intent)), axisLabel: { fontSize: 10 } },
     series: [{ type: 'bar', data: rows.map((x) => x.mean) }],
   };
 }
@@ -228,7 +241,7 @@ export function runF1Option(scores: IntentScore[], worst = 25): ChartOption {
     ...base('Per-intent F1', `${rows.length} lowest of ${scores.length} intents`),
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     xAxis: { type: 'value', name: 'F1', min: 0, max: 1 },
-    yAxis: { type: 'category', data: rows.map((r) => r.intent), axisLabel: { fontSize: 9 } },
+    yAxis: { type: 'category', data: rows.map((r) => chartName(r.intent)), axisLabel: { fontSize: 9 } },
     series: [{ type: 'bar', data: rows.map((r) => Number(r.f1.toFixed(4))) }],
   };
 }
@@ -243,12 +256,13 @@ export function confusionMatrixOption(labels: string[], matrix: number[][]): Cha
     });
   });
   const small = labels.length <= 30;
+  const names = labels.map(chartName);
   return {
     ...base('Confusion matrix', 'row-normalised; rows: true intent, columns: predicted'),
     tooltip: { trigger: 'item' },
     grid: { left: 20, right: 20, top: 70, bottom: 20, containLabel: true },
-    xAxis: { type: 'category', data: labels, axisLabel: { show: small, rotate: 60, fontSize: 8 } },
-    yAxis: { type: 'category', data: labels, inverse: true, axisLabel: { show: small, fontSize: 8 } },
+    xAxis: { type: 'category', data: names, axisLabel: { show: small, rotate: 60, fontSize: 8 } },
+    yAxis: { type: 'category', data: names, inverse: true, axisLabel: { show: small, fontSize: 8 } },
     visualMap: { min: 0, max: 1, show: false, inRange: { color: ['#f7fbff', '#08306b'] } },
     series: [{ type: 'heatmap', data }],
   };

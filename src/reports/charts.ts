@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
 import type { ChartOption } from './chart-options.js';
+import './echarts-guard.js';
 
 /** Font the PNGs use: Liberation Sans (Debian `fonts-liberation`), found among the system fonts. */
 const FONT = 'Liberation Sans';

@@ -7,6 +7,7 @@ import type { SentimentResult } from '../analytics/sentiment.js';
 import type { SessionsResult } from '../analytics/sessions.js';
 import { ValidationError } from '../core/errors.js';
 import type { Row } from './csv.js';
+import { hasKey } from '../core/dict.js';
 
 /**
  * Each analytics answer as named flat tables: what the CSV export downloads (one table per file,
@@ -83,7 +84,7 @@ export function pickTable(kind: AnalyticsKind, result: unknown, table?: string):
   const tables = analyticsTables(kind, result);
   const names = Object.keys(tables);
   const name = table ?? names[0]!;
-  if (!Object.hasOwn(tables, name)) {
+  if (!hasKey(tables, name)) {
     throw new ValidationError(`unknown table "${name}" for ${kind}: use one of ${names.join(', ')}`, [
       { field: 'querystring.table', problem: `must be one of ${names.join(', ')}` },
     ]);

@@ -19,7 +19,7 @@ import { publish } from './events.js';
 import { RunControl } from './control.js';
 import { failInterruptedRuns } from './ownership.js';
 
-export type JobKind = 'train' | 'search' | 'crossval' | 'discover';
+export type JobKind = 'train' | 'search' | 'crossval' | 'discover' | 'label';
 /** Executes a claimed job; `control` is how the worker stops it (cancel, lost lease, release). */
 export type JobHandler = (
   lab: LabContext,

@@ -5,6 +5,7 @@
 import { ValidationError, type ErrorDetail } from '../core/errors.js';
 import { checkParamValue } from '../nlp/params.js';
 import type { ParamSpec } from '../nlp/types.js';
+import { dict, own } from '../core/dict.js';
 
 export type ParamValue = number | string | boolean;
 
@@ -14,9 +15,9 @@ export function validateParams(
   field = 'training_overrides',
 ): Record<string, ParamValue> {
   const details: ErrorDetail[] = [];
-  const out: Record<string, ParamValue> = {};
+  const out = dict<ParamValue>();
   for (const [name, value] of Object.entries(overrides)) {
-    const s = spec[name];
+    const s = own(spec, name);
     const where = `${field}.${name}`;
     if (!s) {
       details.push({ field: where, problem: `unknown parameter; known: ${Object.keys(spec).join(', ')}` });
@@ -37,5 +38,5 @@ export function withDefaults(
   spec: Record<string, ParamSpec>,
   params: Record<string, ParamValue>,
 ): Record<string, ParamValue> {
-  return { ...Object.fromEntries(Object.entries(spec).map(([k, s]) => [k, s.default])), ...params };
+  return dict([...Object.entries(spec).map(([k, s]) => [k, s.default] as const), ...Object.entries(params)]);
 }

@@ -21,6 +21,8 @@ import { validateParams, withDefaults, type ParamValue } from './params.js';
 import { checkModelType, gitCommit, resolveDataset, trainTestOf, trainValidationOf } from './pipeline.js';
 import { runFolder } from './run-folder.js';
 import { trainInWorker } from './runner.js';
+import { dict, own } from '../core/dict.js';
+import { checkSearchSize } from './search-size.js';
 
 export type SpaceEntry = ParamValue[] | { min: number; max: number; log?: boolean };
 
@@ -37,8 +39,6 @@ export interface SearchRequest {
   metric?: 'accuracy' | 'macro_f1';
   experiment?: string;
 }
-
-export const MAX_TRIALS = 100;
 
 export interface LeaderboardEntry {
   rank: number;
@@ -67,7 +67,7 @@ export function planTrials(
   }
   const details: ErrorDetail[] = [];
   for (const [name, entry] of Object.entries(space)) {
-    const s = spec[name];
+    const s = own(spec, name);
     const field = `space.${name}`;
     if (!s) {
       details.push({ field, problem: `unknown parameter; known: ${Object.keys(spec).join(', ')}` });
@@ -104,9 +104,6 @@ export function planTrials(
       details.push({ field, problem: 'must be a list of values or {min, max, log}' });
     }
   }
-  if (trials !== undefined && (!Number.isInteger(trials) || trials < 1 || trials > MAX_TRIALS)) {
-    details.push({ field: 'trials', problem: `must be an integer between 1 and ${MAX_TRIALS}` });
-  }
   if (details.length) fail(details);
 
   const names = Object.keys(space);
@@ -115,14 +112,12 @@ export function planTrials(
     for (const name of names) {
       combos = combos.flatMap((c) => (space[name] as ParamValue[]).map((v) => ({ ...c, [name]: v })));
     }
-    if (combos.length > MAX_TRIALS)
-      fail([{ field: 'space', problem: `the grid has ${combos.length} combinations; at most ${MAX_TRIALS}` }]);
     return trials !== undefined ? combos.slice(0, trials) : combos;
   }
   const random = seededRandom(seed);
   const out: Array<Record<string, ParamValue>> = [];
   for (let t = 0; t < (trials ?? 10); t++) {
-    const params: Record<string, ParamValue> = {};
+    const params = dict<ParamValue>();
     for (const name of names) {
       const entry = space[name]!;
       if (Array.isArray(entry)) params[name] = entry[Math.floor(random() * entry.length)]!;
@@ -163,6 +158,7 @@ export async function prepareSearch(lab: LabContext, req: SearchRequest): Promis
   if (metric !== 'accuracy' && metric !== 'macro_f1')
     fail([{ field: 'metric', problem: 'must be "accuracy" or "macro_f1"' }]);
   const seed = req.seed ?? 42;
+  checkSearchSize(req.space, strategy, req.trials, lab.settings.maxSearchTrials);
   const trials = planTrials(getTrainer(modelType).paramSpec, req.space, strategy, req.trials, seed);
   const dataset = await resolveDataset(lab, req);
   checkTrainable(trainTestOf(await loadExamples(lab, dataset.id), seed).train, dataset.name);

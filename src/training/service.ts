@@ -11,6 +11,7 @@ import { executeCrossval, prepareCrossval, type CrossvalRequest, type PreparedCr
 import { enqueueJob, JobWorker, type JobHandler, type JobKind, type WorkerOptions } from './jobs.js';
 import { executeRun, prepareRun, type PreparedRun, type TrainRequest } from './pipeline.js';
 import { executeSearch, prepareSearch, type PreparedSearch, type SearchRequest } from './search.js';
+import { labelJob } from '../analytics/label-job.js';
 
 const outcome = (run: RunView) => ({
   status: run.status as 'succeeded' | 'failed' | 'cancelled',
@@ -26,6 +27,7 @@ export const jobHandlers: Record<JobKind, JobHandler> = {
   crossval: async (lab, job: Job, control) =>
     outcome(await executeCrossval(lab, JSON.parse(job.payload) as PreparedCrossval, control)),
   discover: runDiscoveryJob,
+  label: labelJob,
 };
 
 const workers = new WeakMap<LabContext, JobWorker>();

@@ -45,17 +45,33 @@ export async function registerOperationsPlugins(app: LabApp): Promise<void> {
   app.decorate('monitoring', monitoring);
   app.addHook('onClose', async () => monitoring.stop());
 
-  // --- request metrics (first hook, so the time covers auth and rate limiting too)
-  app.addHook('onRequest', async () => {
-    monitoring.metrics.started();
+  // --- request metrics (first hook, so the time covers auth and rate limiting too). Measuring must
+  // never fail a request, and an error after the answer was sent has no handler to go to: such
+  // errors are logged and counted (chatlab_hook_errors_total), never thrown.
+  const measured = (hook: string, request: FastifyRequest, record: () => void) => {
+    try {
+      record();
+    } catch (err) {
+      request.log.error({ err, hook }, 'request metrics hook failed');
+      try {
+        monitoring.metrics.hookFailed(hook);
+      } catch {
+        // the metrics registry itself is broken: the log line above is all that can be done
+      }
+    }
+  };
+  app.addHook('onRequest', async (request) => {
+    measured('onRequest', request, () => monitoring.metrics.started());
   });
   app.addHook('onResponse', async (request, reply) => {
-    monitoring.metrics.finished({
-      method: request.method,
-      route: routeOf(request),
-      statusCode: reply.statusCode,
-      durationMs: reply.elapsedTime,
-    });
+    measured('onResponse', request, () =>
+      monitoring.metrics.finished({
+        method: request.method,
+        route: routeOf(request),
+        statusCode: reply.statusCode,
+        durationMs: reply.elapsedTime,
+      }),
+    );
   });
 
   // --- authentication and roles

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ANALYTICS_KINDS, GRANULARITIES, parseFilters, parseOptions, runAnalytics } from '../../analytics/index.js';
-import { labelTurns } from '../../analytics/label.js';
+import { enqueueLabelling, getLabelJob } from '../../analytics/label-job.js';
 import { toCsv } from '../../reports/csv.js';
 import { pickTable } from '../../reports/tables.js';
 import type { LabApp } from '../app.js';
@@ -34,6 +34,41 @@ const AnalyticsQuery = Type.Object(
   { additionalProperties: false },
 );
 type AnalyticsQuery = Static<typeof AnalyticsQuery>;
+
+const LabelJob = Type.Object(
+  {
+    job_id: Type.Integer(),
+    status: Type.Union(['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => Type.Literal(s))),
+    dataset: Type.Integer(),
+    progress: Type.Union([Type.Object({ done: Type.Integer(), total: Type.Integer() }), Type.Null()], {
+      description: 'user turns handled of those to handle; null until a worker starts the job',
+    }),
+    result: Type.Union(
+      [
+        Type.Object({
+          dataset: Type.Integer(),
+          model_version: Type.Unknown(),
+          threshold: Type.Number(),
+          labelled: Type.Integer(),
+          below_threshold: Type.Integer(),
+          sentiment_filled: Type.Integer(),
+          predicted_total: Type.Integer(),
+        }),
+        Type.Null(),
+      ],
+      { description: 'when succeeded: what was labelled' },
+    ),
+    error: Type.Union([Type.String(), Type.Null()]),
+    created_at: Type.String(),
+    updated_at: Type.String(),
+    status_url: Type.String(),
+  },
+  { title: 'LabelJob' },
+);
+const withStatusUrl = <T extends { job_id: number }>(job: T) => ({
+  ...job,
+  status_url: `/analytics/label/${job.job_id}`,
+});
 
 const summaries: Record<(typeof ANALYTICS_KINDS)[number], string> = {
   overview: 'Conversations, turns, intents, turns per conversation, durations',
@@ -92,22 +127,37 @@ export default async function analyticsRoutes(app: LabApp): Promise<void> {
     {
       schema: {
         tags: ['analytics'],
-        summary: 'Label the user turns of a dataset with the registered classifier',
+        summary: 'Queue labelling of the user turns of a dataset with a registered classifier',
         description:
           'Stores predicted intent and confidence per user turn (the given label stays), fills missing sentiment. ' +
-          'Runs to completion before answering; use `chatlab analyze` for very large logs.',
+          'Answers 202 at once with a job (kind `label`); follow its progress and result at `status_url`. ' +
+          'An unknown dataset or model is a 404 before anything is queued.',
         body: LabelBody,
-        response: { 200: Type.Unknown(), ...errorResponses(400, 404, 501) },
+        response: { 202: LabelJob, ...errorResponses(400, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const body = request.body as Static<typeof LabelBody>;
-      return labelTurns(app.lab, {
+      const job = await enqueueLabelling(app.lab, {
         datasetId: body.dataset,
         model: body.model,
         relabel: body.relabel,
         batchSize: body.batch_size,
       });
+      return reply.status(202).send(withStatusUrl(job));
     },
+  );
+
+  app.get(
+    '/analytics/label/:job',
+    {
+      schema: {
+        tags: ['analytics'],
+        summary: 'A labelling job: status, progress ({done, total} user turns) and, when finished, its result',
+        params: Type.Object({ job: Type.Integer({ minimum: 1 }) }),
+        response: { 200: LabelJob, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => withStatusUrl(await getLabelJob(app.lab, request.params.job)),
   );
 }

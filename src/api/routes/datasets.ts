@@ -19,6 +19,7 @@ import {
 import { getValidation, validateDataset } from '../../datasets/validation.js';
 import type { LabApp } from '../app.js';
 import { errorResponses } from '../schemas.js';
+import { dict } from '../../core/dict.js';
 
 const Json = Type.Unknown();
 
@@ -206,7 +207,7 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
       let result: Awaited<ReturnType<typeof ingestDataset>>;
       if (request.isMultipart()) {
         result = await withUploadDir(async (dir) => {
-          const fields: Record<string, string> = {};
+          const fields = dict<string>();
           let filePath: string | undefined;
           let originalName = '';
           for await (const part of request.parts()) {

@@ -123,7 +123,9 @@ const SearchBody = Type.Object(
     model_type: Type.String(),
     space: Type.Record(Type.String(), SpaceEntry),
     strategy: Type.Optional(Type.Union([Type.Literal('grid'), Type.Literal('random')])),
-    trials: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    trials: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'random: trials to run; grid: a cap. At most MAX_SEARCH_TRIALS' }),
+    ),
     folds: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 20, description: 'k-fold scoring; 0 scores on the validation split' }),
     ),

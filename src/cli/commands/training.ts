@@ -4,6 +4,7 @@ import type { LabContext } from '../../core/context.js';
 import type { RunView } from '../../experiments/runs.js';
 import { intOption as intRange, numberOption, SEED } from '../options.js';
 import { output, table, withLab } from '../output.js';
+import { dict } from '../../core/dict.js';
 
 /** Training, evaluation, prediction, runs and models: thin doors into src/training and src/experiments. */
 
@@ -13,7 +14,7 @@ function collect(value: string, previous: string[] = []): string[] {
 
 /** `name=value` pairs; numbers and booleans are typed so parameter ranges can be checked. */
 export function parseParams(pairs: string[] = []): Record<string, number | string | boolean> {
-  const out: Record<string, number | string | boolean> = {};
+  const out = dict<number | string | boolean>();
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0)
@@ -421,7 +422,7 @@ export function registerTraining(program: Command): void {
     .option('--async', 'queue the search for the server worker')
     .option('--json', 'print JSON')
     .action(async (o) => {
-      let space: Record<string, unknown> = {};
+      let space: Record<string, unknown> = dict();
       if (o.space) {
         try {
           space = JSON.parse(o.space);

@@ -4,6 +4,7 @@ import { fileError, nameProblem, parseJson, readUtf8 } from '../files.js';
 import type { LoadedRecord } from '../types.js';
 import { kindOf, missing } from './locate.js';
 import type { Loader } from './types.js';
+import { dict } from '../../core/dict.js';
 
 const LAYOUT =
   'expected a folder of dialogues_*.json files (optionally inside train/, dev/, test/ subfolders) with schema.json, ' +
@@ -121,7 +122,7 @@ function dialogueRecords(
         (f.actions ?? []).map((a) => ({ act: a.act, slot: a.slot, values: a.values, service: f.service })),
       ),
     };
-    const slotValues = Object.assign({}, ...frames.map((f) => f.state?.slot_values ?? {}));
+    const slotValues = Object.assign(dict(), ...frames.map((f) => f.state?.slot_values ?? {}));
     if (Object.keys(slotValues).length > 0) metadata.slot_values = slotValues;
     if (intent === 'NONE') metadata.none_intent = true;
     records.push({

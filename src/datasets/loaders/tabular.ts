@@ -1,6 +1,7 @@
 import { canonicalSpeaker, parseTimestamp } from '../../conversations/speakers.js';
 import { fileError, nameProblem } from '../files.js';
 import type { ColumnMapping, LoadedRecord } from '../types.js';
+import { dict, hasKey, own } from '../../core/dict.js';
 
 /**
  * Rows of the generic formats (CSV, JSON Lines) -> records. A row with a conversation id is a
@@ -45,26 +46,28 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-export function rowRecords(values: Record<string, unknown>, cols: Columns, ctx: RowContext, out: LoadedRecord[]): void {
+export function rowRecords(row: Record<string, unknown>, cols: Columns, ctx: RowContext, out: LoadedRecord[]): void {
+  // Column names are the user's (`--label-col constructor` is legal): read own values only.
+  const values = (name: string) => own(row, name);
   const fail = (problem: string) => fileError(ctx.file, `${ctx.where}: ${problem}`, ctx.line);
-  const text = str(values[cols.text]);
+  const text = str(values(cols.text));
   if (text === undefined) throw fail(`missing text (column ${cols.text})`);
-  const labelKey = cols.label.find((k) => k in values);
-  const rawLabel = labelKey === undefined ? undefined : values[labelKey];
+  const labelKey = cols.label.find((k) => hasKey(row, k));
+  const rawLabel = labelKey === undefined ? undefined : values(labelKey);
   // Absent, null or blank: unlabelled. Anything else must be a usable name (a string, visible).
   const blank = rawLabel === undefined || rawLabel === null || (typeof rawLabel === 'string' && rawLabel.trim() === '');
   const problem = blank ? null : nameProblem(rawLabel);
   if (problem) throw fail(`${problem} (column ${labelKey})`);
   const label = blank ? '' : (rawLabel as string).trim();
-  const split = (str(values[cols.split]) ?? '').trim() || null;
+  const split = (str(values(cols.split)) ?? '').trim() || null;
   let meta: Record<string, unknown> | undefined;
-  for (const k in values) {
-    const v = values[k];
+  for (const k of Object.keys(row)) {
+    const v = row[k];
     if (cols.used.has(k) || v === '' || v === undefined) continue;
-    (meta ??= {})[k] = v;
+    (meta ??= dict())[k] = v;
   }
 
-  const conversationValue = values[cols.conversation];
+  const conversationValue = values(cols.conversation);
   if (conversationValue === undefined) {
     if (!label) throw fail(`empty label (column ${labelKey ?? cols.label.join(' or ')})`);
     out.push({ kind: 'example', split: split ?? 'train', text, label, metadata: meta });
@@ -72,12 +75,12 @@ export function rowRecords(values: Record<string, unknown>, cols: Columns, ctx: 
   }
   const conversation = (str(conversationValue) ?? '').trim();
   if (conversation === '') throw fail(`empty conversation id (column ${cols.conversation})`);
-  const speakerText = (str(values[cols.speaker]) ?? '').trim();
+  const speakerText = (str(values(cols.speaker)) ?? '').trim();
   if (speakerText === '') throw fail(`empty speaker (column ${cols.speaker})`);
-  const ts = parseTimestamp(values[cols.timestamp]);
+  const ts = parseTimestamp(values(cols.timestamp));
   if (ts === undefined) {
     throw fail(
-      `timestamp ${JSON.stringify(values[cols.timestamp])} is not ISO 8601 or epoch seconds/milliseconds (column ${cols.timestamp})`,
+      `timestamp ${JSON.stringify(values(cols.timestamp))} is not ISO 8601 or epoch seconds/milliseconds (column ${cols.timestamp})`,
     );
   }
   const speaker = canonicalSpeaker(speakerText);

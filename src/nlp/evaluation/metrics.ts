@@ -1,3 +1,4 @@
+import { dict } from '../../core/dict.js';
 /**
  * Classification metrics on integer class ids (indices into `labels`). The report has the shape
  * of Rasa's intent_report.json so its users recognise it.
@@ -54,7 +55,7 @@ export function classificationReport(
   yPred: readonly number[],
 ): ClassificationReport {
   const matrix = confusionMatrix(labels.length, yTrue, yPred);
-  const intents: Record<string, IntentScores> = {};
+  const intents = dict<IntentScores>();
   const macro = { precision: 0, recall: 0, f1: 0, n: 0 };
   const weighted = { precision: 0, recall: 0, f1: 0 };
   for (let c = 0; c < labels.length; c++) {
@@ -76,7 +77,7 @@ export function classificationReport(
       recall,
       'f1-score': f1,
       support,
-      confused_with: Object.fromEntries(confused.map((x) => [x.label, x.count])),
+      confused_with: dict(confused.map((x) => [x.label, x.count])),
     };
     if (support > 0 || predicted > 0) {
       macro.precision += precision;

@@ -12,6 +12,8 @@ import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
 import type { ChartOption } from '../lib/charts';
+// zrender's caches are keyed by the text drawn: keep a `__proto__` label from corrupting the page.
+import '../../../src/reports/echarts-guard';
 
 // Only what the dashboard draws: keeps the bundle a fraction of full ECharts.
 echarts.use([

@@ -4,6 +4,8 @@
  * with the server-side PDF renderer.
  */
 
+import { chartName } from '../../../src/reports/chart-options.js';
+
 export type ChartOption = Record<string, unknown>;
 
 const PALETTE = ['#2f6fdf', '#e07b39', '#3a9d5d', '#c43d4b', '#8a5cc7', '#7f7f7f', '#d4a72c', '#1fa3a3'];
@@ -33,7 +35,7 @@ export function barChart(input: {
 }): ChartOption {
   const categoryAxis = axis(input.horizontal ? input.yName : input.xName, {
     type: 'category',
-    data: input.categories,
+    data: input.categories.map(chartName),
     nameGap: input.horizontal ? 8 : 32,
     ...(input.horizontal
       ? { inverse: true, nameLocation: 'start', axisLabel: { width: 150, overflow: 'truncate' } }

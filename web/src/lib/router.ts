@@ -31,7 +31,7 @@ export function matchRoute(pattern: string, path: string): Record<string, string
   const want = pattern.split('/').filter(Boolean);
   const got = path.split('/').filter(Boolean);
   if (want.length !== got.length) return null;
-  const params: Record<string, string> = {};
+  const params = Object.create(null) as Record<string, string>;
   for (let i = 0; i < want.length; i++) {
     const w = want[i]!;
     const g = got[i]!;

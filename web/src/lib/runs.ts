@@ -1,11 +1,12 @@
 import { parseMaybeJson } from './format';
 import { num } from './shapes';
 import type { Run } from './types';
+import { dict } from './dict';
 
 /** A run's headline metrics, wherever the API put them. */
 export function runMetrics(run: Run): Record<string, number> {
   const source = { ...parseMaybeJson<Record<string, unknown>>(run.summary_metrics, {}), ...(run.metrics ?? {}) };
-  const out: Record<string, number> = {};
+  const out = dict<number>();
   for (const [key, value] of Object.entries(source)) {
     const n = num(value);
     if (n !== undefined) out[key] = n;

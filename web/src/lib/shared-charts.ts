@@ -1,7 +1,7 @@
 /**
  * The analytics engineer's chart builders (src/reports/chart-options.ts), the very functions the
  * PDF reports render on the server, so a chart on screen and in a PDF is the same chart. They
- * import only types, so the bundle gets nothing from the server but these functions.
+ * import only types and src/core/dict.ts, so the bundle gets nothing from the server but these functions.
  * `named` adds axis names where a builder leaves them out: every chart on screen names its axes.
  */
 export * from '../../../src/reports/chart-options';

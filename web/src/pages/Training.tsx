@@ -12,6 +12,7 @@ import { listOf, num } from '../lib/shapes';
 import { streamSse } from '../lib/sse';
 import { MODEL_TYPES, type Dataset, type Run } from '../lib/types';
 import { useApi } from '../lib/useApi';
+import { dict } from '../lib/dict';
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -65,7 +66,7 @@ export function LiveRun({ runId, onFinished }: { runId: number; onFinished: () =
     streamSse(
       `/training/runs/${runId}/events`,
       (message) => {
-        let payload: Record<string, unknown> = {};
+        let payload: Record<string, unknown>;
         try {
           payload = JSON.parse(message.data) as Record<string, unknown>;
         } catch {
@@ -189,7 +190,7 @@ function TrainForm({ initialDataset, onStarted }: { initialDataset: string; onSt
     event.preventDefault();
     setBusy(true);
     setError(null);
-    const overrides: Record<string, number> = {};
+    const overrides = dict<number>();
     if (epochs) overrides.num_epochs = Number(epochs);
     if (learningRate) overrides.learning_rate = Number(learningRate);
     try {
