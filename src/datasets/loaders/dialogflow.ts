@@ -1,3 +1,4 @@
+import { dict } from '../../core/dict.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -148,7 +149,7 @@ function readPhrases(file: BundleFile, label: string, out: ExampleRecord[]): voi
         });
       }
     }
-    const metadata: Record<string, unknown> = {};
+    const metadata: Record<string, unknown> = dict();
     if (entities.length > 0) metadata.entities = entities;
     if (phrase.isTemplate === true) metadata.is_template = true;
     out.push({ kind: 'example', split: 'train', text, label, ...(Object.keys(metadata).length ? { metadata } : {}) });

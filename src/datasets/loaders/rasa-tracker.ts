@@ -1,3 +1,4 @@
+import { dict } from '../../core/dict.js';
 import path from 'node:path';
 import { fileError, jsonLines, parseJson, readUtf8 } from '../files.js';
 import type { LoadedRecord, TurnRecord } from '../types.js';
@@ -105,7 +106,7 @@ function trackerRecords(
       return;
     }
     if (e.event !== 'user' && e.event !== 'bot') return;
-    const metadata: Record<string, unknown> = {};
+    const metadata: Record<string, unknown> = dict();
     if (actions.length > 0) metadata.actions = actions;
     actions = [];
     const conversation = `${sender}#${session}`;

@@ -1,3 +1,4 @@
+import { dict } from '../../core/dict.js';
 import path from 'node:path';
 import { Document, isMap, isScalar, isSeq, Scalar, type Node } from 'yaml';
 import { fileError } from '../files.js';
@@ -148,7 +149,7 @@ function listLines(file: BundleFile, block: string, firstLine: number): RawExamp
 
 function example(file: BundleFile, raw: string, label: string, line: number | undefined, extra?: unknown) {
   const { text, entities } = parseAnnotated(raw, (problem) => fileError(file.shown, problem, line));
-  const metadata: Record<string, unknown> = {};
+  const metadata: Record<string, unknown> = dict();
   if (entities.length > 0) metadata.entities = entities;
   if (extra !== undefined && extra !== null) metadata.rasa_metadata = extra;
   return {

@@ -1,3 +1,4 @@
+import { dict } from '../lib/dict';
 import { useState, type DragEvent, type FormEvent } from 'react';
 import { parse } from 'csv-parse/browser/esm/sync';
 import { ErrorState } from './States';
@@ -108,7 +109,7 @@ export function UploadForm({ onDone }: { onDone: () => void }) {
     form.append('dataset_type', type);
     if (name) form.append('name', name);
     if (mapped) {
-      const options: Record<string, string> = {};
+      const options: Record<string, string> = dict();
       for (const r of ROLES) {
         const column = mapping.get(r.role);
         if (column) options[r.option] = column;
