@@ -272,7 +272,7 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
     const target = Math.min(...models.map((m) => m.version));
     await page.locator('select[name=version]').selectOption(String(target));
     await page.locator('input[name=alias]').fill('production');
-    await page.getByRole('button', { name: 'Promote' }).click();
+    await page.getByRole('button', { name: 'Promote', exact: true }).click();
     await poll(() => page.getByTestId(`aliases-v${target}`).textContent()).toContain('production');
     const after = (await server.api('/models')).body.models as Array<{ version: number; aliases: string[] }>;
     expect(after.find((m) => m.version === target)?.aliases).toContain('production');
