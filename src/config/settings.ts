@@ -15,6 +15,8 @@ export interface AlertRule {
   direction: 'above' | 'below';
 }
 
+export type PredictionLogMode = 'on' | 'off' | 'hashed';
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type AuthMode = 'required' | 'off';
 
@@ -45,6 +47,16 @@ export interface Settings {
   jobLeaseSeconds: number;
   /** How many times a job is tried before a lost worker fails it. */
   jobMaxAttempts: number;
+  /** Whether answered predictions are logged, and whether their text is kept (`hashed`: SHA-256 only). */
+  predictionLog: PredictionLogMode;
+  /** Logged predictions older than this many days are deleted. */
+  predictionLogDays: number;
+  /** At most this many logged predictions are kept (the oldest go first). */
+  predictionLogMaxRows: number;
+  /** Buffered predictions are written at least this often (a crash loses at most this interval). */
+  predictionLogFlushMs: number;
+  /** A buffer of this many predictions is written at once, without waiting for the interval. */
+  predictionLogBatch: number;
 }
 
 export class SettingsError extends Error {
@@ -83,6 +95,11 @@ export const SETTING_KEYS = [
   'API_RUN_WORKER',
   'JOB_LEASE_SECONDS',
   'JOB_MAX_ATTEMPTS',
+  'PREDICTION_LOG',
+  'PREDICTION_LOG_DAYS',
+  'PREDICTION_LOG_MAX_ROWS',
+  'PREDICTION_LOG_FLUSH_MS',
+  'PREDICTION_LOG_BATCH',
 ] as const;
 
 /** Keys whose values never appear in output. */
@@ -222,6 +239,11 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     }
   }
 
+  const predictionLog = text(raw, 'PREDICTION_LOG', 'on').trim().toLowerCase();
+  if (predictionLog !== 'on' && predictionLog !== 'off' && predictionLog !== 'hashed') {
+    throw new SettingsError('PREDICTION_LOG', `must be on, off or hashed (got ${JSON.stringify(raw.PREDICTION_LOG)})`);
+  }
+
   return {
     databaseUrl,
     dialect,
@@ -246,6 +268,11 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     apiRunWorker: bool(raw, 'API_RUN_WORKER', true),
     jobLeaseSeconds: integer(raw, 'JOB_LEASE_SECONDS', 60, 2, 86_400),
     jobMaxAttempts: integer(raw, 'JOB_MAX_ATTEMPTS', 3, 1, 100),
+    predictionLog,
+    predictionLogDays: integer(raw, 'PREDICTION_LOG_DAYS', 30, 1, 3650),
+    predictionLogMaxRows: integer(raw, 'PREDICTION_LOG_MAX_ROWS', 1_000_000, 1000, 1_000_000_000),
+    predictionLogFlushMs: integer(raw, 'PREDICTION_LOG_FLUSH_MS', 1000, 50, 60_000),
+    predictionLogBatch: integer(raw, 'PREDICTION_LOG_BATCH', 500, 1, 100_000),
   };
 }
 
@@ -274,6 +301,11 @@ export function describeSettings(settings: Settings): Record<string, string> {
     API_RUN_WORKER: String(settings.apiRunWorker),
     JOB_LEASE_SECONDS: String(settings.jobLeaseSeconds),
     JOB_MAX_ATTEMPTS: String(settings.jobMaxAttempts),
+    PREDICTION_LOG: settings.predictionLog,
+    PREDICTION_LOG_DAYS: String(settings.predictionLogDays),
+    PREDICTION_LOG_MAX_ROWS: String(settings.predictionLogMaxRows),
+    PREDICTION_LOG_FLUSH_MS: String(settings.predictionLogFlushMs),
+    PREDICTION_LOG_BATCH: String(settings.predictionLogBatch),
   };
 }
 

@@ -2,6 +2,7 @@ import type { LabContext } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
 import { AlertEvaluator, type MetricSource, type MetricValues } from './alerts.js';
 import { createChannels, type AlertChannel } from './channels/index.js';
+import { PredictionLog } from './model/prediction-log.js';
 import { RequestMetrics } from './request-metrics.js';
 import { every, sampleRequestMinutes, type Timer } from './sampler.js';
 import { SystemMonitor } from './system.js';
@@ -40,6 +41,8 @@ export class Monitoring {
   readonly metrics: RequestMetrics;
   readonly system: SystemMonitor;
   readonly alerts: AlertEvaluator;
+  /** The buffered log of answered predictions (PREDICTION_LOG). */
+  readonly predictions: PredictionLog;
   private timers: Timer[] = [];
   private stopped = false;
 
@@ -49,6 +52,7 @@ export class Monitoring {
   ) {
     this.metrics = new RequestMetrics(options.now);
     this.system = new SystemMonitor(lab.settings, lab.db);
+    this.predictions = new PredictionLog(lab, options.logger);
     const channels =
       options.channels ??
       createChannels(lab.settings.alertChannels, {
@@ -86,6 +90,8 @@ export class Monitoring {
     this.stopped = true;
     await Promise.all(this.timers.map((t) => t.stop()));
     this.timers = [];
+    // Buffered predictions are written before the database closes (SIGTERM included).
+    await this.predictions.close();
     // Store the minutes gathered so far so a restart loses at most the current minute.
     await sampleRequestMinutes(this.lab.db, this.metrics).catch(() => {});
     // Give deliveries in flight a moment; a webhook still retrying is abandoned at shutdown.

@@ -45,6 +45,7 @@ import { validateParams, withDefaults, type ParamValue } from './params.js';
 import { confusionMatrixSvg, evaluate, intentReportJson } from './report.js';
 import { cancelActive, track, untrack } from './control.js';
 import { trainInWorker } from './runner.js';
+import { recordBaseline } from '../monitoring/model/baseline.js';
 
 export interface TrainRequest {
   datasetId?: string | number;
@@ -411,6 +412,19 @@ export async function executeRun(lab: LabContext, prepared: PreparedRun): Promis
         if (err instanceof CancelledError || attempt >= 2) throw err;
       }
     }
+    // Model monitoring: the new version's reference profile for drift (never fails the run).
+    await recordBaseline(
+      lab,
+      { name: DEFAULT_MODEL_NAME, version },
+      {
+        labels,
+        threshold: choice.threshold,
+        trainTexts: train.map((e) => e.text),
+        validationTexts: validation.map((e) => e.text),
+        validationProba: valProba,
+        seed,
+      },
+    );
     if (prepared.alias) await setAlias(lab, version, prepared.alias);
     publish({ type: 'status', run_id: runId, status: 'succeeded' });
     return await getRun(lab, runId);
