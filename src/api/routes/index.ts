@@ -4,6 +4,7 @@ import conversationsRoutes from './conversations.js';
 import datasetsRoutes from './datasets.js';
 import experimentsRoutes from './experiments.js';
 import healthRoutes from './health.js';
+import modelMonitoringRoutes from './model-monitoring.js';
 import operationsRoutes from './operations.js';
 import reportsRoutes from './reports.js';
 import trainingRoutes from './training.js';
@@ -18,4 +19,5 @@ export const routeModules: Array<(app: LabApp) => Promise<void>> = [
   analyticsRoutes,
   reportsRoutes,
   operationsRoutes,
+  modelMonitoringRoutes,
 ];

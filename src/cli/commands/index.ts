@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAnalytics } from './analytics.js';
 import { registerDatasets } from './datasets.js';
 import { registerInit } from './init.js';
+import { registerMonitor } from './monitor.js';
 import { registerOperations } from './operations.js';
 import { registerServe } from './serve.js';
 import { registerTraining } from './training.js';
@@ -16,4 +17,5 @@ export const commandRegistrations: Array<(program: Command) => void> = [
   registerAnalytics,
   registerOperations,
   registerWorker,
+  registerMonitor,
 ];
