@@ -12,6 +12,12 @@ import { loadVocabulary } from './baseline.js';
 
 export type { PredictionRecord };
 
+/**
+ * Rows per write transaction. SQLite writes are synchronous, so each transaction holds the event
+ * loop; 100 rows (a few ms) between yields keeps a flush from stalling the requests it serves.
+ */
+const WRITE_CHUNK = 100;
+
 /** How often old rows are deleted (and once at the first flush). */
 const RETENTION_INTERVAL_MS = 10 * 60_000;
 
@@ -50,7 +56,8 @@ export class PredictionLog {
     }
     this.buffer.push(entry);
     if (this.buffer.length >= this.lab.settings.predictionLogBatch) {
-      void this.flush().catch(() => {});
+      // One size-triggered flush at a time: a flush in progress re-checks the size when it ends.
+      if (!this.flushing) void this.flush().catch(() => {});
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -65,11 +72,16 @@ export class PredictionLog {
     // One flush at a time: a second caller waits for the running one, then writes what is left.
     while (this.flushing) await this.flushing.catch(() => 0);
     if (this.buffer.length === 0) return 0;
-    this.flushing = this.writeBuffered();
+    const mine = this.writeBuffered();
+    this.flushing = mine;
     try {
-      return await this.flushing;
+      return await mine;
     } finally {
-      this.flushing = null;
+      if (this.flushing === mine) this.flushing = null;
+      // Predictions that arrived during the write may already fill another batch.
+      if (!this.closed && this.buffer.length >= this.lab.settings.predictionLogBatch) {
+        void this.flush().catch(() => {});
+      }
     }
   }
 
@@ -85,9 +97,8 @@ export class PredictionLog {
       this.datasetId ??= await logDatasetId(this.lab);
       await this.loadVocabularies(batch);
       let written = 0;
-      // Transactions of at most one batch size, yielding between them so a large backlog does
-      // not hold the event loop (SQLite writes are synchronous) for the whole backlog at once.
-      const size = this.lab.settings.predictionLogBatch;
+      // Small transactions with a yield between them (see WRITE_CHUNK).
+      const size = WRITE_CHUNK;
       for (let i = 0; i < batch.length; i += size) {
         written += await writePredictions(this.lab, this.datasetId, batch.slice(i, i + size), {
           mode,
@@ -127,7 +138,10 @@ export class PredictionLog {
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.flush().catch(() => {});
     this.closed = true;
+    // A flush in progress, then what is left; a database that keeps failing gets three tries.
+    for (let attempt = 0; attempt < 3 && (this.buffer.length > 0 || this.flushing); attempt++) {
+      await this.flush().catch(() => {});
+    }
   }
 }
