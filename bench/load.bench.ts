@@ -1,20 +1,21 @@
 /**
- * Load benchmark: autocannon against a real `chatlab serve` child process (the built binary), 50
- * connections for 60 s on GET /health/live and, when a model can be trained here, on
- * POST /intents/predict. Prints requests/s, p50/p99 latency, errors and the server's RSS before
- * and after, and writes bench/results/load.json. LOAD_BENCH_SECONDS shortens runs for a smoke test.
- *
- * Then the heavy phase (issue 11): a labelling job over a generated log of LOAD_BENCH_TURNS user
- * turns (100,000) runs while maximal predict requests (1,000 texts x 10,000 characters, top_k
- * 100) are sent back to back, and one client probes GET /health/live every 10 ms; the probe's
- * p50/p99/max latency is the figure (goal: p99 <= 100 ms). The same probe on the idle server
- * first gives the baseline that the machine itself allows.
+ * Load benchmark: autocannon, 50 connections for 60 s per target, in one run:
+ *   1. a bare Fastify route (`GET /`, no plugins) in its own child process: the reference;
+ *   2. `GET /health/live` of a real `chatlab serve` child process (the built binary);
+ *   3. `POST /intents/predict` (tfidf-linear on BANKING77, one text) with PREDICTION_LOG=off;
+ *   4. the same with PREDICTION_LOG=on (a fresh server), so the log's cost is the difference.
+ * Prints requests/s, p50/p99 latency, errors and the server's RSS before and after, the ratios the
+ * serving-speed goals are stated in, and writes bench/results/load.json. LOAD_BENCH_SECONDS
+ * shortens runs for a smoke test.
+ * Then the heavy phase: `GET /health/live` probed while a 100k-turn labelling job and back-to-back
+ * maximal predicts run (goal p99 <= 100 ms).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { printTable, writeResult } from './harness.js';
 
 /** The part of autocannon's API used here (the package ships no type declarations). */
@@ -61,15 +62,29 @@ function rssMiB(pid: number): number {
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024);
 }
 
-async function startServer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], { cwd, env: { ...env, LOG_LEVEL: 'info' } });
+/** The reference: Fastify with one route and nothing else, served by a child process like the lab. */
+const BARE_SERVER = `
+import Fastify from '${pathToFileURL(createRequire(import.meta.url).resolve('fastify')).href}';
+const app = Fastify();
+app.get('/', async () => ({ status: 'ok' }));
+const url = await app.listen({ host: '127.0.0.1', port: 0 });
+console.log(JSON.stringify({ url }));
+process.on('SIGTERM', () => app.close().then(() => process.exit(0)));
+`;
+
+async function startServer(
+  extraEnv: Record<string, string> = {},
+  args = [bin, 'serve', '--port', '0'],
+): Promise<{ child: ChildProcess; url: string }> {
+  // LOG_LEVEL info: the default; requests are logged at debug (errors and slow ones always).
+  const child = spawn(process.execPath, args, { cwd, env: { ...env, LOG_LEVEL: 'info', ...extraEnv } });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const onData = (c: Buffer) => {
       out += c.toString();
       const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
       if (m) {
-        // Stop collecting: the request log that follows must not pile up in this process, which
+        // Stop collecting: whatever the server logs next must not pile up in this process, which
         // also runs autocannon.
         child.stdout!.off('data', onData);
         resolve(m[1]!);
@@ -239,6 +254,25 @@ let heavy: HeavyFigures | string = 'not measured';
 const heavyTurns = Number(process.env.LOAD_BENCH_TURNS ?? 100_000);
 let logId: number | undefined;
 let predictNote = 'not measured';
+const predictBody = {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ text: 'I lost my card, can you block it?' }),
+};
+
+async function measure(
+  start: () => Promise<{ child: ChildProcess; url: string }>,
+  runs: Array<{ path: string; target: string; opts: Partial<CannonOptions> }>,
+): Promise<void> {
+  const { child, url } = await start();
+  try {
+    for (const r of runs) figures.push(await load(`${url}${r.path}`, child.pid!, r.target, r.opts));
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
+  }
+}
+
 try {
   let canPredict = false;
   if (existsSync(banking77)) {
@@ -258,24 +292,36 @@ try {
   } else {
     predictNote = `skipped: ${banking77} not found`;
   }
-  const { child, url } = await startServer();
-  try {
-    figures.push(await load(`${url}/health/live`, child.pid!, 'GET /health/live', {}));
-    if (canPredict) {
-      figures.push(
-        await load(`${url}/intents/predict`, child.pid!, 'POST /intents/predict (tfidf-linear, 1 text)', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ text: 'I lost my card, can you block it?' }),
-        }),
-      );
-      predictNote = 'measured';
+  await measure(
+    () => startServer({}, ['--input-type=module', '-e', BARE_SERVER]),
+    [{ path: '/', target: 'bare Fastify GET /', opts: {} }],
+  );
+  await measure(
+    () => startServer({ PREDICTION_LOG: 'off' }),
+    [
+      { path: '/health/live', target: 'GET /health/live', opts: {} },
+      ...(canPredict
+        ? [{ path: '/intents/predict', target: 'POST /intents/predict, log off', opts: predictBody }]
+        : []),
+    ],
+  );
+  if (canPredict) {
+    await measure(
+      () => startServer({ PREDICTION_LOG: 'on' }),
+      [{ path: '/intents/predict', target: 'POST /intents/predict, log on', opts: predictBody }],
+    );
+    predictNote = 'measured';
+  }
+  if (logId !== undefined) {
+    const { child, url } = await startServer({ PREDICTION_LOG: 'off' });
+    try {
+      heavy = await heavyPhase(url, logId, heavyTurns);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
     }
-    if (logId !== undefined) heavy = await heavyPhase(url, logId, heavyTurns);
-    else heavy = `skipped: ${predictNote}`;
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.on('exit', r));
+  } else {
+    heavy = `skipped: ${predictNote}`;
   }
 } finally {
   rmSync(cwd, { recursive: true, force: true });
@@ -283,6 +329,32 @@ try {
 
 printTable(figures.map((f) => ({ ...f })) as unknown as Array<Record<string, string | number>>);
 if (predictNote !== 'measured') console.log(`/intents/predict: ${predictNote}`);
+
+const by = (prefix: string) => figures.find((f) => f.target.startsWith(prefix));
+const bare = by('bare');
+const health = by('GET /health/live');
+const off = by('POST /intents/predict, log off');
+const on = by('POST /intents/predict, log on');
+const ratio = (a?: Figures, b?: Figures) =>
+  a && b && b.requests_per_s > 0 ? a.requests_per_s / b.requests_per_s : null;
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
+const goals = {
+  health_vs_bare: ratio(health, bare),
+  predict_vs_health: ratio(off, health),
+  predict_p99_ms: off?.p99_ms ?? null,
+  log_throughput_cost: off && on ? 1 - on.requests_per_s / off.requests_per_s : null,
+  log_p99_cost_ms: off && on ? on.p99_ms - off.p99_ms : null,
+};
+const verdict = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'met' : 'NOT met');
+console.log(
+  `/health/live vs bare route: ${pct(goals.health_vs_bare)} (goal >= 50 %: ${verdict(goals.health_vs_bare === null ? null : goals.health_vs_bare >= 0.5)})`,
+);
+console.log(
+  `/intents/predict (log off) vs /health/live: ${pct(goals.predict_vs_health)} (goal >= 50 %: ${verdict(goals.predict_vs_health === null ? null : goals.predict_vs_health >= 0.5)}); p99 ${goals.predict_p99_ms ?? 'n/a'} ms (goal <= 20 ms: ${verdict(goals.predict_p99_ms === null ? null : goals.predict_p99_ms <= 20)})`,
+);
+console.log(
+  `prediction log cost: ${pct(goals.log_throughput_cost)} of predict throughput (goal <= 10 %: ${verdict(goals.log_throughput_cost === null ? null : goals.log_throughput_cost <= 0.1)}), ${goals.log_p99_cost_ms ?? 'n/a'} ms of p99 (goal <= 1 ms: ${verdict(goals.log_p99_cost_ms === null ? null : goals.log_p99_cost_ms <= 1)})`,
+);
 if (typeof heavy === 'string') console.log(`heavy phase: ${heavy}`);
 else {
   console.log(
@@ -294,7 +366,7 @@ else {
       `server: p50 ${heavy.idle_p50_ms} ms, p99 ${heavy.idle_p99_ms} ms`,
   );
 }
-const file = writeResult('load', { runs: figures, predict: predictNote, heavy });
+const file = writeResult('load', { runs: figures, predict: predictNote, goals, heavy });
 console.log(`wrote ${file}`);
 const failed = figures.filter((f) => f.errors > 0 || f.timeouts > 0 || f.non_2xx > 0);
 if (failed.length > 0) {

@@ -46,6 +46,9 @@ export interface BuildOptions {
 export async function buildApp(lab: LabContext, options: BuildOptions = {}): Promise<LabApp> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger | undefined,
+    // Fastify's own two lines per request at info cost more than a health probe itself; the
+    // operations plugin logs each request once, at debug unless it failed or was slow.
+    disableRequestLogging: true,
     bodyLimit: lab.settings.maxUploadBytes,
     clientErrorHandler,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },

@@ -11,6 +11,8 @@ export function buildProgram(): Command {
     .description('Chatbot Analytics Lab: datasets, intent classifiers, experiments, conversation analytics')
     .version(pkg.version, '-v, --version')
     .showSuggestionAfterError(true)
+    // Program options (-v/--version) only before a command, so a command may have its own --version.
+    .enablePositionalOptions()
     .exitOverride();
   for (const register of commandRegistrations) register(program);
   for (const command of program.commands) command.exitOverride();

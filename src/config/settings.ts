@@ -18,6 +18,8 @@ export interface AlertRule {
   direction: 'above' | 'below';
 }
 
+export type PredictionLogMode = 'on' | 'off' | 'hashed';
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type AuthMode = 'required' | 'off';
 
@@ -54,6 +56,16 @@ export interface Settings {
   predictorCacheSize: number;
   /** Most trials one hyper-parameter search may run (grid combinations, or random `trials`). */
   maxSearchTrials: number;
+  /** Whether answered predictions are logged, and whether their text is kept (`hashed`: SHA-256 only). */
+  predictionLog: PredictionLogMode;
+  /** Logged predictions older than this many days are deleted. */
+  predictionLogDays: number;
+  /** At most this many logged predictions are kept (the oldest go first). */
+  predictionLogMaxRows: number;
+  /** Buffered predictions are written at least this often (a crash loses at most this interval). */
+  predictionLogFlushMs: number;
+  /** A buffer of this many predictions is written at once, without waiting for the interval. */
+  predictionLogBatch: number;
 }
 
 export class SettingsError extends Error {
@@ -95,6 +107,11 @@ export const SETTING_KEYS = [
   'JOB_MAX_ATTEMPTS',
   'PREDICTOR_CACHE_SIZE',
   'MAX_SEARCH_TRIALS',
+  'PREDICTION_LOG',
+  'PREDICTION_LOG_DAYS',
+  'PREDICTION_LOG_MAX_ROWS',
+  'PREDICTION_LOG_FLUSH_MS',
+  'PREDICTION_LOG_BATCH',
 ] as const;
 
 /** Keys whose values never appear in output. */
@@ -305,6 +322,10 @@ export function loadSettings(options: LoadOptions = {}): Settings {
       `unknown encoder "${defaultModel}" (supported: ${SUPPORTED_ENCODERS.join(', ')})`,
     );
   }
+  const predictionLog = text(raw, 'PREDICTION_LOG', 'on').trim().toLowerCase();
+  if (predictionLog !== 'on' && predictionLog !== 'off' && predictionLog !== 'hashed') {
+    throw new SettingsError('PREDICTION_LOG', `must be on, off or hashed (got ${JSON.stringify(raw.PREDICTION_LOG)})`);
+  }
 
   return {
     databaseUrl,
@@ -333,6 +354,11 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     jobMaxAttempts: integer(raw, 'JOB_MAX_ATTEMPTS', 3, 1, 100),
     predictorCacheSize: integer(raw, 'PREDICTOR_CACHE_SIZE', 4, 1, 1000),
     maxSearchTrials: integer(raw, 'MAX_SEARCH_TRIALS', 100, 1, 100_000),
+    predictionLog,
+    predictionLogDays: integer(raw, 'PREDICTION_LOG_DAYS', 30, 1, 3650),
+    predictionLogMaxRows: integer(raw, 'PREDICTION_LOG_MAX_ROWS', 1_000_000, 1000, 1_000_000_000),
+    predictionLogFlushMs: integer(raw, 'PREDICTION_LOG_FLUSH_MS', 1000, 50, 60_000),
+    predictionLogBatch: integer(raw, 'PREDICTION_LOG_BATCH', 500, 1, 100_000),
   };
 }
 
@@ -364,6 +390,11 @@ export function describeSettings(settings: Settings): Record<string, string> {
     JOB_MAX_ATTEMPTS: String(settings.jobMaxAttempts),
     PREDICTOR_CACHE_SIZE: String(settings.predictorCacheSize),
     MAX_SEARCH_TRIALS: String(settings.maxSearchTrials),
+    PREDICTION_LOG: settings.predictionLog,
+    PREDICTION_LOG_DAYS: String(settings.predictionLogDays),
+    PREDICTION_LOG_MAX_ROWS: String(settings.predictionLogMaxRows),
+    PREDICTION_LOG_FLUSH_MS: String(settings.predictionLogFlushMs),
+    PREDICTION_LOG_BATCH: String(settings.predictionLogBatch),
   };
 }
 

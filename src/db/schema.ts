@@ -272,6 +272,44 @@ export interface DiscoveryMembersTable {
   similarity: number;
 }
 
+/** What a logged prediction's turn has no column for (see migration 0006). */
+export interface PredictionLogTable {
+  id: Id;
+  turn_id: number;
+  dataset_id: number;
+  model_name: string;
+  model_version: number;
+  /** Epoch ms when the prediction was answered (same as the turn's `ts`). */
+  ts: number;
+  /** The model's own answer, kept even if the turn is relabelled later. */
+  intent: string;
+  confidence: number;
+  fallback: number;
+  /** JSON [{intent, confidence}] of the top-k the caller received. */
+  top: Json;
+  latency_ms: number;
+  text_sha256: string;
+  /** 0 in hashed mode: the turn's text is a placeholder, not the user's text. */
+  text_stored: number;
+  text_length: number;
+  token_count: number;
+  /** Tokens outside the version's training vocabulary; null when the version has no baseline. */
+  oov_count: number | null;
+  session_id: string | null;
+  user_ref: string | null;
+  /** The API instance that wrote the row (host:pid). */
+  instance: string;
+}
+
+/** A registered version's reference profile for drift (JSON, see src/monitoring/model/baseline.ts). */
+export interface ModelBaselinesTable {
+  model_version_id: number;
+  model_name: string;
+  model_version: number;
+  profile: Json;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   datasets: DatasetsTable;
   examples: ExamplesTable;
@@ -293,6 +331,8 @@ export interface Database {
   discovery_runs: DiscoveryRunsTable;
   discovery_clusters: DiscoveryClustersTable;
   discovery_members: DiscoveryMembersTable;
+  prediction_log: PredictionLogTable;
+  model_baselines: ModelBaselinesTable;
 }
 
 export type Dataset = Selectable<DatasetsTable>;

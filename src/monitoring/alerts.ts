@@ -2,8 +2,13 @@ import type { AlertRule } from '../config/settings.js';
 import type { Db } from '../db/connection.js';
 import type { AlertChannel, AlertEvent } from './channels/index.js';
 
-/** Metric values by name; null when there is no value yet (e.g. no requests in the window). */
-export type MetricValues = Record<string, number | null | undefined>;
+/**
+ * A metric's value, null when there is none yet (e.g. no requests in the window, or too few
+ * predictions); a metric may carry details that alerts on it pass on (model version, top moved intents).
+ */
+export type MetricValue = number | null | undefined | { value: number | null; details?: Record<string, unknown> };
+/** Metric values by name. */
+export type MetricValues = Record<string, MetricValue>;
 export type MetricSource = () => Promise<MetricValues>;
 
 /** The metric names rules may use (see `labMetricSource`). */
@@ -16,6 +21,12 @@ export const ALERT_METRICS = [
   'disk_free_percent',
   'event_loop_delay_ms',
   'db_round_trip_ms',
+  // Model monitoring (src/monitoring/model/alert-metrics.ts)
+  'model_fallback_rate',
+  'model_confidence_mean',
+  'model_intent_drift_js',
+  'model_embedding_drift',
+  'prediction_rate',
 ] as const;
 
 export interface RuleStatus {
@@ -101,7 +112,9 @@ export class AlertEvaluator {
     const events: AlertEvent[] = [];
     for (const state of this.states) {
       const { rule } = state;
-      const raw = values[rule.metric];
+      const entry = values[rule.metric];
+      const raw = entry !== null && typeof entry === 'object' ? entry.value : entry;
+      const details = entry !== null && typeof entry === 'object' ? entry.details : undefined;
       const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
       state.value = value;
       const breached = value !== null && (rule.direction === 'below' ? value < rule.threshold : value > rule.threshold);
@@ -109,7 +122,7 @@ export class AlertEvaluator {
         state.breachSince ??= now;
         if (!state.firing && now - state.breachSince >= rule.for * 1000) {
           const startedAt = new Date(now).toISOString();
-          const message = `${rule.metric} is ${value} (${rule.direction} ${rule.threshold} for ${rule.for}s)`;
+          const message = `${rule.metric} is ${value} (${rule.direction} ${rule.threshold} for ${rule.for}s)${describeDetails(details)}`;
           const row = await this.options.db.kysely
             .insertInto('alerts')
             .values({
@@ -125,19 +138,19 @@ export class AlertEvaluator {
             .returning('id')
             .executeTakeFirstOrThrow();
           state.firing = { id: row.id, startedAt };
-          events.push(this.event(state, 'firing', value!, now, message));
+          events.push(this.event(state, 'firing', value!, now, message, details));
         }
       } else if (value !== null || state.firing === null) {
         // No data keeps a firing alert firing: silence is not recovery.
         state.breachSince = null;
         if (state.firing && value !== null) {
-          const message = `${rule.metric} is back to ${value} (threshold ${rule.threshold})`;
+          const message = `${rule.metric} is back to ${value} (threshold ${rule.threshold})${describeDetails(details)}`;
           await this.options.db.kysely
             .updateTable('alerts')
             .set({ state: 'resolved', resolved_at: new Date(now).toISOString() })
             .where('id', '=', state.firing.id)
             .execute();
-          events.push(this.event(state, 'resolved', value, now, message));
+          events.push(this.event(state, 'resolved', value, now, message, details));
           state.firing = null;
         }
       }
@@ -146,8 +159,16 @@ export class AlertEvaluator {
     return events;
   }
 
-  private event(state: RuleState, kind: AlertEvent['state'], value: number, now: number, message: string): AlertEvent {
+  private event(
+    state: RuleState,
+    kind: AlertEvent['state'],
+    value: number,
+    now: number,
+    message: string,
+    details?: Record<string, unknown>,
+  ): AlertEvent {
     return {
+      ...(details ? { details } : {}),
       rule: state.name,
       metric: state.rule.metric,
       state: kind,
@@ -209,6 +230,22 @@ export class AlertEvaluator {
       since: s.firing ? s.firing.startedAt : s.breachSince !== null ? new Date(s.breachSince).toISOString() : null,
     }));
   }
+}
+
+/** The human part of a metric's details in an alert message: the model version and the intents that moved. */
+function describeDetails(details: Record<string, unknown> | undefined): string {
+  if (!details) return '';
+  const parts: string[] = [];
+  if (details.model_version !== undefined)
+    parts.push(`model ${String(details.model_name)} v${String(details.model_version)}`);
+  const moved = details.top_moved_intents;
+  if (Array.isArray(moved) && moved.length > 0) {
+    const list = (moved as Array<{ intent: string; delta: number }>)
+      .map((m) => `${m.intent} ${m.delta >= 0 ? '+' : ''}${(m.delta * 100).toFixed(1)} pts`)
+      .join(', ');
+    parts.push(`top moved intents: ${list}`);
+  }
+  return parts.length ? `; ${parts.join('; ')}` : '';
 }
 
 export interface AlertRow {

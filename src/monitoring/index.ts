@@ -2,6 +2,8 @@ import type { LabContext } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
 import { AlertEvaluator, type MetricSource, type MetricValues } from './alerts.js';
 import { createChannels, type AlertChannel } from './channels/index.js';
+import { MODEL_METRICS, modelAlertMetrics } from './model/alert-metrics.js';
+import { PredictionLog } from './model/prediction-log.js';
 import { RequestMetrics } from './request-metrics.js';
 import { every, sampleRequestMinutes, type Timer } from './sampler.js';
 import { SystemMonitor } from './system.js';
@@ -14,8 +16,15 @@ export interface MonitoringOptions {
   channels?: AlertChannel[];
 }
 
-/** The values alert rules read: request figures over the last 5 minutes plus system probes. */
-export function labMetricSource(metrics: RequestMetrics, system: SystemMonitor): MetricSource {
+/**
+ * The values alert rules read: request figures over the last 5 minutes plus system probes, and
+ * the model metrics when a rule uses one (they cost a few queries over the prediction log).
+ */
+export function labMetricSource(
+  metrics: RequestMetrics,
+  system: SystemMonitor,
+  model?: () => Promise<MetricValues>,
+): MetricSource {
   return async (): Promise<MetricValues> => {
     const requests = metrics.summary('5m').total;
     const snapshot = await system.sample();
@@ -28,6 +37,7 @@ export function labMetricSource(metrics: RequestMetrics, system: SystemMonitor):
       disk_free_percent: snapshot.disk.free_percent,
       event_loop_delay_ms: snapshot.event_loop.delay_p99_ms,
       db_round_trip_ms: snapshot.database.round_trip_ms,
+      ...(model ? await model() : {}),
     };
   };
 }
@@ -40,6 +50,8 @@ export class Monitoring {
   readonly metrics: RequestMetrics;
   readonly system: SystemMonitor;
   readonly alerts: AlertEvaluator;
+  /** The buffered log of answered predictions (PREDICTION_LOG). */
+  readonly predictions: PredictionLog;
   private timers: Timer[] = [];
   private stopped = false;
 
@@ -49,6 +61,7 @@ export class Monitoring {
   ) {
     this.metrics = new RequestMetrics(options.now);
     this.system = new SystemMonitor(lab.settings, lab.db);
+    this.predictions = new PredictionLog(lab, options.logger);
     const channels =
       options.channels ??
       createChannels(lab.settings.alertChannels, {
@@ -59,7 +72,15 @@ export class Monitoring {
       db: lab.db,
       rules: lab.settings.alerts,
       channels,
-      source: options.source ?? labMetricSource(this.metrics, this.system),
+      source:
+        options.source ??
+        labMetricSource(
+          this.metrics,
+          this.system,
+          lab.settings.alerts.some((r) => (MODEL_METRICS as readonly string[]).includes(r.metric))
+            ? () => modelAlertMetrics(lab)
+            : undefined,
+        ),
       now: options.now,
       onChannelError: (channel, err) =>
         options.logger.warn({ channel, err: (err as Error).message }, 'alert channel failed'),
@@ -86,6 +107,8 @@ export class Monitoring {
     this.stopped = true;
     await Promise.all(this.timers.map((t) => t.stop()));
     this.timers = [];
+    // Buffered predictions are written before the database closes (SIGTERM included).
+    await this.predictions.close();
     // Store the minutes gathered so far so a restart loses at most the current minute.
     await sampleRequestMinutes(this.lab.db, this.metrics).catch(() => {});
     // Give deliveries in flight a moment; a webhook still retrying is abandoned at shutdown.

@@ -40,6 +40,7 @@ import { cancelActive, type RunControl } from './control.js';
 import { executeLifecycle, type RunCompletion, type RunScope } from './lifecycle.js';
 import { runFolder } from './run-folder.js';
 import { trainInWorker } from './runner.js';
+import { recordBaseline, type BaselineInput } from '../monitoring/model/baseline.js';
 
 export interface TrainRequest {
   datasetId?: string | number;
@@ -241,27 +242,46 @@ interface RunSplit {
  */
 export async function executeRun(lab: LabContext, prepared: PreparedRun, control?: RunControl): Promise<RunView> {
   const runDir = runFolder(lab.settings.runsDir, prepared.modelType, prepared.runId);
-  return executeLifecycle(lab, { runId: prepared.runId, runDir, control, keepLog: true }, async (run) => {
-    run.phase('load');
-    const split = await loadSplit(lab, prepared);
-    run.say(`split: train ${split.train.length}, validation ${split.validation.length}, test ${split.test.length}`);
-    run.control.check();
+  let baseline: BaselineInput | undefined;
+  const finished = await executeLifecycle(
+    lab,
+    { runId: prepared.runId, runDir, control, keepLog: true },
+    async (run) => {
+      run.phase('load');
+      const split = await loadSplit(lab, prepared);
+      run.say(`split: train ${split.train.length}, validation ${split.validation.length}, test ${split.test.length}`);
+      run.control.check();
 
-    const params = withDefaults(getTrainer(prepared.modelType).paramSpec, prepared.params);
-    writeConfig(run, prepared, params, split);
-    const trained = await trainWithProgress(run, prepared, params, split);
-    run.control.check();
+      const params = withDefaults(getTrainer(prepared.modelType).paramSpec, prepared.params);
+      writeConfig(run, prepared, params, split);
+      const trained = await trainWithProgress(run, prepared, params, split);
+      run.control.check();
 
-    run.phase('evaluate');
-    const evaluation = evaluateOnce(run, prepared, trained, split);
+      run.phase('evaluate');
+      const evaluation = evaluateOnce(run, prepared, trained, split);
 
-    run.phase('save');
-    writeArtifacts(run, trained.labels, evaluation);
-    run.control.check();
+      run.phase('save');
+      writeArtifacts(run, trained.labels, evaluation);
+      run.control.check();
 
-    run.phase('register');
-    return registerModel(run, prepared, trained.labels, evaluation.summary);
-  });
+      baseline = {
+        labels: trained.labels,
+        threshold: evaluation.threshold,
+        trainTexts: split.train.map((e) => e.text),
+        validationTexts: split.validation.map((e) => e.text),
+        validationProba: trained.validation.proba,
+        seed: prepared.seed,
+      };
+      run.phase('register');
+      return registerModel(run, prepared, trained.labels, evaluation.summary);
+    },
+  );
+  // Model monitoring: the new version's reference profile for drift, from the clean validation
+  // predictions. After the commit, so it can never change the run's outcome.
+  if (finished.status === 'succeeded' && finished.model_version !== null && baseline) {
+    await recordBaseline(lab, { name: DEFAULT_MODEL_NAME, version: finished.model_version }, baseline);
+  }
+  return finished;
 }
 
 async function loadSplit(lab: LabContext, prepared: PreparedRun): Promise<RunSplit> {

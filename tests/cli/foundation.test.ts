@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../support/cli.js';
+import { allMigrations } from '../../src/db/migrations/index.js';
 
 const pkg = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8'));
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'chatlab-cli-'));
@@ -43,7 +44,7 @@ describe('chatlab binary', () => {
     expect(existsSync(path.join(cwd, 'data', 'chatlab.db'))).toBe(true);
     const second = runCli(['init'], { cwd, env });
     expect(second.status).toBe(0);
-    expect(second.stdout).toContain('Migrations: 1 applied, 0 pending');
+    expect(second.stdout).toContain(`Migrations: ${Object.keys(allMigrations('sqlite')).length} applied, 0 pending`);
   });
 
   it('exits 2 naming the key on a bad setting', () => {

@@ -303,6 +303,21 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
     expect(requests.routes.length).toBeGreaterThan(0);
     await poll(() => page.getByTestId('latency-chart').locator('svg').count()).toBe(1);
     expect(await page.getByTestId('rss').locator('.stat-value').textContent()).toMatch(/MiB$/);
+    // Model monitoring: the playground's prediction is in the prediction log (written within a
+    // second) and in the section's table; the counts match the API.
+    await poll(async () => (await server.api('/monitoring/model/predictions?limit=5')).body.predictions.length, {
+      timeout: 10_000,
+    }).toBeGreaterThan(0);
+    await page.reload();
+    await poll(() => page.getByTestId('predictions-table').textContent()).toContain(
+      'I still have not received my new card',
+    );
+    const model = (await server.api('/monitoring/model?window=24h')).body;
+    expect(await page.getByTestId('model-predictions').locator('.stat-value').textContent()).toBe(
+      model.predictions.toLocaleString('en-US'),
+    );
+    expect(await page.getByTestId('drift-table').textContent()).toContain('Embedding drift');
+    await poll(() => page.getByTestId('confidence-chart').locator('svg').count()).toBe(1);
     await shot('monitoring');
     expect(pageErrors).toEqual([]);
   });

@@ -25,6 +25,10 @@ declare module 'fastify' {
   }
 }
 
+/** A request slower than this is logged at warn whatever LOG_LEVEL says below it. */
+export const SLOW_REQUEST_MS = 1000;
+const LEVEL_VALUES: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
 function routeOf(request: FastifyRequest): string {
   return request.routeOptions.url ?? UNMATCHED_ROUTE;
 }
@@ -71,6 +75,22 @@ export async function registerOperationsPlugins(app: LabApp): Promise<void> {
         statusCode: reply.statusCode,
         durationMs: reply.elapsedTime,
       }),
+    );
+  });
+
+  // --- request log: one line per request at debug; server errors and slow requests always
+  // (error / warn), so the log stays useful without costing every request a write at info.
+  const threshold = LEVEL_VALUES[app.log.level] ?? Infinity;
+  app.addHook('onResponse', async (request, reply) => {
+    const level = reply.statusCode >= 500 ? 'error' : reply.elapsedTime >= SLOW_REQUEST_MS ? 'warn' : 'debug';
+    if (LEVEL_VALUES[level]! < threshold) return;
+    request.log[level](
+      {
+        req: { method: request.method, url: request.url, ip: request.ip },
+        res: { statusCode: reply.statusCode },
+        responseTime: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      reply.statusCode >= 500 ? 'request failed' : level === 'warn' ? 'slow request' : 'request completed',
     );
   });
 

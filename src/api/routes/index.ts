@@ -7,6 +7,7 @@ import discoveryRoutes from './discovery.js';
 import experimentsRoutes from './experiments.js';
 import healthRoutes from './health.js';
 import improveRoutes from './improve.js';
+import modelMonitoringRoutes from './model-monitoring.js';
 import operationsRoutes from './operations.js';
 import reportsRoutes from './reports.js';
 import reviewRoutes from './review.js';
@@ -26,4 +27,5 @@ export const routeModules: Array<(app: LabApp) => Promise<void>> = [
   reviewRoutes,
   improveRoutes,
   operationsRoutes,
+  modelMonitoringRoutes,
 ];

@@ -3,7 +3,8 @@ import { ValidationError } from '../../core/errors.js';
 import { getRun, getRunDetail, listRuns, parseRunId, TERMINAL_STATUSES } from '../../experiments/runs.js';
 import { subscribe, recentEvents, type RunEvent } from '../../training/events.js';
 import { requestCancel, resolveDataset } from '../../training/pipeline.js';
-import { checkTexts, getPredictor } from '../../training/predict.js';
+import { checkTexts, getPredictor, type Prediction, type Predictor } from '../../training/predict.js';
+import type { PredictionLog } from '../../monitoring/model/prediction-log.js';
 import { failInterruptedRuns, jobWorker, startCrossval, startSearch, startTraining } from '../../training/service.js';
 import { parseCursor } from '../../datasets/repository.js';
 import type { LabApp } from '../app.js';
@@ -158,6 +159,28 @@ const PredictBody = Type.Object(
     texts: Type.Optional(Type.Array(Type.String(), { description: 'several texts, predicted in one batch' })),
     model: Type.Optional(Type.String({ description: 'alias, version number or name:version; default production' })),
     top_k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 3 })),
+    conversation_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'prediction log: the conversation this text belongs to (turns are appended in order)',
+      }),
+    ),
+    session_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'prediction log: the session; groups turns when no conversation_id is given',
+      }),
+    ),
+    user_ref: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'prediction log: an opaque reference to the user' }),
+    ),
+    metadata: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'prediction log: free JSON stored with the logged turn (kept as given, also in hashed mode)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -171,6 +194,36 @@ const PredictionSchema = Type.Object({
 });
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+/** Hands answered predictions to the prediction log (an append to its buffer; no I/O here). */
+function logPredictions(
+  log: PredictionLog,
+  predictor: Predictor,
+  texts: string[],
+  predictions: Prediction[],
+  latencyMs: number,
+  body: Static<typeof PredictBody>,
+): void {
+  if (!log.enabled) return;
+  const ts = Date.now();
+  predictions.forEach((p, i) =>
+    log.record({
+      ts,
+      modelName: predictor.modelName,
+      modelVersion: predictor.modelVersion,
+      text: texts[i]!,
+      intent: p.intent,
+      confidence: p.confidence,
+      fallback: p.fallback,
+      top: p.top,
+      latencyMs,
+      conversationId: body.conversation_id,
+      sessionId: body.session_id,
+      userRef: body.user_ref,
+      metadata: body.metadata,
+    }),
+  );
+}
 
 function queuedReply(q: { run_id: number; job_id: number; status: 'queued' }) {
   return { ...q, events_url: `/training/runs/${q.run_id}/events` };
@@ -466,8 +519,10 @@ export default async function trainingRoutes(app: LabApp): Promise<void> {
         ]);
       }
       checkTexts(texts, 'body.texts');
+      const started = performance.now();
       const predictor = await getPredictor(app.lab, b.model);
       const predictions = await predictor.predict(texts, b.top_k ?? 3);
+      logPredictions(app.monitoring.predictions, predictor, texts, predictions, performance.now() - started, b);
       return {
         model: {
           name: predictor.modelName,

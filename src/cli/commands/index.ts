@@ -5,6 +5,7 @@ import { registerExamples } from './examples.js';
 import { registerImprove } from './improve.js';
 import { registerDiscovery } from './discovery.js';
 import { registerInit } from './init.js';
+import { registerMonitor } from './monitor.js';
 import { registerOperations } from './operations.js';
 import { registerReview } from './review.js';
 import { registerServe } from './serve.js';
@@ -24,4 +25,5 @@ export const commandRegistrations: Array<(program: Command) => void> = [
   registerDiscovery,
   registerOperations,
   registerWorker,
+  registerMonitor,
 ];

@@ -5,6 +5,7 @@ import { reviewDecisionsMigration } from './0002_review_decisions.js';
 import { runOwnerMigration } from './0003_run_owner.js';
 import { turnTopPredictionsMigration } from './0004_turn_top_predictions.js';
 import { discoveryMigration } from './0005_discovery.js';
+import { modelMonitoringMigration } from './0006_model_monitoring.js';
 import { datasetMetadataMigration } from './0009_dataset_metadata.js';
 
 /**
@@ -18,6 +19,7 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0003_run_owner': runOwnerMigration(dialect),
     '0004_turn_top_predictions': turnTopPredictionsMigration(dialect),
     '0005_discovery': discoveryMigration(dialect),
+    '0006_model_monitoring': modelMonitoringMigration(dialect),
     '0009_dataset_metadata': datasetMetadataMigration(dialect),
   };
 }

@@ -12,6 +12,8 @@ export interface AlertEvent {
   /** When this event happened (ISO). */
   time: string;
   message: string;
+  /** What the metric knows about the breach, e.g. `model_version` and `top_moved_intents` for model metrics. */
+  details?: Record<string, unknown>;
 }
 
 /**

@@ -7,6 +7,7 @@ import { barChart, lineChart } from '../lib/charts';
 import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
 import { listOf, num } from '../lib/shapes';
 import { useApi } from '../lib/useApi';
+import { ModelMonitoringSection } from './ModelMonitoring';
 
 interface RouteSummary {
   route: string;
@@ -225,6 +226,7 @@ export function MonitoringPage() {
           )}
         </Async>
       </Card>
+      <ModelMonitoringSection />
       <div className="grid-2">
         <Card title="Alert rules" id="alerts">
           <Async state={alerts} feature="Alerts">
