@@ -9,8 +9,10 @@
  *    however few out-of-scope texts there are);
  *  - `recall@<target>`: the best in-scope accuracy among thresholds that catch at least `target`
  *    of the out-of-scope texts (the highest recall reachable when none does).
- * Without out-of-scope texts in validation every objective is in-scope accuracy, which no
- * threshold above 0 can raise: the model never falls back. Ties go to the lowest threshold.
+ * Without out-of-scope texts in validation no threshold above 0 can raise in-scope accuracy, yet a
+ * bot should still say "sorry" rather than act on a guess: there every objective counts a text as
+ * handled right when it is accepted with the right intent or falls back on a wrong one (the rule
+ * Rasa's fallback classifier is tuned by). Ties go to the lowest threshold.
  */
 
 export type OosObjective = { kind: 'accuracy' } | { kind: 'balanced' } | { kind: 'recall'; target: number };
@@ -120,9 +122,16 @@ export function selectThreshold(
   for (let i = 0; i < n; i++) if (outOfScope[i]) nOos++;
   const nIn = n - nOos;
   const curve = thresholdCurve(confidences, correct, outOfScope, options.maxThreshold ?? 0.95);
+  const inRightAtZero = curve[0]!.inScopeAccuracy * nIn;
   const value = (p: ThresholdPoint): number => {
     const recall = p.oosRecall ?? 0;
-    if (nOos === 0 || objective.kind === 'accuracy') return (p.inScopeAccuracy * nIn + recall * nOos) / n;
+    if (nOos === 0) {
+      // Right answers kept, plus wrong answers turned into a fallback.
+      const inRight = p.inScopeAccuracy * nIn;
+      const rejectedWrong = p.fallbackRate * n - (inRightAtZero - inRight);
+      return (inRight + rejectedWrong) / n;
+    }
+    if (objective.kind === 'accuracy') return (p.inScopeAccuracy * nIn + recall * nOos) / n;
     if (objective.kind === 'balanced') return (p.inScopeAccuracy + recall) / 2;
     return p.inScopeAccuracy;
   };

@@ -117,8 +117,13 @@ describe('fallback threshold', () => {
     expect(t.fallbackRate).toBeCloseTo(4 / 6, 10);
   });
 
-  it('without out-of-scope texts a fallback cannot raise accuracy: threshold 0', () => {
-    expect(selectThreshold([0.9, 0.8, 0.3, 0.2], [true, true, false, false]).threshold).toBe(0);
+  it('without out-of-scope texts a fallback on a wrong answer counts as handled right', () => {
+    // Rejecting the two unsure wrong answers (0.3, 0.2) keeps both right ones: 4 of 4 handled.
+    const t = selectThreshold([0.9, 0.8, 0.3, 0.2], [true, true, false, false]);
+    expect(t.threshold).toBeCloseTo(0.55, 10);
+    expect(t.score).toBe(1);
+    expect(t.fallbackRate).toBe(0.5);
+    // Every answer right: nothing to gain from falling back.
     expect(selectThreshold([0.4, 0.6], [true, true]).threshold).toBe(0);
   });
 
