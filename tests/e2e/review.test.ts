@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait.js';
 import {
   browserAvailability,
   launchBrowser,
@@ -95,8 +96,18 @@ describe.runIf(availability.run)('review loop in Chromium', () => {
     });
     expect(l.status, JSON.stringify(l.body)).toBeLessThan(300);
     log = l.body.dataset;
+    // Labelling is a queued job: wait for it to finish.
     const label = await server.api('/analytics/label', { method: 'POST', body: { dataset: log.id } });
-    expect(label.status, JSON.stringify(label.body)).toBe(200);
+    expect(label.status, JSON.stringify(label.body)).toBe(202);
+    const labelled = await waitFor(
+      async () => {
+        const job = (await server.api(label.body.status_url as string)).body;
+        return job.status === 'queued' || job.status === 'running' ? undefined : job;
+      },
+      'the labelling job to end',
+      { timeoutMs: 120_000, intervalMs: 200 },
+    );
+    expect(labelled.status, JSON.stringify(labelled)).toBe('succeeded');
 
     // Earlier review work: every turn of the new intent, decided through the API.
     const queue = await server.api(`/review/queue?dataset=${log.id}&limit=500`);
