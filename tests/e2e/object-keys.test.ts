@@ -138,7 +138,12 @@ describe.runIf(availability.run)('labels that are object keys, in Chromium', () 
     await poll(() => containsAll('intent-series')).toBe(true);
     await poll(() => page.getByTestId('flow-sankey').locator('svg').count()).toBe(1);
     expect(await textOf('flow-sankey')).toMatch(/__proto__|constructor|toString|hasOwnProperty/);
-    await poll(() => page.getByTestId('fallback-by-intent').locator('svg').count()).toBe(1);
+    // The chart is drawn when some intent has fallbacks (the calibrated model may be sure of all of them).
+    const fallback = (await server.api(`/analytics/fallback?dataset=${log}`)).body as {
+      by_intent: Array<{ fallback: number }>;
+    };
+    const withFallbacks = fallback.by_intent.some((r) => r.fallback > 0) ? 1 : 0;
+    await poll(() => page.getByTestId('fallback-by-intent').locator('svg').count()).toBe(withFallbacks);
     await poll(() => page.getByTestId('conversations-table').locator('tbody tr').count()).toBeGreaterThan(0);
     await shot('conversations');
     expect(await page.evaluate(() => Object.getOwnPropertyNames(Object.prototype).length)).toBe(clean);
