@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
@@ -48,7 +49,7 @@ export async function buildApp(lab: LabContext, options: BuildOptions = {}): Pro
     loggerInstance: options.logger as FastifyBaseLogger | undefined,
     // Fastify's own two lines per request at info cost more than a health probe itself; the
     // operations plugin logs each request once, at debug unless it failed or was slow.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: lab.settings.maxUploadBytes,
     clientErrorHandler,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
