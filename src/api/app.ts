@@ -16,6 +16,7 @@ import type { Logger } from '../core/logger.js';
 import { registerDashboard } from './plugins/dashboard.js';
 import { clientErrorHandler, registerErrorHandling } from './plugins/errors.js';
 import { registerOperationsPlugins } from './plugins/operations.js';
+import { RunSchema } from './contracts/training.js';
 import { ErrorBody } from './schemas.js';
 import { routeModules } from './routes/index.js';
 
@@ -72,6 +73,8 @@ export async function buildApp(lab: LabContext, options: BuildOptions = {}): Pro
   // handed to a route that expects an object.
   app.removeContentTypeParser('text/plain');
   app.addSchema(ErrorBody);
+  // Run is referenced by the runs, training, search and cross-validation routes (separate plugins).
+  app.addSchema(RunSchema);
 
   await app.register(swagger, {
     openapi: {
