@@ -133,6 +133,12 @@ const SearchBody = Type.Object(
     metric: Type.Optional(Type.Union([Type.Literal('accuracy'), Type.Literal('macro_f1')])),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
     experiment: Type.Optional(Type.String({ minLength: 1 })),
+    train_best: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'then train and register a model with the best parameters (metrics.best_model)',
+      }),
+    ),
     async_run: Type.Optional(Type.Boolean({ default: false })),
   },
   { additionalProperties: false },
@@ -430,7 +436,7 @@ export default async function trainingRoutes(app: LabApp): Promise<void> {
       schema: {
         tags: ['training'],
         summary:
-          'Grid or random search: a parent run with one child run per trial, scored on validation data; leaderboard and best parameters',
+          'Grid or random search: a parent run with one child run (a queued job) per trial, scored on validation data; leaderboard and best parameters',
         body: SearchBody,
         response: { 200: Type.Ref('Run'), 202: Queued, ...errorResponses(400, 404, 429) },
       },
@@ -448,6 +454,7 @@ export default async function trainingRoutes(app: LabApp): Promise<void> {
         metric: b.metric,
         seed: b.seed,
         experiment: b.experiment,
+        trainBest: b.train_best,
       };
       const result = await startSearch(app.lab, req, b.async_run ?? false);
       return 'job_id' in result ? reply.status(202).send(queuedReply(result)) : result;

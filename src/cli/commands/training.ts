@@ -69,6 +69,14 @@ function runSummary(run: RunView): string {
         })),
       ),
     );
+    const failed = Array.isArray(m.failed_trials) ? m.failed_trials.length : 0;
+    if (failed) lines.push(`  ${failed} trial(s) did not succeed (metrics.failed_trials)`);
+    const best = m.best_model as { run_id: number; status: string; model_version: number | null } | undefined;
+    if (best) {
+      lines.push(
+        `  best parameters trained in run ${best.run_id}: ${best.status}${best.model_version !== null ? `, model version ${best.model_version}` : ''}`,
+      );
+    }
   }
   if (run.model_version !== null) lines.push(`  registered as model version ${run.model_version}`);
   if (run.run_dir) lines.push(`  artifacts: ${run.run_dir}`);
@@ -409,7 +417,9 @@ export function registerTraining(program: Command): void {
 
   program
     .command('tune')
-    .description('hyper-parameter search (grid or random); each trial scored on validation data only')
+    .description(
+      'hyper-parameter search (grid or random); each trial a queued job any worker can take, scored on validation data only',
+    )
     .requiredOption('--dataset <id|name>', 'dataset id or name')
     .requiredOption('--model <type>', 'model type')
     .option('--space <json>', 'search space, e.g. \'{"learning_rate":[0.003,0.01],"num_epochs":{"min":5,"max":20}}\'')
@@ -419,6 +429,7 @@ export function registerTraining(program: Command): void {
     .option('--folds <k>', 'k-fold scoring (0 = validation split; at most 20)', intRange(0, 20), 0)
     .option('--metric <metric>', 'accuracy | macro_f1', 'accuracy')
     .option('--seed <n>', 'seed', SEED, 42)
+    .option('--train-best', 'then train and register a model with the best parameters')
     .option('--async', 'queue the search for the server worker')
     .option('--json', 'print JSON')
     .action(async (o) => {
@@ -453,6 +464,7 @@ export function registerTraining(program: Command): void {
             folds: intOption('--folds', o.folds),
             metric: o.metric,
             seed: intOption('--seed', o.seed),
+            trainBest: Boolean(o.trainBest),
           },
           Boolean(o.async),
         );
