@@ -1,8 +1,8 @@
 /**
- * bench/workers: 12 hyper-parameter trials (tfidf-linear on BANKING77, a 4 x 3 grid of learning
- * rate x epochs, each trial a queued training job) drained by 1 `chatlab worker` process, then by
- * 2, on the same machine and database. Prints wall time and the speed-up; writes
- * bench/results/workers.json.
+ * bench/workers: a 12-trial hyper-parameter search (tfidf-linear on BANKING77, a 4 x 3 grid of
+ * learning rate x epochs, queued like `chatlab tune --async`: each trial a job of its own) drained
+ * by 1 `chatlab worker` process, then by 2, on the same machine and database. Prints wall time and
+ * the speed-up; writes bench/results/workers.json.
  *
  * Needs the built CLI (`npm run build`). Database: BENCH_DATABASE_URL or TEST_DATABASE_URL
  * (PostgreSQL; a fresh database is created and dropped), else a SQLite file in a temp folder.
@@ -19,14 +19,16 @@ import pg from 'pg';
 import { loadSettings } from '../src/config/settings.js';
 import { openLab, type LabContext } from '../src/core/context.js';
 import { ingestDataset } from '../src/datasets/ingest.js';
+import { getRun } from '../src/experiments/runs.js';
 import { enqueueJob } from '../src/training/jobs.js';
-import { prepareRun } from '../src/training/pipeline.js';
+import { prepareSearch } from '../src/training/search.js';
 import { median, printTable, writeResult } from './harness.js';
 
 const bin = path.resolve(import.meta.dirname, '../bin/chatlab.js');
 const banking77 = path.resolve(import.meta.dirname, '../../shared/datasets/banking77');
 const perIntent = Number(process.env.BENCH_PER_INTENT ?? 0);
-const GRID = [0.005, 0.01, 0.02, 0.05].flatMap((lr) => [8, 12, 16].map((epochs) => ({ lr, epochs })));
+const SPACE = { learning_rate: [0.005, 0.01, 0.02, 0.05], num_epochs: [8, 12, 16] };
+const TRIALS = SPACE.learning_rate.length * SPACE.num_epochs.length;
 
 async function freshDatabase(dir: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const admin = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
@@ -94,27 +96,18 @@ async function drain(lab: LabContext, datasetId: number, workers: number, dir: s
   const load0 = loadavg()[0]!;
   const cpu0 = procs.reduce((sum, p) => sum + cpuSeconds(p.pid!), 0);
   const t0 = performance.now();
-  const runIds: number[] = [];
-  for (const [i, g] of GRID.entries()) {
-    const prepared = await prepareRun(lab, {
-      datasetId,
-      modelType: 'tfidf-linear',
-      overrides: { learning_rate: g.lr, num_epochs: g.epochs },
-      seed: 7,
-      experiment: `bench-workers-${workers}`,
-      name: `trial-${i}`,
-    });
-    await enqueueJob(lab, 'train', prepared, prepared.runId, 1);
-    runIds.push(prepared.runId);
-  }
+  const prepared = await prepareSearch(lab, {
+    datasetId,
+    modelType: 'tfidf-linear',
+    space: SPACE,
+    seed: 7,
+    experiment: `bench-workers-${workers}`,
+  });
+  await enqueueJob(lab, 'search', prepared, prepared.runId, 1);
+  // The search ends once every trial has ended (wherever it ran).
   for (;;) {
-    const open = await lab.db.kysely
-      .selectFrom('jobs')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('run_id', 'in', runIds)
-      .where('status', 'in', ['queued', 'running'])
-      .executeTakeFirstOrThrow();
-    if (Number(open.n) === 0) break;
+    const { status } = await getRun(lab, prepared.runId);
+    if (status !== 'queued' && status !== 'running') break;
     await new Promise((r) => setTimeout(r, 200));
   }
   const wallS = (performance.now() - t0) / 1000;
@@ -122,17 +115,26 @@ async function drain(lab: LabContext, datasetId: number, workers: number, dir: s
   const cpuS = procs.reduce((sum, p) => sum + cpuSeconds(p.pid!), 0) - cpu0;
   const load1 = loadavg()[0]!;
   for (const p of procs) p.kill('SIGTERM');
+  const search = await getRun(lab, prepared.runId);
+  if (search.status !== 'succeeded') throw new Error(`the search ended ${search.status}: ${search.error}`);
   const runs = await lab.db.kysely
     .selectFrom('runs')
     .select(['status', 'duration_ms'])
-    .where('id', 'in', runIds)
+    .where('parent_run_id', '=', prepared.runId)
     .execute();
   const failed = runs.filter((r) => r.status !== 'succeeded').length;
-  if (failed) throw new Error(`${failed} trial(s) did not succeed with ${workers} worker(s)`);
+  if (failed || runs.length !== TRIALS) throw new Error(`${failed} of ${runs.length} trial(s) did not succeed`);
+  const trialJobs = await lab.db.kysely
+    .selectFrom('jobs')
+    .innerJoin('runs', 'runs.id', 'jobs.run_id')
+    .select('jobs.locked_by')
+    .where('runs.parent_run_id', '=', prepared.runId)
+    .execute();
   return {
     workers,
     wall_s: wallS,
     trial_median_s: median(runs.map((r) => Number(r.duration_ms) / 1000)),
+    workers_that_ran_trials: new Set(trialJobs.map((j) => j.locked_by)).size,
     worker_cpu_s: cpuS,
     cores_used: cpuS / wallS,
     load_average_1m: { before: load0, after: load1 },
@@ -157,7 +159,8 @@ try {
   const speedup = one.wall_s / two.wall_s;
   const rows = [one, two].map((r) => ({
     workers: r.workers,
-    trials: GRID.length,
+    trials: TRIALS,
+    'workers used': r.workers_that_ran_trials,
     'wall s': r.wall_s.toFixed(1),
     'trial median s': r.trial_median_s.toFixed(2),
     'worker CPU s': r.worker_cpu_s.toFixed(1),
@@ -171,8 +174,8 @@ try {
   const file = writeResult('workers', {
     database: lab.db.dialect,
     model_type: 'tfidf-linear',
-    trials: GRID.length,
-    grid: GRID,
+    trials: TRIALS,
+    space: SPACE,
     train_examples_per_intent: perIntent || 'all',
     one_worker: one,
     two_workers: two,

@@ -19,6 +19,7 @@ const SILENT_STOP_GRACE_MS = 0;
 export class RunControl {
   reason: StopReason | undefined;
   private handle: RunnerHandle | undefined;
+  private readonly followers: RunControl[] = [];
 
   get cancelled(): boolean {
     return this.reason === 'cancel';
@@ -35,6 +36,14 @@ export class RunControl {
     if (this.reason) this.stopHandle();
   }
 
+  /** A control that stops, for the same reason, when this one does (work done on this one's behalf). */
+  follower(): RunControl {
+    const follower = new RunControl();
+    if (this.reason) follower.stop(this.reason);
+    else this.followers.push(follower);
+    return follower;
+  }
+
   cancel(): void {
     this.stop('cancel');
   }
@@ -44,6 +53,7 @@ export class RunControl {
     if (this.reason) return;
     this.reason = reason;
     this.stopHandle();
+    for (const follower of this.followers) follower.stop(reason);
   }
 
   check(): void {

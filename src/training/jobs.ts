@@ -19,7 +19,7 @@ import { publish } from './events.js';
 import { RunControl } from './control.js';
 import { failInterruptedRuns } from './ownership.js';
 
-export type JobKind = 'train' | 'search' | 'crossval' | 'discover' | 'label';
+export type JobKind = 'train' | 'search' | 'search-trial' | 'crossval' | 'discover' | 'label';
 /** Executes a claimed job; `control` is how the worker stops it (cancel, lost lease, release). */
 export type JobHandler = (
   lab: LabContext,
@@ -57,26 +57,27 @@ export async function enqueueJob(
   return row.id;
 }
 
-/** Takes the oldest queued job for this worker, or undefined when there is none. */
-export async function claimJob(lab: LabContext, workerId: string): Promise<Job | undefined> {
+/**
+ * Takes the oldest queued job for this worker, or undefined when there is none. `runIds` limits
+ * the claim to the jobs of those runs (a search taking its own queued trials).
+ */
+export async function claimJob(lab: LabContext, workerId: string, runIds?: number[]): Promise<Job | undefined> {
+  if (runIds?.length === 0) return undefined;
   const now = Date.now();
   if (lab.db.dialect === 'postgres') {
+    const only = runIds ? sql`and run_id in (${sql.join(runIds)})` : sql``;
     const result = await sql<Job>`
       update jobs
          set status = 'running', locked_by = ${workerId}, heartbeat_at = ${now},
              attempts = attempts + 1, updated_at = ${nowIso()}
-       where id = (select id from jobs where status = 'queued' order by id limit 1 for update skip locked)
+       where id = (select id from jobs where status = 'queued' ${only} order by id limit 1 for update skip locked)
        returning *`.execute(lab.db.kysely);
     return result.rows[0];
   }
   return lab.db.kysely.transaction().execute(async (trx) => {
-    const next = await trx
-      .selectFrom('jobs')
-      .select('id')
-      .where('status', '=', 'queued')
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst();
+    let query = trx.selectFrom('jobs').select('id').where('status', '=', 'queued');
+    if (runIds) query = query.where('run_id', 'in', runIds);
+    const next = await query.orderBy('id').limit(1).executeTakeFirst();
     if (!next) return undefined;
     const updated = await trx
       .updateTable('jobs')
@@ -141,7 +142,11 @@ export async function releaseJob(lab: LabContext, job: Job, workerId: string): P
   return true;
 }
 
-/** Puts a job's run back in the queue; the trials of a search end, and restart with it. */
+/**
+ * Puts a job's run back in the queue. Child runs executed inside it (cross-validation folds) end,
+ * and restart with it; children that are jobs of their own (search trials) carry on, and the
+ * parent takes them up again when it restarts.
+ */
 async function requeueRun(lab: LabContext, runId: number, error: string, trialError: string): Promise<void> {
   await lab.db.kysely
     .updateTable('runs')
@@ -149,13 +154,52 @@ async function requeueRun(lab: LabContext, runId: number, error: string, trialEr
     .where('id', '=', runId)
     .where('status', 'in', ['queued', 'running'])
     .execute();
+  await failInlineChildren(lab, runId, trialError);
+  publish({ type: 'status', run_id: runId, status: 'queued', error });
+}
+
+/** Fails the open children of `runId` that have no job of their own (they ran inside it). */
+async function failInlineChildren(lab: LabContext, runId: number, error: string): Promise<void> {
   await lab.db.kysely
     .updateTable('runs')
-    .set({ status: 'failed', error: trialError })
+    .set({ status: 'failed', error })
     .where('parent_run_id', '=', runId)
     .where('status', 'in', ['queued', 'running'])
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('jobs').select('jobs.id').whereRef('jobs.run_id', '=', 'runs.id'))),
+    )
     .execute();
-  publish({ type: 'status', run_id: runId, status: 'queued', error });
+}
+
+/**
+ * Cancels the open children of `parentRunId` that are jobs of their own (search trials): queued
+ * ones end now, running ones see `cancel_requested` at their worker's next heartbeat.
+ */
+export async function cancelChildJobs(lab: LabContext, parentRunId: number, reason: string): Promise<void> {
+  const open = await lab.db.kysely
+    .selectFrom('runs')
+    .innerJoin('jobs', 'jobs.run_id', 'runs.id')
+    .select(['runs.id', 'runs.status'])
+    .where('runs.parent_run_id', '=', parentRunId)
+    .where('runs.status', 'in', ['queued', 'running'])
+    .execute();
+  if (open.length === 0) return;
+  const ids = open.map((r) => r.id);
+  await lab.db.kysely
+    .updateTable('jobs')
+    .set({ cancel_requested: 1, updated_at: nowIso() })
+    .where('run_id', 'in', ids)
+    .execute();
+  await lab.db.kysely
+    .updateTable('jobs')
+    .set({ status: 'cancelled', error: reason, updated_at: nowIso() })
+    .where('run_id', 'in', ids)
+    .where('status', '=', 'queued')
+    .execute();
+  for (const run of open.filter((r) => r.status === 'queued')) {
+    await finishRun(lab, run.id, { status: 'cancelled', error: reason });
+    publish({ type: 'status', run_id: run.id, status: 'cancelled', error: reason });
+  }
 }
 
 export async function completeJob(
@@ -228,12 +272,8 @@ export async function failStaleJobs(lab: LabContext, staleMs: number): Promise<n
     if (job.run_id !== null) {
       const failedReason = `${reason}; gave up after ${job.attempts} attempt(s)`;
       await finishRun(lab, job.run_id, { status: 'failed', error: failedReason });
-      await lab.db.kysely
-        .updateTable('runs')
-        .set({ status: 'failed', error: reason })
-        .where('parent_run_id', '=', job.run_id)
-        .where('status', 'in', ['queued', 'running'])
-        .execute();
+      await failInlineChildren(lab, job.run_id, reason);
+      await cancelChildJobs(lab, job.run_id, `parent run ${job.run_id} failed: ${reason}`);
       publish({ type: 'status', run_id: job.run_id, status: 'failed', error: failedReason });
     }
   }
@@ -342,46 +382,66 @@ export class JobWorker {
       await completeJob(this.lab, job.id, { status: 'failed', error: `no handler for job kind ${job.kind}` });
       return;
     }
-    this.onJob?.('claimed', job);
-    // The run's history keeps one `attempt` point per try (step = attempt number).
-    if (job.run_id !== null) {
-      await logMetrics(this.lab, job.run_id, [{ key: 'attempt', step: job.attempts, value: job.attempts }]).catch(
-        () => {},
-      );
-    }
     const control = new RunControl();
     this.current = control;
     // A stop() that came while the job was being claimed releases it at once.
     if (this.stopped) control.stop('release');
-    const beat = setInterval(() => {
-      heartbeat(this.lab, job.id, this.id).then(
-        (answer) => {
-          if (answer === 'cancel') control.stop('cancel');
-          else if (answer === 'lost') control.stop('lost');
-        },
-        () => {}, // the database may be briefly unavailable; the next beat tries again
-      );
-    }, this.heartbeatMs);
     try {
-      const outcome = await handler(this.lab, job, control);
-      // A run that ended anyway (it committed just before the stop) is closed as it ended.
-      const ended = (TERMINAL as readonly string[]).includes(outcome.status);
-      if (!ended && control.reason === 'release' && (await releaseJob(this.lab, job, this.id))) {
-        this.onJob?.('released', job);
-      } else if (!ended && control.reason === 'lost') {
-        this.onJob?.('lost', job);
-      } else {
-        await completeJob(this.lab, job.id, outcome, this.id);
-        this.onJob?.('finished', job, outcome);
-      }
-    } catch (err) {
-      await completeJob(this.lab, job.id, { status: 'failed', error: (err as Error).message }, this.id);
-      if (job.run_id !== null)
-        await finishRun(this.lab, job.run_id, { status: 'failed', error: (err as Error).message });
-      this.onJob?.('finished', job, { status: 'failed', error: (err as Error).message });
+      await executeClaimedJob(this.lab, job, this.id, handler, control, {
+        heartbeatMs: this.heartbeatMs,
+        onJob: this.onJob,
+      });
     } finally {
-      clearInterval(beat);
       this.current = undefined;
     }
+  }
+}
+
+/**
+ * Executes a job claimed by `workerId` to its end: heartbeats while it runs (a cancel or a lost
+ * lease stops `control`), then completes it, or hands it back to the queue when `control` was
+ * stopped for a release. Used by the worker loop and by a search running its own trials.
+ */
+export async function executeClaimedJob(
+  lab: LabContext,
+  job: Job,
+  workerId: string,
+  handler: JobHandler,
+  control: RunControl,
+  options: { heartbeatMs: number; onJob?: WorkerOptions['onJob'] },
+): Promise<void> {
+  const { onJob } = options;
+  onJob?.('claimed', job);
+  // The run's history keeps one `attempt` point per try (step = attempt number).
+  if (job.run_id !== null) {
+    await logMetrics(lab, job.run_id, [{ key: 'attempt', step: job.attempts, value: job.attempts }]).catch(() => {});
+  }
+  const beat = setInterval(() => {
+    heartbeat(lab, job.id, workerId).then(
+      (answer) => {
+        if (answer === 'cancel') control.stop('cancel');
+        else if (answer === 'lost') control.stop('lost');
+      },
+      () => {}, // the database may be briefly unavailable; the next beat tries again
+    );
+  }, options.heartbeatMs);
+  try {
+    const outcome = await handler(lab, job, control);
+    // A run that ended anyway (it committed just before the stop) is closed as it ended.
+    const ended = (TERMINAL as readonly string[]).includes(outcome.status);
+    if (!ended && control.reason === 'release' && (await releaseJob(lab, job, workerId))) {
+      onJob?.('released', job);
+    } else if (!ended && control.reason === 'lost') {
+      onJob?.('lost', job);
+    } else {
+      await completeJob(lab, job.id, outcome, workerId);
+      onJob?.('finished', job, outcome);
+    }
+  } catch (err) {
+    await completeJob(lab, job.id, { status: 'failed', error: (err as Error).message }, workerId);
+    if (job.run_id !== null) await finishRun(lab, job.run_id, { status: 'failed', error: (err as Error).message });
+    onJob?.('finished', job, { status: 'failed', error: (err as Error).message });
+  } finally {
+    clearInterval(beat);
   }
 }

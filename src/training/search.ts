@@ -1,28 +1,32 @@
 /**
- * Hyper-parameter search: a parent run with one child run per trial. Each trial is scored on
- * validation data only (k-fold cross-validation on the training pool, or the carved validation
- * split when folds < 2); the test split is never touched, so the best parameters can then be
- * trained once with `chatlab train` and evaluated honestly.
+ * Hyper-parameter search: a parent run with one child run per trial, each trial a queued job of
+ * its own (src/training/search-trial.ts) so trials spread over every worker. Each trial is scored
+ * on validation data only (k-fold cross-validation on the training pool, or the carved validation
+ * split when folds < 2); the test split is never touched. The best parameters can then be trained
+ * once (`trainBest`, or `chatlab train`) and evaluated honestly.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { LabContext } from '../core/context.js';
 import { ValidationError, type ErrorDetail } from '../core/errors.js';
-import { createRun, finishRun, logMetrics, type RunView } from '../experiments/runs.js';
-import { accuracy, argmaxRows, classificationReport, seededRandom } from '../nlp/evaluation/index.js';
+import { createRun, finishRun, getRun, logMetrics, type RunView } from '../experiments/runs.js';
+import { seededRandom } from '../nlp/evaluation/index.js';
 import { getTrainer } from '../nlp/registry.js';
 import type { ParamSpec } from '../nlp/types.js';
 import type { RunControl } from './control.js';
 import { fileInfo } from './crossval.js';
-import { crossValidate } from './cv.js';
-import { checkTrainable, loadExamples, type TrainingExample } from './data.js';
-import { executeLifecycle, type RunCompletion, type RunScope } from './lifecycle.js';
+import { checkTrainable, loadExamples } from './data.js';
+import { addEventSink } from './events.js';
+import { cancelChildJobs, claimJob, enqueueJob, executeClaimedJob, failStaleJobs } from './jobs.js';
+import { executeLifecycle, runBeatMs, type RunCompletion, type RunScope } from './lifecycle.js';
 import { validateParams, withDefaults, type ParamValue } from './params.js';
-import { checkModelType, gitCommit, resolveDataset, trainTestOf, trainValidationOf } from './pipeline.js';
+import { checkModelType, executeRun, gitCommit, prepareRun, resolveDataset, trainTestOf } from './pipeline.js';
 import { runFolder } from './run-folder.js';
-import { trainInWorker } from './runner.js';
 import { dict, own } from '../core/dict.js';
 import { checkSearchSize } from './search-size.js';
+import { trialJob, type PreparedTrial, type TrialScore } from './search-trial.js';
 
 export type SpaceEntry = ParamValue[] | { min: number; max: number; log?: boolean };
 
@@ -38,6 +42,8 @@ export interface SearchRequest {
   seed?: number;
   metric?: 'accuracy' | 'macro_f1';
   experiment?: string;
+  /** Train and register a model with the best trial's parameters once the search ends. */
+  trainBest?: boolean;
 }
 
 export interface LeaderboardEntry {
@@ -144,6 +150,7 @@ export interface PreparedSearch {
   seed: number;
   metric: 'accuracy' | 'macro_f1';
   experiment: string;
+  trainBest: boolean;
 }
 
 export async function prepareSearch(lab: LabContext, req: SearchRequest): Promise<PreparedSearch> {
@@ -163,133 +170,227 @@ export async function prepareSearch(lab: LabContext, req: SearchRequest): Promis
   const dataset = await resolveDataset(lab, req);
   checkTrainable(trainTestOf(await loadExamples(lab, dataset.id), seed).train, dataset.name);
   const experiment = req.experiment ?? 'hyperparameter-search';
+  const trainBest = req.trainBest ?? false;
   const runId = await createRun(lab, {
     experiment,
     name: `search-${modelType}-${dataset.name}`,
     datasetId: dataset.id,
     modelType,
-    params: { strategy, trials: trials.length, folds, seed, metric, space: req.space },
+    params: { strategy, trials: trials.length, folds, seed, metric, space: req.space, train_best: trainBest },
     tags: { kind: 'search' },
     gitCommit: gitCommit(),
   });
-  return { runId, datasetId: dataset.id, modelType, trials, folds, seed, metric, experiment };
+  return { runId, datasetId: dataset.id, modelType, trials, folds, seed, metric, experiment, trainBest };
 }
 
-/** One trial scored on the validation split (no folds). */
-async function holdoutScore(
-  pool: TrainingExample[],
-  modelType: string,
-  params: Record<string, ParamValue>,
-  seed: number,
-  control: RunControl,
-  cacheDir: string,
-): Promise<{ accuracy: number; macro_f1: number; std: null; validation_source: string }> {
-  const { train, validation } = trainValidationOf(pool, 0.1, seed);
-  const handle = trainInWorker({
-    modelType: checkModelType(modelType),
-    params,
-    seed,
-    train: train.map(({ text, label }) => ({ text, label })),
-    validation: validation.map(({ text, label }) => ({ text, label })),
-    score: {},
-    cacheDir,
-  });
-  control.attach(handle);
-  const result = await handle.result;
-  const index = new Map(result.labels.map((l, i) => [l, i]));
-  // Clean validation predictions: with refit, those of the model trained before the refit.
-  const { pred } = argmaxRows(result.validation.proba, result.labels.length);
-  const truth = validation.map((e) => index.get(e.label) ?? -1);
-  return {
-    accuracy: accuracy(truth, pred),
-    macro_f1: classificationReport(
-      result.labels,
-      truth.map((t) => Math.max(t, 0)),
-      pred,
-    ).macro_f1,
-    std: null,
-    validation_source: result.validation.source,
-  };
-}
+/** How long the search waits between looks at its trials' rows when none of them is left to take. */
+const TRIAL_POLL_MS = 250;
 
-/** Runs each trial as a child run scored on validation only, then writes the leaderboard. */
-export async function executeSearch(lab: LabContext, prepared: PreparedSearch, control?: RunControl): Promise<RunView> {
-  const { runId, modelType, seed, folds, metric } = prepared;
+/**
+ * Runs the search: each trial is a child run with a `search-trial` job of its own, so every worker
+ * can take trials. The search does not hold its worker idle meanwhile: it takes its own queued
+ * trials too, so a single worker completes the search alone, and it only waits (watching the
+ * trials' rows) once every trial is taken. A failed trial is recorded; cancelling the search
+ * cancels its open trials. With `trainBest`, the best parameters are then trained and registered.
+ */
+export async function executeSearch(
+  lab: LabContext,
+  prepared: PreparedSearch,
+  control?: RunControl,
+  workerId = `${hostname()}:${process.pid}:search-${randomBytes(4).toString('hex')}`,
+): Promise<RunView> {
+  const { runId, metric } = prepared;
   const runDir = runFolder(lab.settings.runsDir, 'search', runId);
   return executeLifecycle(lab, { runId, runDir, control }, async (run) => {
-    const pool = trainTestOf(await loadExamples(lab, prepared.datasetId), seed).train;
-    const spec = getTrainer(checkModelType(modelType)).paramSpec;
+    // A search that ends without its results takes its open trials with it (not on a release:
+    // the search and its trials carry on under the next worker).
+    run.onAbort(({ status, reason }) =>
+      cancelChildJobs(lab, runId, status === 'cancelled' ? 'search cancelled' : `search failed: ${reason}`),
+    );
+    const trials = await queueTrials(lab, prepared);
+    await driveTrials(run, trials, workerId);
+    const ended = await Promise.all(trials.map((t) => getRun(lab, t.runId)));
     const entries: Array<Omit<LeaderboardEntry, 'rank'>> = [];
-    let childId: number | undefined;
-    // A trial in progress ends with its parent.
-    run.onAbort(async ({ status, reason }) => {
-      if (childId !== undefined) await finishRun(lab, childId, { status, error: reason });
-    });
-    for (let t = 0; t < prepared.trials.length; t++) {
-      run.control.check();
-      const params = withDefaults(spec, prepared.trials[t]!);
-      childId = await createRun(lab, {
+    const failed: FailedTrial[] = [];
+    for (const [t, trialRun] of ended.entries()) {
+      const score = trialRun.metrics as Partial<TrialScore> | null;
+      if (trialRun.status !== 'succeeded' || typeof score?.score !== 'number') {
+        failed.push({ run_id: trialRun.id, params: trials[t]!.params, status: trialRun.status, error: trialRun.error });
+        continue;
+      }
+      await logMetrics(lab, runId, [{ key: `trial_${metric}`, step: t, value: score.score }]);
+      entries.push({
+        run_id: trialRun.id,
+        params: trials[t]!.params,
+        score: score.score,
+        accuracy: score.val_accuracy!,
+        macro_f1: score.val_macro_f1!,
+        std: score.std ?? null,
+      });
+    }
+    if (entries.length === 0) {
+      throw new Error(`every trial failed (first: trial run ${failed[0]?.run_id}: ${failed[0]?.error ?? 'no error'})`);
+    }
+    run.say(`${entries.length} trial(s) succeeded, ${failed.length} did not`);
+    const completion = writeLeaderboard(run, metric, entries, failed);
+    if (prepared.trainBest) {
+      const best = (completion.metrics as { best_params: Record<string, ParamValue> }).best_params;
+      completion.metrics.best_model = await trainBest(run, prepared, best);
+    }
+    return completion;
+  });
+}
+
+interface QueuedTrial {
+  runId: number;
+  params: Record<string, ParamValue>;
+}
+
+interface FailedTrial {
+  run_id: number;
+  params: Record<string, ParamValue>;
+  status: string;
+  error: string | null;
+}
+
+/**
+ * Creates each trial's run and job. A search that restarts (its worker stopped) finds the trials
+ * of its earlier attempt by name and keeps them: finished ones keep their score, open ones their job.
+ */
+async function queueTrials(lab: LabContext, prepared: PreparedSearch): Promise<QueuedTrial[]> {
+  const { runId, modelType, seed, folds, metric } = prepared;
+  const spec = getTrainer(checkModelType(modelType)).paramSpec;
+  const existing = await lab.db.kysely
+    .selectFrom('runs')
+    .leftJoin('jobs', 'jobs.run_id', 'runs.id')
+    .select(['runs.id', 'runs.name', 'runs.status', 'jobs.id as job_id'])
+    .where('runs.parent_run_id', '=', runId)
+    .execute();
+  const byName = new Map(existing.map((r) => [r.name, r]));
+  const queued: QueuedTrial[] = [];
+  for (const [t, trialParams] of prepared.trials.entries()) {
+    const name = `trial-${t + 1}`;
+    const params = withDefaults(spec, trialParams);
+    const found = byName.get(name);
+    const trialRunId =
+      found?.id ??
+      (await createRun(lab, {
         experiment: prepared.experiment,
-        name: `trial-${t + 1}`,
+        name,
         parentRunId: runId,
         datasetId: prepared.datasetId,
         modelType,
         params: { ...params, seed, folds },
         tags: { kind: 'search-trial' },
-        status: 'running',
         gitCommit: gitCommit(),
-      });
-      run.phase('trial', { done: t, total: prepared.trials.length, message: JSON.stringify(prepared.trials[t]) });
-      const score =
-        folds >= 2
-          ? await crossValidate(
-              pool,
-              checkModelType(modelType),
-              params,
-              seed,
-              folds,
-              run.control,
-              undefined,
-              undefined,
-              lab.settings.modelCacheDir,
-            ).then((cv) => ({
-              accuracy: cv.accuracy.mean,
-              macro_f1: cv.macro_f1.mean,
-              std: (metric === 'accuracy' ? cv.accuracy : cv.macro_f1).std,
-              validation_source: 'out-of-fold',
-            }))
-          : await holdoutScore(pool, modelType, params, seed, run.control, lab.settings.modelCacheDir);
-      const value = metric === 'accuracy' ? score.accuracy : score.macro_f1;
-      const trialId = childId;
-      await finishRun(lab, trialId, {
-        status: 'succeeded',
-        metrics: {
-          val_accuracy: score.accuracy,
-          val_macro_f1: score.macro_f1,
-          score: value,
-          std: score.std,
-          validation_source: score.validation_source,
-        },
-      });
-      childId = undefined;
-      await logMetrics(lab, runId, [{ key: `trial_${metric}`, step: t, value }]);
-      entries.push({
-        run_id: trialId,
-        params: prepared.trials[t]!,
-        score: value,
-        accuracy: score.accuracy,
-        macro_f1: score.macro_f1,
-        std: score.std,
-      });
+      }));
+    if (found === undefined || (found.job_id === null && found.status === 'queued')) {
+      const payload: PreparedTrial = {
+        runId: trialRunId,
+        parentRunId: runId,
+        datasetId: prepared.datasetId,
+        modelType,
+        params,
+        seed,
+        folds,
+        metric,
+      };
+      await enqueueJob(lab, 'search-trial', payload, trialRunId, lab.settings.jobMaxAttempts ?? 3);
     }
-    return writeLeaderboard(run, metric, entries);
+    queued.push({ runId: trialRunId, params: trialParams });
+  }
+  return queued;
+}
+
+/**
+ * Takes this search's queued trials one by one and executes them here, then waits for the trials
+ * other workers hold, until every trial run has ended. A trial whose job ended while its run
+ * stayed open (a worker without the handler) is failed with the job's error.
+ */
+async function driveTrials(run: RunScope, trials: QueuedTrial[], workerId: string): Promise<void> {
+  const { lab } = run;
+  const ids = trials.map((t) => t.runId);
+  const staleMs = (lab.settings.jobLeaseSeconds ?? 60) * 1000;
+  let wake: (() => void) | undefined;
+  // A trial that ends in this process wakes the wait at once; other processes' trials are seen
+  // at the next look at the rows.
+  const removeSink = addEventSink((event) => {
+    if (event.type === 'status' && ids.includes(event.run_id)) wake?.();
   });
+  let reported = -1;
+  try {
+    for (;;) {
+      run.control.check();
+      const job = await claimJob(lab, workerId, ids);
+      if (job) {
+        await executeClaimedJob(lab, job, workerId, trialJob, run.control.follower(), {
+          heartbeatMs: runBeatMs(lab),
+        });
+        continue;
+      }
+      const rows = await lab.db.kysely
+        .selectFrom('runs')
+        .leftJoin('jobs', 'jobs.run_id', 'runs.id')
+        .select(['runs.id', 'runs.status', 'jobs.status as job_status', 'jobs.error as job_error'])
+        .where('runs.id', 'in', ids)
+        .execute();
+      const open = new Set<number>();
+      for (const row of rows) {
+        if (row.status !== 'queued' && row.status !== 'running') continue;
+        if (row.job_status === 'queued' || row.job_status === 'running') open.add(row.id);
+      }
+      for (const row of rows) {
+        if ((row.status === 'queued' || row.status === 'running') && !open.has(row.id)) {
+          await finishRun(lab, row.id, {
+            status: 'failed',
+            error: row.job_error ?? 'its job ended without running it',
+          });
+        }
+      }
+      if (trials.length - open.size !== reported) {
+        reported = trials.length - open.size;
+        run.phase('trials', { done: reported, total: trials.length });
+      }
+      if (open.size === 0) return;
+      // Trials held by a worker that died go back to the queue (or fail) here too.
+      await failStaleJobs(lab, staleMs);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, TRIAL_POLL_MS).unref();
+      });
+      wake = undefined;
+    }
+  } finally {
+    removeSink();
+  }
+}
+
+/** Trains and registers a model with the best trial's parameters (a run of its own, tagged with the search). */
+async function trainBest(
+  run: RunScope,
+  prepared: PreparedSearch,
+  best: Record<string, ParamValue>,
+): Promise<{ run_id: number; status: string; model_version: number | null; error: string | null }> {
+  run.phase('train-best', { message: JSON.stringify(best) });
+  const final = await prepareRun(run.lab, {
+    datasetId: prepared.datasetId,
+    modelType: prepared.modelType,
+    overrides: best,
+    seed: prepared.seed,
+    experiment: prepared.experiment,
+    name: `search-${prepared.runId}-best`,
+    tags: { kind: 'search-best', search_run_id: String(prepared.runId) },
+  });
+  const trained = await executeRun(run.lab, final, run.control.follower());
+  run.say(`best parameters trained in run ${trained.id}: ${trained.status}`);
+  return { run_id: trained.id, status: trained.status, model_version: trained.model_version, error: trained.error };
 }
 
 function writeLeaderboard(
   run: RunScope,
   metric: PreparedSearch['metric'],
   entries: Array<Omit<LeaderboardEntry, 'rank'>>,
+  failed: FailedTrial[],
 ): RunCompletion {
   const leaderboard: LeaderboardEntry[] = entries
     .sort((a, b) => b.score - a.score || a.run_id - b.run_id)
@@ -300,8 +401,9 @@ function writeLeaderboard(
     best_score: best.score,
     best_params: best.params,
     best_run_id: best.run_id,
-    trials: leaderboard.length,
+    trials: leaderboard.length + failed.length,
     leaderboard,
+    failed_trials: failed,
   };
   const file = path.join(run.runDir, 'leaderboard.json');
   writeFileSync(file, JSON.stringify(summary, null, 2));

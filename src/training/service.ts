@@ -11,6 +11,7 @@ import { executeCrossval, prepareCrossval, type CrossvalRequest, type PreparedCr
 import { enqueueJob, JobWorker, type JobHandler, type JobKind, type WorkerOptions } from './jobs.js';
 import { executeRun, prepareRun, type PreparedRun, type TrainRequest } from './pipeline.js';
 import { executeSearch, prepareSearch, type PreparedSearch, type SearchRequest } from './search.js';
+import { trialJob } from './search-trial.js';
 import { labelJob } from '../analytics/label-job.js';
 
 const outcome = (run: RunView) => ({
@@ -23,7 +24,8 @@ export const jobHandlers: Record<JobKind, JobHandler> = {
   train: async (lab, job: Job, control) =>
     outcome(await executeRun(lab, JSON.parse(job.payload) as PreparedRun, control)),
   search: async (lab, job: Job, control) =>
-    outcome(await executeSearch(lab, JSON.parse(job.payload) as PreparedSearch, control)),
+    outcome(await executeSearch(lab, JSON.parse(job.payload) as PreparedSearch, control, job.locked_by ?? undefined)),
+  'search-trial': trialJob,
   crossval: async (lab, job: Job, control) =>
     outcome(await executeCrossval(lab, JSON.parse(job.payload) as PreparedCrossval, control)),
   discover: runDiscoveryJob,

@@ -127,6 +127,12 @@ export const SearchBody = Type.Object(
     metric: Type.Optional(Type.Union([Type.Literal('accuracy'), Type.Literal('macro_f1')])),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
     experiment: Type.Optional(Type.String({ minLength: 1 })),
+    train_best: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'then train and register a model with the best parameters (metrics.best_model)',
+      }),
+    ),
     async_run: Type.Optional(Type.Boolean({ default: false })),
   },
   { additionalProperties: false },

@@ -13,7 +13,7 @@ export default async function searchRoutes(app: LabApp): Promise<void> {
       schema: {
         tags: ['training'],
         summary:
-          'Grid or random search: a parent run with one child run per trial, scored on validation data; leaderboard and best parameters',
+          'Grid or random search: a parent run with one child run (a queued job) per trial, scored on validation data; leaderboard and best parameters',
         body: SearchBody,
         response: { 200: Type.Ref('Run'), 202: Queued, ...errorResponses(400, 404, 429) },
       },
@@ -31,6 +31,7 @@ export default async function searchRoutes(app: LabApp): Promise<void> {
         metric: b.metric,
         seed: b.seed,
         experiment: b.experiment,
+        trainBest: b.train_best,
       };
       const result = await startSearch(app.lab, req, b.async_run ?? false);
       return 'job_id' in result ? reply.status(202).send(queuedReply(result)) : result;

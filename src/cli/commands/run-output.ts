@@ -66,6 +66,14 @@ export function runSummary(run: RunView): string {
         })),
       ),
     );
+    const failed = Array.isArray(m.failed_trials) ? m.failed_trials.length : 0;
+    if (failed) lines.push(`  ${failed} trial(s) did not succeed (metrics.failed_trials)`);
+    const best = m.best_model as { run_id: number; status: string; model_version: number | null } | undefined;
+    if (best) {
+      lines.push(
+        `  best parameters trained in run ${best.run_id}: ${best.status}${best.model_version !== null ? `, model version ${best.model_version}` : ''}`,
+      );
+    }
   }
   if (run.model_version !== null) lines.push(`  registered as model version ${run.model_version}`);
   if (run.run_dir) lines.push(`  artifacts: ${run.run_dir}`);

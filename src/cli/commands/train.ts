@@ -70,7 +70,9 @@ export function registerTrain(program: Command): void {
 export function registerTune(program: Command): void {
   program
     .command('tune')
-    .description('hyper-parameter search (grid or random); each trial scored on validation data only')
+    .description(
+      'hyper-parameter search (grid or random); each trial a queued job any worker can take, scored on validation data only',
+    )
     .requiredOption('--dataset <id|name>', 'dataset id or name')
     .requiredOption('--model <type>', 'model type')
     .option('--space <json>', 'search space, e.g. \'{"learning_rate":[0.003,0.01],"num_epochs":{"min":5,"max":20}}\'')
@@ -80,6 +82,7 @@ export function registerTune(program: Command): void {
     .option('--folds <k>', 'k-fold scoring (0 = validation split; at most 20)', intRange(0, 20), 0)
     .option('--metric <metric>', 'accuracy | macro_f1', 'accuracy')
     .option('--seed <n>', 'seed', SEED, 42)
+    .option('--train-best', 'then train and register a model with the best parameters')
     .option('--async', 'queue the search for the server worker')
     .option('--json', 'print JSON')
     .action(async (o) => {
@@ -114,6 +117,7 @@ export function registerTune(program: Command): void {
             folds: intOption('--folds', o.folds),
             metric: o.metric,
             seed: intOption('--seed', o.seed),
+            trainBest: Boolean(o.trainBest),
           },
           Boolean(o.async),
         );

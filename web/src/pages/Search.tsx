@@ -37,6 +37,7 @@ function SearchForm({ onStarted }: { onStarted: (runId: number) => void }) {
   const [trials, setTrials] = useState(6);
   const [folds, setFolds] = useState(0);
   const [metric, setMetric] = useState('accuracy');
+  const [trainBest, setTrainBest] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const [busy, setBusy] = useState(false);
   const chosen = dataset || (trainable[0] ? String(trainable[0].id) : '');
@@ -63,6 +64,7 @@ function SearchForm({ onStarted }: { onStarted: (runId: number) => void }) {
           ...(strategy === 'random' ? { trials } : {}),
           folds,
           metric,
+          train_best: trainBest,
           async_run: true,
         },
       });
@@ -140,6 +142,15 @@ function SearchForm({ onStarted }: { onStarted: (runId: number) => void }) {
             <option value="accuracy">accuracy</option>
             <option value="macro_f1">macro F1</option>
           </select>
+        </label>
+        <label title="after the search, train and register a model with the best parameters">
+          <input
+            type="checkbox"
+            checked={trainBest}
+            onChange={(e) => setTrainBest(e.target.checked)}
+            name="search-train-best"
+          />{' '}
+          train the best
         </label>
       </div>
       <label className="block">
@@ -236,6 +247,7 @@ export function SearchDetailPage({ id }: { id: string }) {
   const [param, setParam] = useState('');
   const shown = param || paramNames[0] || '';
   const metricName = (metrics.metric as string | undefined) ?? 'score';
+  const bestModel = metrics.best_model as { status: string; model_version: number | null } | undefined;
   const chart = useMemo(
     () =>
       scatterChart({
@@ -269,6 +281,13 @@ export function SearchDetailPage({ id }: { id: string }) {
                 testId="best-score"
               />
               <Stat label="Model" value={r.model_type} />
+              {bestModel && (
+                <Stat
+                  label="Best parameters trained"
+                  value={bestModel.model_version !== null ? `model v${bestModel.model_version}` : bestModel.status}
+                  testId="best-model"
+                />
+              )}
             </div>
             {leaderboard.length === 0 ? (
               <Empty title={r.status === 'succeeded' ? 'This search has no trials.' : `The search is ${r.status}.`}>
