@@ -17,7 +17,7 @@ export interface PairComparison {
     b: number;
     c: number;
     method: string;
-    pValue: number;
+    p_value: number;
     significant: boolean;
     alpha: number;
     shared_examples: number;
@@ -63,7 +63,7 @@ export function PairView({ pair, runs }: { pair: PairComparison; runs: Map<numbe
       {mc ? (
         <p data-testid="mcnemar">
           McNemar's test ({mc.method}) on {fmtNumber(mc.shared_examples)} shared test examples: {fmtNumber(mc.b)} right
-          only in the baseline, {fmtNumber(mc.c)} right only in the candidate; p = {mc.pValue.toPrecision(3)} →{' '}
+          only in the baseline, {fmtNumber(mc.c)} right only in the candidate; p = {mc.p_value.toPrecision(3)} →{' '}
           <strong>{mc.significant ? 'significant' : 'not significant'}</strong> at α = {mc.alpha}.
         </p>
       ) : (
