@@ -34,7 +34,7 @@ function readJson<T>(dir: string | null, file: string): T | null {
 }
 
 interface Predictions {
-  examples: Array<{ id?: number; text: string; truth: string; correct: boolean }>;
+  examples: Array<{ id?: number; text: string; label: string; correct: boolean }>;
 }
 
 export function parseRunIds(ids: string | Array<string | number>): number[] {
@@ -105,7 +105,7 @@ function compareTwo(a: RunView, b: RunView): Comparison {
   let verdict = 'no shared test predictions to test';
   if (predA && predB) {
     const key = (e: Predictions['examples'][number]) =>
-      e.id !== undefined && a.dataset_id === b.dataset_id ? `id:${e.id}` : `t:${e.truth}\u0000${e.text}`;
+      e.id !== undefined && a.dataset_id === b.dataset_id ? `id:${e.id}` : `t:${e.label}\u0000${e.text}`;
     const byKey = new Map(predB.examples.map((e) => [key(e), e.correct]));
     const ca: boolean[] = [];
     const cb: boolean[] = [];
@@ -119,10 +119,10 @@ function compareTwo(a: RunView, b: RunView): Comparison {
       // b = baseline right and candidate wrong; c = the reverse.
       test = { ...mcnemar(ca, cb), shared_examples: ca.length };
       verdict = !test.significant
-        ? `no significant difference (p = ${test.pValue.toPrecision(3)})`
+        ? `no significant difference (p = ${test.p_value.toPrecision(3)})`
         : test.c > test.b
-          ? `run ${b.id} is significantly better than run ${a.id} (p = ${test.pValue.toPrecision(3)})`
-          : `run ${b.id} is significantly worse than run ${a.id} (p = ${test.pValue.toPrecision(3)}): a regression`;
+          ? `run ${b.id} is significantly better than run ${a.id} (p = ${test.p_value.toPrecision(3)})`
+          : `run ${b.id} is significantly worse than run ${a.id} (p = ${test.p_value.toPrecision(3)}): a regression`;
     }
   }
   return { baseline: a.id, candidate: b.id, metric_deltas, intent_f1_deltas, mcnemar: test, verdict };

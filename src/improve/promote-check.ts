@@ -211,7 +211,7 @@ export async function promoteCheck(lab: LabContext, req: PromoteCheckRequest): P
 
   const reasons: string[] = [];
   let verdict: Verdict = 'hold';
-  const p = test.pValue.toPrecision(3);
+  const p = test.p_value.toPrecision(3);
   if (test.significant && test.b > test.c) {
     verdict = 'regressed';
     reasons.push(

@@ -43,7 +43,8 @@ export interface Evaluation {
   errors: Array<{
     id?: number;
     text: string;
-    intent: string;
+    /** The true intent: named `label` as in examples and predictions.json. */
+    label: string;
     predicted: string;
     confidence: number;
     top: Array<{ intent: string; confidence: number }>;
@@ -51,7 +52,7 @@ export interface Evaluation {
   predictions: Array<{
     id?: number;
     text: string;
-    truth: string;
+    label: string;
     predicted: string;
     confidence: number;
     correct: boolean;
@@ -93,7 +94,7 @@ export function evaluate(
     errors.push({
       id: examples[i]!.id,
       text: examples[i]!.text,
-      intent: examples[i]!.label,
+      label: examples[i]!.label,
       predicted: predictedLabels[i]!,
       confidence: conf[i]!,
       top: topK(proba, k, i, 3).map((t) => ({ intent: modelLabels[t.index]!, confidence: t.p })),
@@ -121,7 +122,7 @@ export function evaluate(
     predictions: examples.map((e, i) => ({
       id: e.id,
       text: e.text,
-      truth: e.label,
+      label: e.label,
       predicted: predictedLabels[i]!,
       confidence: conf[i]!,
       correct: correct[i]!,

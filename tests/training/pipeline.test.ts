@@ -72,6 +72,11 @@ describeEachDialect('training pipeline', (dialect) => {
       .map((l) => JSON.parse(l));
     expect(errors.length).toBe(Math.round((1 - metrics.accuracy!) * 200));
     if (errors.length) expect(errors[0].top).toHaveLength(3);
+    // The true intent is `label` in errors.jsonl and predictions.json, as in the examples.
+    if (errors.length)
+      expect(Object.keys(errors[0])).toEqual(['id', 'text', 'label', 'predicted', 'confidence', 'top']);
+    const predictions = JSON.parse(readFileSync(path.join(dir, 'predictions.json'), 'utf8'));
+    expect(Object.keys(predictions.examples[0])).toEqual(['id', 'text', 'label', 'predicted', 'confidence', 'correct']);
     expect(readFileSync(path.join(dir, 'confusion_matrix.svg'), 'utf8')).toContain('<svg');
 
     const detail = await getRunDetail(lab, run.id);

@@ -6,7 +6,13 @@ import { Type, type Static } from '@sinclair/typebox';
  */
 
 const Json = Type.Unknown();
-export const Status = Type.Union(['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => Type.Literal(s)));
+export const Status = Type.Union([
+  Type.Literal('queued'),
+  Type.Literal('running'),
+  Type.Literal('succeeded'),
+  Type.Literal('failed'),
+  Type.Literal('cancelled'),
+]);
 
 export const RunSchema = Type.Object(
   {
@@ -47,6 +53,12 @@ export const RunDetailSchema = Type.Intersect([
     children: Type.Array(Type.Integer()),
   }),
 ]);
+
+/** One page of `GET /training/runs`. */
+export const RunListSchema = Type.Object({
+  runs: Type.Array(Type.Ref('Run')),
+  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'null on the last page' }),
+});
 
 export const Queued = Type.Object({
   run_id: Type.Integer(),
@@ -196,3 +208,11 @@ export const PredictionSchema = Type.Object({
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
 export type TrainBodyType = Static<typeof TrainBody>;
+
+export type Run = Static<typeof RunSchema>;
+export type RunStatus = Run['status'];
+/** Type.Ref does not carry its target's type: the detail is the run plus these. */
+export type RunDetail = Run & Static<(typeof RunDetailSchema)['allOf'][1]>;
+export type RunList = Omit<Static<typeof RunListSchema>, 'runs'> & { runs: Run[] };
+export type QueuedRun = Static<typeof Queued>;
+export type Prediction = Static<typeof PredictionSchema>;

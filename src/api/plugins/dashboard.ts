@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LabContext } from '../../core/context.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { LabApp } from '../app.js';
+import { EvaluationSchema, type MisclassifiedExample, type RunEvaluation } from '../contracts/experiments.js';
 import { errorResponses } from '../schemas.js';
 
 /** dist/web, next to this compiled file (dist/api/plugins) or, under tsx/vitest, from src/. */
@@ -16,7 +17,7 @@ export function dashboardRoot(): string {
 }
 
 /** Misclassified examples sent to the browser: errors.jsonl is sorted most confident first. */
-const MAX_ERRORS = 500;
+export const MAX_ERRORS = 500;
 
 function readArtifact<T>(dir: string, name: string): T | undefined {
   const file = path.join(dir, name);
@@ -28,7 +29,7 @@ function readArtifact<T>(dir: string, name: string): T | undefined {
  * confusion_matrix.json, calibration.json, confidence_histogram.json, errors.jsonl), gathered
  * for the run detail page. Any file can be missing (failed or cancelled run): that part is absent.
  */
-export async function runEvaluation(lab: LabContext, runId: number) {
+export async function runEvaluation(lab: LabContext, runId: number): Promise<RunEvaluation> {
   const run = await lab.db.kysely
     .selectFrom('runs')
     .select(['id', 'run_dir'])
@@ -39,11 +40,11 @@ export async function runEvaluation(lab: LabContext, runId: number) {
   if (!dir) return { run_id: runId };
   const report = readArtifact<Record<string, unknown>>(dir, 'intent_report.json');
   const intents = report
-    ? Object.fromEntries(
+    ? (Object.fromEntries(
         Object.entries(report).filter(
           ([k, v]) => !['accuracy', 'macro avg', 'weighted avg', 'micro avg'].includes(k) && typeof v === 'object',
         ),
-      )
+      ) as RunEvaluation['intents'])
     : undefined;
   const errorsFile = path.join(dir, 'errors.jsonl');
   const errorLines = existsSync(errorsFile) ? readFileSync(errorsFile, 'utf8').split('\n').filter(Boolean) : undefined;
@@ -51,27 +52,12 @@ export async function runEvaluation(lab: LabContext, runId: number) {
     run_id: runId,
     intents,
     confusion: readArtifact<{ labels: string[]; matrix: number[][] }>(dir, 'confusion_matrix.json'),
-    calibration: readArtifact<Record<string, unknown>>(dir, 'calibration.json'),
-    confidence_histogram: readArtifact<Record<string, unknown>>(dir, 'confidence_histogram.json'),
-    errors: errorLines?.slice(0, MAX_ERRORS).map((line) => JSON.parse(line) as Record<string, unknown>),
+    calibration: readArtifact<RunEvaluation['calibration']>(dir, 'calibration.json'),
+    confidence_histogram: readArtifact<RunEvaluation['confidence_histogram']>(dir, 'confidence_histogram.json'),
+    errors: errorLines?.slice(0, MAX_ERRORS).map((line) => JSON.parse(line) as MisclassifiedExample),
     errors_total: errorLines?.length,
   };
 }
-
-const Json = Type.Unknown();
-const EvaluationSchema = Type.Object({
-  run_id: Type.Integer(),
-  intents: Type.Optional(Type.Record(Type.String(), Json, { description: 'intent_report.json without the averages' })),
-  confusion: Type.Optional(
-    Type.Object({ labels: Type.Array(Type.String()), matrix: Type.Array(Type.Array(Type.Number())) }),
-  ),
-  calibration: Type.Optional(Type.Record(Type.String(), Json, { description: 'ECE, MCE and reliability bins' })),
-  confidence_histogram: Type.Optional(Type.Record(Type.String(), Json)),
-  errors: Type.Optional(
-    Type.Array(Type.Record(Type.String(), Json), { description: `most confident first, at most ${MAX_ERRORS}` }),
-  ),
-  errors_total: Type.Optional(Type.Integer()),
-});
 
 /** A browser navigation (wants HTML), as opposed to an API client or a script asking for JSON. */
 function wantsHtml(request: FastifyRequest): boolean {

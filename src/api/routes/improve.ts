@@ -113,7 +113,7 @@ const PromoteSchema = Type.Object({
     c: Type.Integer({ description: 'baseline wrong, candidate right' }),
     method: Type.String(),
     statistic: Type.Number(),
-    pValue: Type.Number(),
+    p_value: Type.Number(),
     significant: Type.Boolean(),
     alpha: Type.Number(),
     shared_examples: Type.Integer(),

@@ -3,7 +3,7 @@ import { getRunDetail, listRuns, parseRunId } from '../../experiments/runs.js';
 import { requestCancel } from '../../training/pipeline.js';
 import { parseCursor } from '../../datasets/repository.js';
 import type { LabApp } from '../app.js';
-import { IdParams, RunDetailSchema, Status } from '../contracts/training.js';
+import { IdParams, RunDetailSchema, RunListSchema, Status } from '../contracts/training.js';
 import { errorResponses } from '../schemas.js';
 
 /** Runs: list, detail and cancel. */
@@ -25,20 +25,14 @@ export default async function runsRoutes(app: LabApp): Promise<void> {
           offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
           cursor: Type.Optional(Type.String({ description: 'next_cursor of the previous page' })),
         }),
-        response: {
-          200: Type.Object({
-            runs: Type.Array(Type.Ref('Run')),
-            next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'null on the last page' }),
-          }),
-          ...errorResponses(400),
-        },
+        response: { 200: RunListSchema, ...errorResponses(400) },
       },
     },
     async (request) => {
       const q = request.query;
       const limit = q.limit ?? 50;
       const runs = await listRuns(app.lab, {
-        status: q.status as never,
+        status: q.status,
         experiment: q.experiment,
         parentRunId: q.parent_run_id,
         datasetId: q.dataset_id,

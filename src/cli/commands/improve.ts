@@ -46,7 +46,7 @@ export function promoteSummary(r: PromoteCheckResult): string {
   const lines = [
     `Candidate v${r.candidate.version} (${r.candidate.model_type}) vs baseline v${r.baseline.version} (${r.baseline.model_type}) on ${r.held_out.total} held-out examples (${r.held_out.test_examples} test of ${r.dataset.name}@${r.dataset.version}, ${r.held_out.reviewed_turns} reviewed turns)`,
     `  accuracy ${pct(r.metrics.accuracy.baseline)} -> ${pct(r.metrics.accuracy.candidate)} (${signed(r.metrics.accuracy.delta)} points), macro F1 ${pct(r.metrics.macro_f1.baseline)} -> ${pct(r.metrics.macro_f1.candidate)}`,
-    `  McNemar (${r.mcnemar.method}): baseline-only right ${r.mcnemar.b}, candidate-only right ${r.mcnemar.c}, p = ${r.mcnemar.pValue.toPrecision(3)}`,
+    `  McNemar (${r.mcnemar.method}): baseline-only right ${r.mcnemar.b}, candidate-only right ${r.mcnemar.c}, p = ${r.mcnemar.p_value.toPrecision(3)}`,
   ];
   const moved = r.intent_f1_deltas.filter((d) => Math.abs(d.delta) > 1e-9);
   if (moved.length) {

@@ -10,7 +10,7 @@ export interface McNemarResult {
   c: number;
   method: 'exact' | 'chi2';
   statistic: number;
-  pValue: number;
+  p_value: number;
   significant: boolean;
   alpha: number;
 }
@@ -62,16 +62,16 @@ export function mcnemar(correctA: readonly boolean[], correctB: readonly boolean
 
 export function mcnemarFromCounts(b: number, c: number, alpha = 0.05): McNemarResult {
   const n = b + c;
-  if (n === 0) return { b, c, method: 'exact', statistic: 0, pValue: 1, significant: false, alpha };
+  if (n === 0) return { b, c, method: 'exact', statistic: 0, p_value: 1, significant: false, alpha };
   if (n < 25) {
     const k = Math.min(b, c);
     let tail = 0;
     for (let i = 0; i <= k; i++) tail += Math.exp(logChoose(n, i) - n * Math.LN2);
     const pValue = Math.min(1, 2 * tail);
-    return { b, c, method: 'exact', statistic: k, pValue, significant: pValue < alpha, alpha };
+    return { b, c, method: 'exact', statistic: k, p_value: pValue, significant: pValue < alpha, alpha };
   }
   const statistic = (Math.abs(b - c) - 1) ** 2 / n;
   // Chi-square with 1 dof: P(X > s) = erfc(sqrt(s / 2)).
   const pValue = erfc(Math.sqrt(statistic / 2));
-  return { b, c, method: 'chi2', statistic, pValue, significant: pValue < alpha, alpha };
+  return { b, c, method: 'chi2', statistic, p_value: pValue, significant: pValue < alpha, alpha };
 }

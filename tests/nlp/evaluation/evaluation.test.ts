@@ -83,7 +83,7 @@ describe("McNemar's test", () => {
   it('uses the exact binomial test for few discordant pairs', () => {
     const r = mcnemarFromCounts(10, 2);
     expect(r.method).toBe('exact');
-    expect(r.pValue).toBeCloseTo((2 * (1 + 12 + 66)) / 4096, 10);
+    expect(r.p_value).toBeCloseTo((2 * (1 + 12 + 66)) / 4096, 10);
     expect(r.significant).toBe(true);
   });
 
@@ -91,13 +91,13 @@ describe("McNemar's test", () => {
     const r = mcnemarFromCounts(30, 10);
     expect(r.method).toBe('chi2');
     expect(r.statistic).toBeCloseTo(9.025, 10);
-    expect(r.pValue).toBeCloseTo(0.0026634, 5);
+    expect(r.p_value).toBeCloseTo(0.0026634, 5);
   });
 
   it('counts discordant pairs and finds no difference between identical models', () => {
     const r = mcnemar([true, true, false, false], [true, false, true, false]);
     expect([r.b, r.c]).toEqual([1, 1]);
-    expect(r.pValue).toBe(1);
+    expect(r.p_value).toBe(1);
     expect(mcnemar([true], [true]).significant).toBe(false);
   });
 });

@@ -1,9 +1,12 @@
 import type { Column } from './DataTable';
 import { StatusBadge } from './Page';
-import { fmtPercent } from '../lib/format';
+import { fmtNumber, fmtPercent } from '../lib/format';
 import { href } from '../lib/router';
-import { accuracyOf } from '../lib/runs';
+import { accuracyOf, runMetrics } from '../lib/runs';
 import type { Run } from '../lib/types';
+
+/** The run fields these columns read: any run listing (runs, a comparison's runs) has them. */
+type RunRow = Pick<Run, 'id' | 'dataset_id' | 'model_type' | 'status' | 'metrics'>;
 
 /** Run table columns shared by the Overview, Training and Experiments pages. */
 export const runColumns = {
@@ -29,4 +32,19 @@ export const runColumns = {
     render: (r) => fmtPercent(accuracyOf(r)),
     numeric: true,
   },
-} satisfies Record<string, Column<Run>>;
+} satisfies Record<string, Column<RunRow>>;
+
+/** Metrics that are counts or seconds rather than fractions. */
+const NOT_FRACTION = new Set(['train_seconds', 'train_examples', 'validation_examples', 'examples']);
+
+/** A column of one of the run's metrics (a percent, or a plain number for counts and seconds). */
+export function metricColumn(key: string, label = key): Column<RunRow> {
+  const value = (r: RunRow) => runMetrics(r)[key];
+  return {
+    key: `metric:${key}`,
+    label,
+    value: (r) => value(r) ?? null,
+    render: (r) => (NOT_FRACTION.has(key) ? fmtNumber(value(r), 2) : fmtPercent(value(r), 2)),
+    numeric: true,
+  };
+}

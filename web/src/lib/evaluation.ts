@@ -3,13 +3,7 @@
  * confused pairs.
  */
 
-export interface IntentScores {
-  precision: number;
-  recall: number;
-  'f1-score': number;
-  support: number;
-  confused_with?: Record<string, number>;
-}
+export type { IntentScores } from '../../../src/api/contracts/experiments';
 
 export interface ConfusedPair {
   actual: string;

@@ -52,7 +52,7 @@ export interface PromoteCheck {
   dataset: { id: number; name: string; version: number };
   held_out: { test_examples: number; reviewed_turns: number; total: number };
   metrics: Record<'accuracy' | 'macro_f1', { baseline: number; candidate: number; delta: number }>;
-  mcnemar: { b: number; c: number; method: string; pValue: number; significant: boolean };
+  mcnemar: { b: number; c: number; method: string; p_value: number; significant: boolean };
   intent_f1_deltas: Array<{ intent: string; support: number; baseline: number; candidate: number; delta: number }>;
   verdict: 'promote' | 'hold' | 'regressed';
   reasons: string[];

@@ -1,33 +1,26 @@
-import { parseMaybeJson } from './format';
 import { num } from './shapes';
 import type { Run } from './types';
 import { dict } from './dict';
 
-/** A run's headline metrics, wherever the API put them. */
-export function runMetrics(run: Run): Record<string, number> {
-  const source = { ...parseMaybeJson<Record<string, unknown>>(run.summary_metrics, {}), ...(run.metrics ?? {}) };
+/** A run's numeric metrics (the nested out-of-scope block and other non-numbers left out). */
+export function runMetrics(run: Pick<Run, 'metrics'>): Record<string, number> {
   const out = dict<number>();
-  for (const [key, value] of Object.entries(source)) {
+  for (const [key, value] of Object.entries(run.metrics ?? {})) {
     const n = num(value);
     if (n !== undefined) out[key] = n;
   }
   return out;
 }
 
-export function runTags(run: Run): string[] {
-  const tags = parseMaybeJson<unknown>(run.tags, []);
-  if (Array.isArray(tags)) return tags.map(String);
-  if (tags && typeof tags === 'object')
-    return Object.entries(tags).map(([k, v]) => (v === '' || v === true ? k : `${k}=${v}`));
-  return [];
+/** Tags as `key=value` chips (`key` alone when the value is empty). */
+export function runTags(run: Pick<Run, 'tags'>): string[] {
+  return Object.entries(run.tags).map(([k, v]) => (v === '' ? k : `${k}=${v}`));
 }
 
-export function accuracyOf(run: Run): number | undefined {
-  const m = runMetrics(run);
-  return m.accuracy ?? m.test_accuracy;
+export function accuracyOf(run: Pick<Run, 'metrics'>): number | undefined {
+  return num(run.metrics?.accuracy);
 }
 
-export function macroF1Of(run: Run): number | undefined {
-  const m = runMetrics(run);
-  return m.macro_f1 ?? m['macro-f1'] ?? m.f1_macro;
+export function macroF1Of(run: Pick<Run, 'metrics'>): number | undefined {
+  return num(run.metrics?.macro_f1);
 }

@@ -1,4 +1,4 @@
-/** Loose views of the API's records: only the fields the dashboard shows. */
+/** The API's records as the dashboard reads them. */
 
 export interface Dataset {
   id: number;
@@ -14,35 +14,8 @@ export interface Dataset {
   created_at: string;
 }
 
-export interface Run {
-  id: number;
-  name?: string;
-  experiment_id?: number;
-  parent_run_id?: number | null;
-  dataset_id: number | null;
-  model_type: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  tags?: string[] | Record<string, string> | string;
-  params?: Record<string, unknown>;
-  metrics?: Record<string, unknown>;
-  summary_metrics?: Record<string, unknown> | string | null;
-  error?: string | null;
-  started_at?: string | null;
-  ended_at?: string | null;
-  duration_ms?: number | null;
-  created_at?: string;
-}
-
-export interface ModelVersion {
-  id: number;
-  name: string;
-  version: number;
-  run_id: number | null;
-  model_type: string;
-  metrics?: Record<string, unknown> | string | null;
-  aliases?: string[];
-  labels?: string[] | string;
-  created_at: string;
-}
+/** Shapes the API declares in src/api/contracts (type-only imports: no server code is bundled). */
+export type { Run, RunDetail, RunStatus } from '../../../src/api/contracts/training';
+export type { ModelVersion } from '../../../src/api/contracts/experiments';
 
 export const MODEL_TYPES = ['tfidf-linear', 'encoder-mlp', 'ensemble'] as const;

@@ -100,7 +100,7 @@ export function PromoteCheckForm({ versions, onApplied }: { versions: ModelVersi
                 <td>McNemar ({result.mcnemar.method})</td>
                 <td className="num">{result.mcnemar.b} only baseline right</td>
                 <td className="num">{result.mcnemar.c} only candidate right</td>
-                <td className="num">p = {result.mcnemar.pValue.toPrecision(3)}</td>
+                <td className="num">p = {result.mcnemar.p_value.toPrecision(3)}</td>
               </tr>
             </tbody>
           </table>

@@ -1,16 +1,14 @@
 import { useEffect, useState } from 'react';
 import { DataTable } from '../../components/DataTable';
-import { runColumns } from '../../components/runColumns';
+import { metricColumn, runColumns } from '../../components/runColumns';
 import { Card, PageHeader } from '../../components/Page';
 import { Async, Empty, ErrorState, Loading } from '../../components/States';
 import { withQuery } from '../../lib/api';
-import { fmtNumber, fmtPercent } from '../../lib/format';
 import { href } from '../../lib/router';
-import { runMetrics } from '../../lib/runs';
-import { type Run } from '../../lib/types';
 import { useApi } from '../../lib/useApi';
 import { type RunEvaluation, loadEvaluation } from './evaluation';
-import { NOT_FRACTION, PairView, type RunComparison } from './PairView';
+import type { RunComparison } from '../../../../src/api/contracts/experiments';
+import { PairView } from './PairView';
 import { Confusion } from './Confusion';
 
 export function CompareRunsPage({ ids }: { ids: string[] }) {
@@ -60,14 +58,7 @@ export function CompareRunsPage({ ids }: { ids: string[] }) {
                     runColumns.id,
                     runColumns.model,
                     runColumns.dataset,
-                    ...headline.map((k) => ({
-                      key: k,
-                      label: k,
-                      value: (r: Run) => runMetrics(r)[k] ?? null,
-                      render: (r: Run) =>
-                        NOT_FRACTION.has(k) ? fmtNumber(runMetrics(r)[k], 2) : fmtPercent(runMetrics(r)[k], 2),
-                      numeric: true,
-                    })),
+                    ...headline.map((k) => metricColumn(k)),
                   ]}
                 />
               </Card>

@@ -1,33 +1,7 @@
 import { DataTable } from '../../components/DataTable';
 import { Card } from '../../components/Page';
 import { fmtNumber, fmtPercent } from '../../lib/format';
-import { type Run } from '../../lib/types';
-
-interface Delta {
-  baseline: number | null;
-  candidate: number | null;
-  delta: number | null;
-}
-export interface PairComparison {
-  baseline: number;
-  candidate: number;
-  metric_deltas: Record<string, Delta>;
-  intent_f1_deltas: Array<{ intent: string } & Delta>;
-  mcnemar: {
-    b: number;
-    c: number;
-    method: string;
-    pValue: number;
-    significant: boolean;
-    alpha: number;
-    shared_examples: number;
-  } | null;
-  verdict: string;
-}
-export interface RunComparison {
-  runs: Run[];
-  comparisons: PairComparison[];
-}
+import type { ComparedRun, PairComparison } from '../../../../src/api/contracts/experiments';
 
 const signed = (d: number | null | undefined, asPercent = true) =>
   d === null || d === undefined
@@ -50,9 +24,9 @@ function DeltaCell({
 
 /** Metrics where a rise is worse, and those that are not fractions. */
 const LOWER_IS_BETTER = new Set(['ece', 'fallback_rate', 'train_seconds', 'loss']);
-export const NOT_FRACTION = new Set(['train_seconds', 'train_examples', 'validation_examples']);
+const NOT_FRACTION = new Set(['train_seconds', 'train_examples', 'validation_examples']);
 
-export function PairView({ pair, runs }: { pair: PairComparison; runs: Map<number, Run> }) {
+export function PairView({ pair, runs }: { pair: PairComparison; runs: Map<number, ComparedRun> }) {
   const name = (id: number) => `#${id} ${runs.get(id)?.model_type ?? ''}`;
   const mc = pair.mcnemar;
   return (
@@ -63,7 +37,7 @@ export function PairView({ pair, runs }: { pair: PairComparison; runs: Map<numbe
       {mc ? (
         <p data-testid="mcnemar">
           McNemar's test ({mc.method}) on {fmtNumber(mc.shared_examples)} shared test examples: {fmtNumber(mc.b)} right
-          only in the baseline, {fmtNumber(mc.c)} right only in the candidate; p = {mc.pValue.toPrecision(3)} →{' '}
+          only in the baseline, {fmtNumber(mc.c)} right only in the candidate; p = {mc.p_value.toPrecision(3)} →{' '}
           <strong>{mc.significant ? 'significant' : 'not significant'}</strong> at α = {mc.alpha}.
         </p>
       ) : (

@@ -8,7 +8,8 @@ import { fmtDate, fmtDuration, fmtNumber, fmtPercent } from '../../lib/format';
 import { href } from '../../lib/router';
 import { runMetrics } from '../../lib/runs';
 import { useApi } from '../../lib/useApi';
-import { type RunDetail, useEvaluation } from './evaluation';
+import type { RunDetail } from '../../lib/types';
+import { useEvaluation } from './evaluation';
 import { MetricCurves } from './MetricCurves';
 import { IntentTable } from './IntentTable';
 import { Confusion } from './Confusion';
@@ -20,7 +21,7 @@ export function RunDetailPage({ id }: { id: string }) {
   const r = run.data;
   const evaluation = useEvaluation(id, r?.status === 'succeeded');
   const metrics = r ? runMetrics(r) : {};
-  const ev = r?.evaluation ?? evaluation.data ?? undefined;
+  const ev = evaluation.data ?? undefined;
 
   return (
     <Async state={run} feature="Run">
