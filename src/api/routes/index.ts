@@ -8,6 +8,7 @@ import experimentsRoutes from './experiments.js';
 import healthRoutes from './health.js';
 import improveRoutes from './improve.js';
 import modelMonitoringRoutes from './model-monitoring.js';
+import modelTypesRoutes from './model-types.js';
 import operationsRoutes from './operations.js';
 import reportsRoutes from './reports.js';
 import reviewRoutes from './review.js';
@@ -20,6 +21,7 @@ export const routeModules: Array<(app: LabApp) => Promise<void>> = [
   examplesRoutes,
   conversationsRoutes,
   trainingRoutes,
+  modelTypesRoutes,
   experimentsRoutes,
   analyticsRoutes,
   discoveryRoutes,

@@ -8,7 +8,7 @@ import type { PredictionLog } from '../../monitoring/model/prediction-log.js';
 import { failInterruptedRuns, jobWorker, startCrossval, startSearch, startTraining } from '../../training/service.js';
 import { parseCursor } from '../../datasets/repository.js';
 import type { LabApp } from '../app.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, ModelTypeSchema } from '../schemas.js';
 import { tailRunEvents } from '../../workers/event-store.js';
 
 const Json = Type.Unknown();
@@ -79,10 +79,7 @@ const TrainBody = Type.Object(
   {
     ...DatasetChoice,
     model_type: Type.Optional(
-      Type.String({
-        examples: ['tfidf-linear', 'encoder-mlp', 'ensemble'],
-        description: 'omitted: DEFAULT_MODEL_TYPE (encoder-mlp, the pretrained sentence encoder with a trained head)',
-      }),
+      ModelTypeSchema('omitted: DEFAULT_MODEL_TYPE (encoder-mlp, the pretrained sentence encoder with a trained head)'),
     ),
     training_overrides: Type.Optional(
       Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()]), {
@@ -121,7 +118,7 @@ const SearchBody = Type.Object(
     dataset: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1 })], { description: 'alias of dataset_id' }),
     ),
-    model_type: Type.String(),
+    model_type: ModelTypeSchema(),
     space: Type.Record(Type.String(), SpaceEntry),
     strategy: Type.Optional(Type.Union([Type.Literal('grid'), Type.Literal('random')])),
     trials: Type.Optional(
@@ -141,7 +138,7 @@ const SearchBody = Type.Object(
 const CrossvalBody = Type.Object(
   {
     ...DatasetChoice,
-    model_type: Type.String(),
+    model_type: ModelTypeSchema(),
     training_overrides: Type.Optional(
       Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()])),
     ),

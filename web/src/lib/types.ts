@@ -45,4 +45,4 @@ export interface ModelVersion {
   created_at: string;
 }
 
-export const MODEL_TYPES = ['tfidf-linear', 'encoder-mlp', 'ensemble'] as const;
+export { MODEL_TYPES } from './model-types';
