@@ -26,7 +26,8 @@ import { applyTemperature, calibration } from '../src/nlp/evaluation/calibration
 import { classificationReport } from '../src/nlp/evaluation/metrics.js';
 import { fitAndValidate } from '../src/nlp/fit.js';
 import { stratifiedSplit } from '../src/nlp/evaluation/split.js';
-import { argmaxRows, encodeLabels } from '../src/nlp/common.js';
+import { encodeLabels } from '../src/nlp/common.js';
+import { argmaxRows } from '../src/nlp/evaluation/metrics.js';
 import { getTrainer } from '../src/nlp/registry.js';
 import type { IntentClassifier, LabelledText, ModelType, TrainingEvent } from '../src/nlp/types.js';
 import { median, printTable, writeResult } from './harness.js';
@@ -63,7 +64,7 @@ function score(labels: string[], gold: LabelledText[], predicted: string[]): { a
 function eceOf(labels: string[], proba: Float32Array, gold: LabelledText[]): number {
   const k = labels.length;
   const y = encodeLabels(gold, labels);
-  const pred = argmaxRows(proba, k);
+  const pred = argmaxRows(proba, k).pred;
   return calibration(
     Array.from(pred, (c, r) => proba[r * k + c]!),
     Array.from(pred, (c, r) => c === y[r]),
@@ -137,14 +138,14 @@ async function benchModel(
     }
     const k = clf.labels.length;
     const yVal = encodeLabels(validation, clf.labels);
-    const valPred = argmaxRows(fit.validationProba, k);
+    const valPred = argmaxRows(fit.validationProba, k).pred;
     const valAccuracy = yVal.reduce((s, t, i) => s + (valPred[i] === t ? 1 : 0), 0) / yVal.length;
 
     // The test split, scored once for this final model, batched (temperature applied, as served).
     start = performance.now();
     const proba = await clf.predictProba(test.map((e) => e.text));
     const predictSeconds = (performance.now() - start) / 1000;
-    const predicted = Array.from(argmaxRows(proba, k), (i) => clf.labels[i]!);
+    const predicted = Array.from(argmaxRows(proba, k).pred, (i) => clf.labels[i]!);
     const scores = score(clf.labels, test, predicted);
     const sample = test.slice(0, type === 'tfidf-linear' ? 1000 : 200).map((e) => e.text);
     const lat = await latencies((t) => clf.predictProba([t]), sample);

@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { describeModelTypes, MODEL_TYPES, type ModelType } from '../nlp/registry.js';
 
 /** The body of every 4xx/5xx answer. */
 export const ErrorBody = Type.Object(
@@ -17,4 +18,19 @@ export const ErrorBody = Type.Object(
 /** Standard error responses to merge into a route's `response` schema. */
 export function errorResponses(...codes: number[]): Record<number, TSchema> {
   return Object.fromEntries(codes.map((code) => [code, Type.Ref('ErrorBody')]));
+}
+
+/**
+ * A model type in a request: the registry's types as an OpenAPI enum (an unknown type is a 400
+ * that lists them), each type's description in the schema's description.
+ */
+export function ModelTypeSchema(description?: string) {
+  const types = describeModelTypes()
+    .map((t) => `\`${t.type}\`: ${t.description}`)
+    .join('; ');
+  return Type.Unsafe<ModelType>({
+    type: 'string',
+    enum: [...MODEL_TYPES],
+    description: description ? `${description}. ${types}` : types,
+  });
 }

@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { MODEL_TYPES, type ModelType } from '../nlp/types.js';
+import { MODEL_TYPES, type ModelType } from '../nlp/registry.js';
 // One list of alert metrics, owned by monitoring (alerts.ts imports only types from here).
 import { ALERT_METRICS } from '../monitoring/alerts.js';
 

@@ -20,27 +20,6 @@ export function encodeLabels(examples: LabelledText[], labels: string[]): Int32A
   return Int32Array.from(examples, (e) => index.get(e.label) ?? -1);
 }
 
-/** Index of the largest value in each row. */
-export function argmaxRows(proba: Float32Array, k: number): Int32Array {
-  const n = proba.length / k;
-  const out = new Int32Array(n);
-  for (let r = 0; r < n; r++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (proba[r * k + j]! > proba[r * k + best]!) best = j;
-    out[r] = best;
-  }
-  return out;
-}
-
-/** Accuracy of row-wise argmax against y (rows with y = -1 count as wrong); NaN when empty. */
-export function accuracy(proba: Float32Array, k: number, y: Int32Array): number {
-  if (y.length === 0) return Number.NaN;
-  const pred = argmaxRows(proba, k);
-  let right = 0;
-  for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) right++;
-  return right / y.length;
-}
-
 /** Throws CancelledError when the caller asked to stop. */
 export function checkCancel(options: Pick<TrainOptions, 'shouldCancel'>): void {
   if (options.shouldCancel?.()) throw new CancelledError();

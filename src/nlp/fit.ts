@@ -12,7 +12,8 @@
  * The temperature is fitted here, on those clean validation predictions, and set on the final
  * model, so it is saved in the artifact and applied at prediction time.
  */
-import { argmaxRows, encodeLabels } from './common.js';
+import { encodeLabels } from './common.js';
+import { accuracy, argmaxRows } from './evaluation/metrics.js';
 import { fitTemperature } from './evaluation/calibration.js';
 import { resolveParams } from './params.js';
 import type {
@@ -95,12 +96,10 @@ export async function fitAndValidate(
   const y = encodeLabels(validation, classifier.labels);
   const temperature = options.calibrate === false ? 1 : fitTemperature(validationProba, k, y);
   classifier.temperature = temperature;
-  const pred = argmaxRows(validationProba, k);
-  let right = 0;
-  for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) right++;
+  const { pred } = argmaxRows(validationProba, k);
   const source: ValidationSource = refit ? 'pre-refit' : 'held-out';
   Object.assign(classifier.info, {
-    validation_accuracy: y.length ? right / y.length : null,
+    validation_accuracy: y.length ? accuracy(y, pred) : null,
     validation_source: source,
     temperature,
     refit,

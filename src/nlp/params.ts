@@ -1,40 +1,54 @@
-/** Hyper-parameter validation against a trainer's `paramSpec`: defaults filled, ranges enforced. */
+/**
+ * Hyper-parameter checks against a model type's `paramSpec`: one set of rules for the trainers,
+ * the API/CLI check of `training_overrides` before any run is created (a bad value is a 400
+ * naming the parameter, never a run left "running") and the search space.
+ */
 import { ValidationError, type ErrorDetail } from '../core/errors.js';
 import type { ParamSpec } from './types.js';
-import { dict, hasKey, own } from '../core/dict.js';
+import { dict, own } from '../core/dict.js';
 
-export type ParamValues = Record<string, number | string | boolean>;
+export type ParamValue = number | string | boolean;
+export type ParamValues = Record<string, ParamValue>;
 
 /**
- * Returns every parameter of the spec (given value or default). Unknown names, wrong types and
- * out-of-range values are a ValidationError naming each offending parameter.
+ * The given parameters, checked: unknown names, wrong types and out-of-range values are one
+ * ValidationError naming each offending parameter (`field.name`, or `name` without a field).
  */
-export function resolveParams(spec: Record<string, ParamSpec>, given: ParamValues): ParamValues {
-  const problems: ErrorDetail[] = [];
-  const out: ParamValues = dict();
-  for (const name of Object.keys(given)) {
-    if (!hasKey(spec, name))
-      problems.push({ field: name, problem: `unknown parameter; allowed: ${Object.keys(spec).join(', ')}` });
-  }
-  for (const [name, s] of Object.entries(spec)) {
-    const value = own(given, name) ?? s.default;
+export function validateParams(
+  spec: Record<string, ParamSpec>,
+  given: Record<string, unknown>,
+  field?: string,
+): ParamValues {
+  const details: ErrorDetail[] = [];
+  const out = dict<ParamValue>();
+  for (const [name, value] of Object.entries(given)) {
+    const s = own(spec, name);
+    const where = field ? `${field}.${name}` : name;
+    if (!s) {
+      details.push({ field: where, problem: `unknown parameter; known: ${Object.keys(spec).join(', ')}` });
+      continue;
+    }
     const problem = checkParamValue(s, value);
-    if (problem) problems.push({ field: name, problem });
-    out[name] = value;
+    if (problem) details.push({ field: where, problem });
+    else out[name] = value as ParamValue;
   }
-  if (problems.length > 0) {
-    throw new ValidationError(
-      `invalid training parameters: ${problems.map((p) => `${p.field} ${p.problem}`).join('; ')}`,
-      problems,
-    );
+  if (details.length) {
+    throw new ValidationError(details.map((d) => `${d.field} ${d.problem}`).join('; '), details);
   }
   return out;
 }
 
-/**
- * What is wrong with one value for its spec, or null: the one set of rules behind both the
- * trainers' `resolveParams` and the API/CLI check of `training_overrides` (src/training/params.ts).
- */
+/** Parameters as they will be used: defaults overlaid with the validated overrides. */
+export function withDefaults(spec: Record<string, ParamSpec>, params: ParamValues): ParamValues {
+  return dict([...Object.entries(spec).map(([k, s]) => [k, s.default] as const), ...Object.entries(params)]);
+}
+
+/** Every parameter of the spec (given value or default), checked as `validateParams` does. */
+export function resolveParams(spec: Record<string, ParamSpec>, given: Record<string, unknown>): ParamValues {
+  return withDefaults(spec, validateParams(spec, given));
+}
+
+/** What is wrong with one value for its spec, or null. */
 export function checkParamValue(s: ParamSpec, value: unknown): string | null {
   if (s.type === 'int' || s.type === 'float') {
     if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a number (got ${JSON.stringify(value)})`;

@@ -18,19 +18,25 @@ export function mulberry32(state: number): () => number {
   };
 }
 
+/** The splits' and searches' generator (mulberry32 from the seed as given): the same seed, the same split. */
+export function seededRandom(seed: number): () => number {
+  return mulberry32(seed);
+}
+
 /** The trainers' generator: seed 0 starts from a non-zero state (weights differ from seed to seed). */
 export function createRng(seed: number): () => number {
   return mulberry32(seed >>> 0 || 0x9e3779b9);
 }
 
-/** Fisher-Yates shuffle in place. */
-export function shuffleInPlace<T>(items: T[] | Int32Array, rng: () => number): void {
+/** Fisher-Yates shuffle in place; returns `items`. */
+export function shuffleInPlace<A extends unknown[] | Int32Array>(items: A, rng: () => number): A {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
     const tmp = items[i]!;
     items[i] = items[j]!;
     items[j] = tmp;
   }
+  return items;
 }
 
 /** Standard normal sample (Box-Muller). */

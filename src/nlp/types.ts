@@ -3,9 +3,11 @@
  * Everything here is arrays in, arrays out: no database, no HTTP.
  */
 
-/** Every model type the lab can train (settings validate DEFAULT_MODEL_TYPE against it). */
-export const MODEL_TYPES = ['tfidf-linear', 'encoder-mlp', 'ensemble'] as const;
-export type ModelType = (typeof MODEL_TYPES)[number];
+import type { Manifest } from './artifact.js';
+import type { ModelType } from './registry.js';
+
+/** Every model type the lab can train: the keys of the registry in src/nlp/registry.ts. */
+export type { ModelType };
 
 export interface LabelledText {
   text: string;
@@ -70,6 +72,17 @@ export interface Trainer {
   /** Parameter names with defaults and allowed ranges, for validation and search spaces. */
   readonly paramSpec: Record<string, ParamSpec>;
   train(train: LabelledText[], validation: LabelledText[], options: TrainOptions): Promise<IntentClassifier>;
+}
+
+/**
+ * One entry of the model-type registry (src/nlp/registry.ts): how to train the type and how to
+ * load its saved artifact. The API's enum, the CLI help and the dashboard's list derive from it.
+ */
+export interface ModelTypeEntry extends Trainer {
+  /** One line for people choosing a model type (CLI help, OpenAPI, GET /model-types). */
+  readonly description: string;
+  /** Loads the artifact folder written by the classifier's `save`. */
+  load(dir: string, manifest: Manifest): Promise<IntentClassifier>;
 }
 
 export interface ParamSpec {

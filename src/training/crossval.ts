@@ -15,7 +15,7 @@ import type { RunControl } from './control.js';
 import { crossValidate } from './cv.js';
 import { checkTrainable, loadExamples } from './data.js';
 import { executeLifecycle } from './lifecycle.js';
-import { validateParams, withDefaults } from './params.js';
+import { validateParams, withDefaults } from '../nlp/params.js';
 import { checkModelType, gitCommit, resolveDataset, trainTestOf } from './pipeline.js';
 import { runFolder } from './run-folder.js';
 

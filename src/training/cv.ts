@@ -15,7 +15,7 @@ import {
 import type { ModelType, TrainingEvent } from '../nlp/types.js';
 import type { RunControl } from './control.js';
 import type { TrainingExample } from './data.js';
-import type { ParamValue } from './params.js';
+import type { ParamValue } from '../nlp/params.js';
 import { trainInWorker } from './runner.js';
 
 /** Share of each fold's training part held out as the trainer's validation set (as in a run). */

@@ -33,7 +33,7 @@ import {
   type TrainingExample,
 } from './data.js';
 import { publish } from './events.js';
-import { validateParams, withDefaults, type ParamValue } from './params.js';
+import { validateParams, withDefaults, type ParamValue } from '../nlp/params.js';
 import { checkOosObjective, evaluateRun } from './evaluate.js';
 import { confusionMatrixSvg, intentReportJson } from './report.js';
 import { cancelActive, type RunControl } from './control.js';
@@ -114,8 +114,7 @@ export function checkModelType(type: unknown): ModelType {
   if (typeof type !== 'string' || type === '') {
     throw new ValidationError('model_type is required', [{ field: 'model_type', problem: 'is required' }]);
   }
-  getTrainer(type as ModelType); // throws a ValidationError naming the known types
-  return type as ModelType;
+  return getTrainer(type).type; // throws a ValidationError naming the known types
 }
 
 export async function resolveDataset(

@@ -13,7 +13,7 @@ import { crossValidate } from './cv.js';
 import { loadExamples, type TrainingExample } from './data.js';
 import type { JobHandler } from './jobs.js';
 import { executeLifecycle } from './lifecycle.js';
-import type { ParamValue } from './params.js';
+import type { ParamValue } from '../nlp/params.js';
 import { checkModelType, trainTestOf, trainValidationOf } from './pipeline.js';
 import { runFolder } from './run-folder.js';
 import { trainInWorker } from './runner.js';

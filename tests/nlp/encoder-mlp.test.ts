@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { argmaxRows } from '../../src/nlp/common.js';
+import { argmaxRows } from '../../src/nlp/evaluation/metrics.js';
 import { EmbeddingCache } from '../../src/nlp/embedding-cache.js';
 import { embedTexts, useLiteEncoder, type SentenceEncoder } from '../../src/nlp/encoder.js';
 import { chooseWeight, type EnsembleClassifier } from '../../src/nlp/classifiers/ensemble.js';
@@ -62,7 +62,7 @@ describe('MLP head', () => {
       seed: 4,
     };
     const m = await trainMlp(x, y, 5, 3, options);
-    expect(Array.from(argmaxRows(await mlpPredictProba(m, x, n), 3))).toEqual(Array.from(y));
+    expect(Array.from(argmaxRows(await mlpPredictProba(m, x, n), 3).pred)).toEqual(Array.from(y));
     const again = await trainMlp(x, y, 5, 3, options);
     expect(Array.from(again.w2)).toEqual(Array.from(m.w2));
   });
@@ -143,7 +143,7 @@ describe('encoder-mlp and ensemble trainers', () => {
     expect(events.filter((e) => e.phase === 'train')).toHaveLength(30);
     expect(new EmbeddingCache(cacheDir, useLiteEncoder().id, 512).size).toBe(toy.length);
     const p = await clf.predictProba(toy.map((e) => e.text));
-    expect(Array.from(argmaxRows(p, 3)).map((i) => clf.labels[i])).toEqual(toy.map((e) => e.label));
+    expect(Array.from(argmaxRows(p, 3).pred).map((i) => clf.labels[i])).toEqual(toy.map((e) => e.label));
 
     const dir = path.join(tmp, 'encoder-model');
     await clf.save(dir);
@@ -183,7 +183,7 @@ describe('encoder-mlp and ensemble trainers', () => {
     const texts = toy.map((e) => e.text);
     const p = await loaded.predictProba(texts);
     expect(Array.from(p)).toEqual(Array.from(await clf.predictProba(texts)));
-    expect(Array.from(argmaxRows(p, 3)).map((i) => loaded.labels[i])).toEqual(toy.map((e) => e.label));
+    expect(Array.from(argmaxRows(p, 3).pred).map((i) => loaded.labels[i])).toEqual(toy.map((e) => e.label));
   });
 
   it('cancels during training with CancelledError', async () => {

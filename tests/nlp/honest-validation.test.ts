@@ -15,7 +15,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { argmaxRows, encodeLabels, indexLabels } from '../../src/nlp/common.js';
+import { encodeLabels, indexLabels } from '../../src/nlp/common.js';
+import { argmaxRows } from '../../src/nlp/evaluation/metrics.js';
 import {
   applyTemperature,
   calibration,
@@ -50,7 +51,7 @@ function trainValidation(pool: LabelledText[], seed = 42): { train: LabelledText
 
 function accuracyOf(clf: IntentClassifier, proba: Float32Array, examples: LabelledText[]): number {
   const y = encodeLabels(examples, clf.labels);
-  const pred = argmaxRows(proba, clf.labels.length);
+  const pred = argmaxRows(proba, clf.labels.length).pred;
   return y.reduce((s, t, i) => s + (pred[i] === t ? 1 : 0), 0) / y.length;
 }
 
@@ -261,9 +262,9 @@ describe('temperature scaling', () => {
     expect(t).toBeLessThan(2.3);
     expect(temperatureNll(proba, k, y, t)).toBeLessThan(temperatureNll(proba, k, y, 1));
     const scaled = applyTemperature(proba, k, t);
-    expect(Array.from(argmaxRows(scaled, k))).toEqual(Array.from(argmaxRows(proba, k)));
-    const conf = (p: Float32Array) => Array.from(argmaxRows(p, k), (c, r) => p[r * k + c]!);
-    const correct = Array.from(argmaxRows(proba, k), (c, r) => c === y[r]);
+    expect(Array.from(argmaxRows(scaled, k).pred)).toEqual(Array.from(argmaxRows(proba, k).pred));
+    const conf = (p: Float32Array) => Array.from(argmaxRows(p, k).pred, (c, r) => p[r * k + c]!);
+    const correct = Array.from(argmaxRows(proba, k).pred, (c, r) => c === y[r]);
     expect(calibration(conf(scaled), correct).ece).toBeLessThan(calibration(conf(proba), correct).ece / 2);
     // Undoing the temperature gives the original probabilities back.
     const back = applyTemperature(scaled, k, 1 / t);

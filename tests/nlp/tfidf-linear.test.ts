@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { argmaxRows } from '../../src/nlp/common.js';
+import { argmaxRows } from '../../src/nlp/evaluation/metrics.js';
 import { createLinearModel, linearLossAndGradient, linearPredictProba, trainLinear } from '../../src/nlp/linear.js';
 import { getTrainer, loadClassifier } from '../../src/nlp/registry.js';
 import { csrFromRows } from '../../src/nlp/sparse.js';
@@ -105,7 +105,7 @@ describe('linear softmax head', () => {
       labelSmoothing: 0,
       seed: 1,
     });
-    const pred = argmaxRows(linearPredictProba(m, x), 3);
+    const pred = argmaxRows(linearPredictProba(m, x), 3).pred;
     expect(Array.from(pred)).toEqual(y);
     expect(linearLossAndGradient(m, x, Int32Array.from(y), 0).loss).toBeLessThan(0.1);
   });

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ModelTypeSchema } from '../schemas.js';
 
 /**
  * The training API's request and response shapes, declared once: the routes validate and document
@@ -85,10 +86,7 @@ export const TrainBody = Type.Object(
   {
     ...DatasetChoice,
     model_type: Type.Optional(
-      Type.String({
-        examples: ['tfidf-linear', 'encoder-mlp', 'ensemble'],
-        description: 'omitted: DEFAULT_MODEL_TYPE (encoder-mlp, the pretrained sentence encoder with a trained head)',
-      }),
+      ModelTypeSchema('omitted: DEFAULT_MODEL_TYPE (encoder-mlp, the pretrained sentence encoder with a trained head)'),
     ),
     training_overrides: Type.Optional(
       Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()]), {
@@ -127,7 +125,7 @@ export const SearchBody = Type.Object(
     dataset: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1 })], { description: 'alias of dataset_id' }),
     ),
-    model_type: Type.String(),
+    model_type: ModelTypeSchema(),
     space: Type.Record(Type.String(), SpaceEntry),
     strategy: Type.Optional(Type.Union([Type.Literal('grid'), Type.Literal('random')])),
     trials: Type.Optional(
@@ -153,7 +151,7 @@ export const SearchBody = Type.Object(
 export const CrossvalBody = Type.Object(
   {
     ...DatasetChoice,
-    model_type: Type.String(),
+    model_type: ModelTypeSchema(),
     training_overrides: Type.Optional(
       Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()])),
     ),

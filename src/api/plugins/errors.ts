@@ -19,6 +19,12 @@ function fieldOf(context: string | undefined, issue: ValidationIssue): string {
   return [context ?? 'body', ...segments].join('.');
 }
 
+/** An enum's problem names the values it allows (AJV's own message does not). */
+function allowedValuesOf(issue: ValidationIssue): string | null {
+  const allowed = issue.params?.allowedValues;
+  return Array.isArray(allowed) ? `must be one of ${allowed.join(', ')}` : null;
+}
+
 /** Fastify's own 4xx codes, in the API's vocabulary (clients switch on `code`). */
 const FASTIFY_CODES: Record<string, { code: string; field?: string; message?: string }> = Object.assign(
   Object.create(null) as Record<string, { code: string; field?: string; message?: string }>,
@@ -99,7 +105,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (fastifyErr.validation) {
       const details: ErrorDetail[] = fastifyErr.validation.map((issue) => ({
         field: fieldOf(fastifyErr.validationContext, issue),
-        problem: issue.message ?? 'is invalid',
+        problem: allowedValuesOf(issue) ?? issue.message ?? 'is invalid',
       }));
       const message = details.map((d) => `${d.field} ${d.problem}`).join('; ');
       return reply.status(400).send({ error: { code: 'VALIDATION_ERROR', message, details } });

@@ -9,6 +9,7 @@ import experimentsRoutes from './experiments.js';
 import healthRoutes from './health.js';
 import improveRoutes from './improve.js';
 import modelMonitoringRoutes from './model-monitoring.js';
+import modelTypesRoutes from './model-types.js';
 import operationsRoutes from './operations.js';
 import predictRoutes from './predict.js';
 import reportsRoutes from './reports.js';
@@ -30,6 +31,7 @@ export const routeModules: Array<(app: LabApp) => Promise<void>> = [
   searchRoutes,
   crossvalRoutes,
   predictRoutes,
+  modelTypesRoutes,
   experimentsRoutes,
   analyticsRoutes,
   discoveryRoutes,

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ValidationError } from '../../core/errors.js';
 import type { DeriveResult, PromoteCheckResult } from '../../improve/index.js';
 import { output, table, withLab } from '../output.js';
+import { MODEL_TYPE_HELP } from './run-output.js';
 
 /**
  * From review decisions to a promoted model: `datasets derive|versions|diff`, `promote-check`,
@@ -160,7 +161,7 @@ export function registerImprove(program: Command): void {
     .description('the loop in one command: derive a dataset version from the reviews -> train -> promote-check')
     .requiredOption('--dataset <dataset>', 'training dataset id, name or name@version')
     .requiredOption('--reviews <logs>', 'reviewed log dataset(s), comma-separated', list)
-    .option('--model <type>', 'tfidf-linear | encoder-mlp | ensemble', 'tfidf-linear')
+    .option('--model <type>', MODEL_TYPE_HELP, 'tfidf-linear')
     .option('--seed <n>', 'training seed', '42')
     .option('--with-oos', 'add out-of-scope decisions under the `oos` label')
     .option('--holdout <share>', "share of each intent's new examples put in the test split", '0.2')

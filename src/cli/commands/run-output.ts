@@ -2,6 +2,7 @@ import { AppError, ValidationError } from '../../core/errors.js';
 import type { RunView } from '../../experiments/runs.js';
 import { output, table } from '../output.js';
 import { dict } from '../../core/dict.js';
+import { describeModelTypes, MODEL_TYPES } from '../../nlp/registry.js';
 
 /** What the training, runs and models commands share: option parsing, run summaries, progress bars. */
 
@@ -139,4 +140,21 @@ export async function printQueued(q: { run_id: number; job_id: number }, json?: 
     () =>
       `Run ${q.run_id} queued (job ${q.job_id}); a running \`chatlab serve\` executes it. Follow with: chatlab runs show ${q.run_id}`,
   );
+}
+
+/** `--model <type>` help: the registry's model types. */
+export const MODEL_TYPE_HELP = MODEL_TYPES.join(' | ');
+
+/** Help after the options of the commands that train: each model type and its parameters. */
+export function modelTypesHelp(): string {
+  const lines = ['', 'Model types (--model) and their parameters (--param name=value):'];
+  for (const t of describeModelTypes()) {
+    lines.push(`  ${t.type}: ${t.description}`);
+    lines.push(
+      `    ${Object.entries(t.paramSpec)
+        .map(([name, s]) => `${name}=${String(s.default)}`)
+        .join(', ')}`,
+    );
+  }
+  return lines.join('\n');
 }

@@ -8,6 +8,8 @@ import {
   collect,
   failIfNotSucceeded,
   intOption,
+  MODEL_TYPE_HELP,
+  modelTypesHelp,
   parseParams,
   printQueued,
   runSummary,
@@ -21,7 +23,7 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('train an intent classifier, evaluate it on the test split and register it as a model version')
     .requiredOption('--dataset <id|name>', 'dataset id or name')
-    .requiredOption('--model <type>', 'tfidf-linear | encoder-mlp | ensemble')
+    .requiredOption('--model <type>', MODEL_TYPE_HELP)
     .option('--epochs <n>', 'num_epochs', numberOption)
     .option('--lr <rate>', 'learning_rate', numberOption)
     .option('--param <name=value>', 'any hyper-parameter (repeatable)', collect)
@@ -34,6 +36,7 @@ export function registerTrain(program: Command): void {
     .option('--experiment <name>', 'experiment to file the run under')
     .option('--async', 'queue the run for the server worker and return its id')
     .option('--json', 'print JSON')
+    .addHelpText('after', modelTypesHelp)
     .action(async (o) => {
       const overrides = parseParams(o.param);
       if (o.epochs !== undefined) overrides.num_epochs = Number(o.epochs);
@@ -74,7 +77,7 @@ export function registerTune(program: Command): void {
       'hyper-parameter search (grid or random); each trial a queued job any worker can take, scored on validation data only',
     )
     .requiredOption('--dataset <id|name>', 'dataset id or name')
-    .requiredOption('--model <type>', 'model type')
+    .requiredOption('--model <type>', MODEL_TYPE_HELP)
     .option('--space <json>', 'search space, e.g. \'{"learning_rate":[0.003,0.01],"num_epochs":{"min":5,"max":20}}\'')
     .option('--grid <name=v1,v2>', 'one parameter and its values (repeatable), instead of --space', collect)
     .option('--strategy <grid|random>', 'grid or random', 'grid')
@@ -85,6 +88,7 @@ export function registerTune(program: Command): void {
     .option('--train-best', 'then train and register a model with the best parameters')
     .option('--async', 'queue the search for the server worker')
     .option('--json', 'print JSON')
+    .addHelpText('after', modelTypesHelp)
     .action(async (o) => {
       let space: Record<string, unknown> = dict();
       if (o.space) {
@@ -133,12 +137,13 @@ export function registerCrossval(program: Command): void {
     .command('crossval')
     .description('k-fold cross-validation (mean ± std); likely label errors are added to the dataset validation report')
     .requiredOption('--dataset <id|name>', 'dataset id or name')
-    .requiredOption('--model <type>', 'model type')
+    .requiredOption('--model <type>', MODEL_TYPE_HELP)
     .option('--folds <k>', 'number of folds (2-20)', intRange(2, 20), 5)
     .option('--param <name=value>', 'hyper-parameter (repeatable)', collect)
     .option('--seed <n>', 'seed', SEED, 42)
     .option('--async', 'queue for the server worker')
     .option('--json', 'print JSON')
+    .addHelpText('after', modelTypesHelp)
     .action(async (o) => {
       await withLab(async (lab) => {
         const { startCrossval } = await import('../../training/service.js');

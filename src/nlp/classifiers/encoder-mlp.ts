@@ -8,11 +8,12 @@
  */
 import { readFloat32, readManifest, writeArtifact, type Manifest } from '../artifact.js';
 import { applyTemperature } from '../evaluation/calibration.js';
-import { accuracy, checkCancel, encodeLabels, indexLabels } from '../common.js';
+import { accuracy, argmaxRows } from '../evaluation/metrics.js';
+import { checkCancel, encodeLabels, indexLabels } from '../common.js';
 import { embedTexts, encoderByName, USE_LITE_ID, type SentenceEncoder } from '../encoder.js';
 import { mlpPredictProba, trainMlp, type MlpModel } from '../mlp.js';
 import { resolveParams, type ParamValues } from '../params.js';
-import type { IntentClassifier, LabelledText, ParamSpec, Trainer, TrainOptions } from '../types.js';
+import type { IntentClassifier, LabelledText, ModelTypeEntry, ParamSpec, TrainOptions } from '../types.js';
 
 export const encoderMlpParamSpec: Record<string, ParamSpec> = {
   refit: {
@@ -167,7 +168,7 @@ export async function trainEncoderMlp(
     onEpoch: async (epoch, loss, model) => {
       valAccuracy =
         yVal.length > 0
-          ? accuracy(await mlpPredictProba(model, xValScaled, yVal.length), labels.length, yVal)
+          ? accuracy(yVal, argmaxRows(await mlpPredictProba(model, xValScaled, yVal.length), labels.length).pred)
           : undefined;
       options.onEvent?.({ phase: 'train', epoch, epochs, loss, valAccuracy });
       checkCancel(options);
@@ -183,8 +184,11 @@ export async function trainEncoderMlp(
   );
 }
 
-export const encoderMlpTrainer: Trainer = {
+export const encoderMlpTrainer: ModelTypeEntry = {
   type: 'encoder-mlp',
+  description:
+    'a frozen pretrained sentence encoder (USE lite) with a trained MLP head: best on paraphrases, slower to train',
+  load: (dir, manifest) => EncoderMlpClassifier.load(dir, manifest),
   paramSpec: encoderMlpParamSpec,
   async train(train: LabelledText[], validation: LabelledText[], options: TrainOptions): Promise<EncoderMlpClassifier> {
     const params = resolveParams(encoderMlpParamSpec, options.params);

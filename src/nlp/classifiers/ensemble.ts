@@ -10,10 +10,18 @@
 import path from 'node:path';
 import { readManifest, writeArtifact, type Manifest } from '../artifact.js';
 import { applyTemperature } from '../evaluation/calibration.js';
-import { accuracy, checkCancel, encodeLabels, indexLabels } from '../common.js';
+import { accuracy, argmaxRows } from '../evaluation/metrics.js';
+import { checkCancel, encodeLabels, indexLabels } from '../common.js';
 import { encoderByName } from '../encoder.js';
 import { resolveParams, type ParamValues } from '../params.js';
-import type { IntentClassifier, LabelledText, ParamSpec, Trainer, TrainingEvent, TrainOptions } from '../types.js';
+import type {
+  IntentClassifier,
+  LabelledText,
+  ModelTypeEntry,
+  ParamSpec,
+  TrainingEvent,
+  TrainOptions,
+} from '../types.js';
 import { EncoderMlpClassifier, embedForTraining, encoderMlpParamSpec, trainEncoderMlp } from './encoder-mlp.js';
 import { TfidfLinearClassifier, tfidfLinearParamSpec, tfidfLinearTrainer } from './tfidf-linear.js';
 
@@ -69,7 +77,7 @@ export function chooseWeight(
   for (let step = 0; step <= 20; step++) {
     const w = step / 20;
     const p = mixProba(pa, pb, w);
-    const acc = accuracy(p, k, y);
+    const acc = accuracy(y, argmaxRows(p, k).pred);
     let ll = 0;
     for (let i = 0; i < y.length; i++) ll -= y[i]! >= 0 ? Math.log(Math.max(p[i * k + y[i]!]!, 1e-12)) : 0;
     if (acc > best.accuracy + 1e-12 || (Math.abs(acc - best.accuracy) <= 1e-12 && ll < best.logLoss))
@@ -133,8 +141,10 @@ export class EnsembleClassifier implements IntentClassifier {
   }
 }
 
-export const ensembleTrainer: Trainer = {
+export const ensembleTrainer: ModelTypeEntry = {
   type: 'ensemble',
+  description: 'tfidf-linear and encoder-mlp probabilities mixed with a weight chosen on validation',
+  load: (dir, manifest) => EnsembleClassifier.load(dir, manifest),
   paramSpec: ensembleParamSpec,
   async train(train: LabelledText[], validation: LabelledText[], options: TrainOptions): Promise<EnsembleClassifier> {
     const params = resolveParams(ensembleParamSpec, options.params);
@@ -181,7 +191,7 @@ export const ensembleTrainer: Trainer = {
       const pb = await mlp.predictProbaFromEmbeddings(xVal, validation.length);
       const chosen = chooseWeight(pa, pb, labels.length, yVal);
       if (weight < 0) weight = chosen.weight;
-      valAccuracy = accuracy(mixProba(pa, pb, weight), labels.length, yVal);
+      valAccuracy = accuracy(yVal, argmaxRows(mixProba(pa, pb, weight), labels.length).pred);
       options.onEvent?.({
         phase: 'calibrate',
         message: `tfidf-linear weight ${weight} (validation accuracy ${valAccuracy.toFixed(4)})`,

@@ -4,11 +4,12 @@
  */
 import { readArray, readFloat32, readManifest, writeArtifact, type Manifest } from '../artifact.js';
 import { applyTemperature } from '../evaluation/calibration.js';
-import { accuracy, checkCancel, encodeLabels, indexLabels, yieldToEventLoop } from '../common.js';
+import { accuracy, argmaxRows } from '../evaluation/metrics.js';
+import { checkCancel, encodeLabels, indexLabels, yieldToEventLoop } from '../common.js';
 import { linearPredictProba, trainLinear, type LinearModel } from '../linear.js';
 import { resolveParams, type ParamValues } from '../params.js';
 import { TfidfVectorizer, defaultTfidfSettings, type TfidfSettings } from '../tfidf.js';
-import type { IntentClassifier, LabelledText, ParamSpec, Trainer, TrainOptions } from '../types.js';
+import type { IntentClassifier, LabelledText, ModelTypeEntry, ParamSpec, TrainOptions } from '../types.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -108,8 +109,10 @@ export class TfidfLinearClassifier implements IntentClassifier {
   }
 }
 
-export const tfidfLinearTrainer: Trainer = {
+export const tfidfLinearTrainer: ModelTypeEntry = {
   type: 'tfidf-linear',
+  description: 'TF-IDF word and character n-grams with a linear softmax classifier: fast, CPU only, no encoder to load',
+  load: (dir, manifest) => TfidfLinearClassifier.load(dir, manifest),
   paramSpec: tfidfLinearParamSpec,
   async train(
     train: LabelledText[],
@@ -145,7 +148,8 @@ export const tfidfLinearTrainer: Trainer = {
       labelSmoothing: params.label_smoothing as number,
       seed: options.seed,
       onEpoch: (epoch, loss, m) => {
-        valAccuracy = xVal.rows > 0 ? accuracy(linearPredictProba(m, xVal), labels.length, yVal) : undefined;
+        valAccuracy =
+          xVal.rows > 0 ? accuracy(yVal, argmaxRows(linearPredictProba(m, xVal), labels.length).pred) : undefined;
         options.onEvent?.({ phase: 'train', epoch, epochs, loss, valAccuracy });
         checkCancel(options);
       },

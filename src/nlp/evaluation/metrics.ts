@@ -39,7 +39,8 @@ export function confusionMatrix(classCount: number, yTrue: readonly number[], yP
 
 const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
 
-export function accuracy(yTrue: readonly number[], yPred: readonly number[]): number {
+/** Share of rows where the prediction is the true label (a true label of -1 never matches); 0 when empty. */
+export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
   let correct = 0;
   for (let i = 0; i < yTrue.length; i++) if (yTrue[i] === yPred[i]) correct++;
   return ratio(correct, yTrue.length);

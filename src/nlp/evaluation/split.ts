@@ -3,20 +3,7 @@
  * callers keep their own example objects.
  */
 
-import { mulberry32 } from '../random.js';
-
-/** The splits' generator (mulberry32 from the seed as given): the same seed, the same split. */
-export function seededRandom(seed: number): () => number {
-  return mulberry32(seed);
-}
-
-export function shuffleInPlace<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
-}
+import { seededRandom, shuffleInPlace } from '../random.js';
 
 /** Indices grouped by label, in first-seen label order (deterministic). */
 function indicesByLabel(labels: readonly string[]): Map<string, number[]> {

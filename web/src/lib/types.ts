@@ -18,4 +18,4 @@ export interface Dataset {
 export type { Run, RunDetail, RunStatus } from '../../../src/api/contracts/training';
 export type { ModelVersion } from '../../../src/api/contracts/experiments';
 
-export const MODEL_TYPES = ['tfidf-linear', 'encoder-mlp', 'ensemble'] as const;
+export { MODEL_TYPES } from './model-types';
