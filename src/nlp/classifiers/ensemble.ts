@@ -11,7 +11,7 @@ import path from 'node:path';
 import { readManifest, writeArtifact, type Manifest } from '../artifact.js';
 import { applyTemperature } from '../evaluation/calibration.js';
 import { accuracy, checkCancel, encodeLabels, indexLabels } from '../common.js';
-import { encoderByName } from '../encoder.js';
+import { resolveEncoder } from '../encoders/index.js';
 import { resolveParams, type ParamValues } from '../params.js';
 import type { IntentClassifier, LabelledText, ParamSpec, Trainer, TrainingEvent, TrainOptions } from '../types.js';
 import { EncoderMlpClassifier, embedForTraining, encoderMlpParamSpec, trainEncoderMlp } from './encoder-mlp.js';
@@ -154,7 +154,7 @@ export const ensembleTrainer: Trainer = {
       },
     });
 
-    const encoder = encoderByName(mlpParams.encoder as string);
+    const encoder = await resolveEncoder(mlpParams.encoder as string);
     const d = encoder.dim;
     const all = await embedForTraining(
       encoder,
