@@ -31,10 +31,12 @@ interface Loaded {
 }
 
 async function load(model: HfFolder, threads: number): Promise<Loaded> {
-  const [{ PreTrainedTokenizer }, ort] = await Promise.all([
+  const [{ PreTrainedTokenizer, env }, ort] = await Promise.all([
     import('@huggingface/transformers'),
     import('onnxruntime-node'),
   ]);
+  // Only the tokenizer class is used (files are read here); transformers.js must never fetch anything.
+  env.allowRemoteModels = false;
   const tokenizer = new PreTrainedTokenizer(model.tokenizerJson, model.tokenizerConfig) as unknown as Tokenizer;
   let session: Session;
   try {
