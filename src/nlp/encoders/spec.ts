@@ -51,12 +51,8 @@ export function parseEncoderSpec(spec: string): EncoderSpec {
   return { kind: 'hf-hub', id, revision };
 }
 
-/** The folder a hub model is expected in, inside MODEL_CACHE_DIR. */
+/** The folder a hub model is expected in, inside MODEL_CACHE_DIR (a `/` in a revision becomes `--`). */
 export function hubFolder(modelCacheDir: string, id: string, revision: string | null): string {
-  return path.resolve(
-    modelCacheDir,
-    'hf',
-    ...id.split('/').slice(0, -1),
-    `${id.split('/').at(-1)}${revision ? `@${revision}` : ''}`,
-  );
+  const [org, name] = id.split('/') as [string, string];
+  return path.resolve(modelCacheDir, 'hf', org, revision ? `${name}@${revision.replaceAll('/', '--')}` : name);
 }
