@@ -16,11 +16,18 @@
  * to skip), INTENT_BENCH_NLPJS_ITERATIONS (tuned run, default 300), INTENT_BENCH_WARM ("0" skips
  * the warm re-training), INTENT_BENCH_CACHE_DIR (one embedding cache kept across models and runs:
  * then "cold" is not cold).
+ *
+ * Encoders: `--encoder <spec>` (or INTENT_BENCH_ENCODER) runs the encoder-based models with any
+ * encoder present locally (use-lite, hf:<folder>, hf:<org>/<name> in MODEL_CACHE_DIR; none is
+ * shipped), e.g. `npx tsx bench/intent.bench.ts --encoder hf:/models/bge-small-en-v1.5`.
+ * `--throughput` prints only the embedding throughput table: each hf encoder (the committed tiny
+ * BERT fixture and --encoder if it is one) with 1 and 2 ONNX Runtime intra-op threads, and USE-lite.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { applyTemperature, calibration } from '../src/nlp/evaluation/calibration.js';
 import { classificationReport } from '../src/nlp/evaluation/metrics.js';
@@ -29,6 +36,8 @@ import { stratifiedSplit } from '../src/nlp/evaluation/split.js';
 import { encodeLabels } from '../src/nlp/common.js';
 import { argmaxRows } from '../src/nlp/evaluation/metrics.js';
 import { getTrainer } from '../src/nlp/registry.js';
+import { embedTexts } from '../src/nlp/encoder.js';
+import { encoderEnvironment, parseEncoderSpec, resolveEncoder, USE_LITE_SPEC } from '../src/nlp/encoders/index.js';
 import type { IntentClassifier, LabelledText, ModelType, TrainingEvent } from '../src/nlp/types.js';
 import { median, printTable, writeResult } from './harness.js';
 
@@ -246,8 +255,50 @@ async function benchNlpJs(
   };
 }
 
+const args = parseArgs({
+  options: { encoder: { type: 'string' }, throughput: { type: 'boolean', default: false } },
+}).values;
+const encoderSpec = args.encoder ?? process.env.INTENT_BENCH_ENCODER ?? USE_LITE_SPEC;
+
+/** Sentences per second embedding `texts` (no cache) with each encoder and thread count. */
+async function throughput(texts: string[]): Promise<void> {
+  const tinyBert = `hf:${path.resolve(import.meta.dirname, '../tests/fixtures/tiny-bert')}`;
+  const hf = [tinyBert, ...(encoderSpec.startsWith('hf:') ? [encoderSpec] : [])];
+  const rows: Array<Record<string, string | number>> = [];
+  const measure = async (spec: string, threads: number | null, sample: string[]) => {
+    const encoder = await resolveEncoder(spec, { ...encoderEnvironment(), threads: threads ?? 1 });
+    await embedTexts(encoder, sample.slice(0, 32)); // load the model and warm up outside the timing
+    const start = performance.now();
+    await embedTexts(encoder, sample, { batchSize: 32 });
+    const seconds = (performance.now() - start) / 1000;
+    rows.push({
+      encoder: spec === tinyBert ? 'hf:tests/fixtures/tiny-bert' : spec,
+      'intra-op threads': threads ?? 'n/a (TF.js wasm, 1 thread)',
+      sentences: sample.length,
+      'sentences/s': Math.round(sample.length / seconds),
+    });
+    console.log(`  ${rows.at(-1)!.encoder} threads ${threads ?? '-'}: ${rows.at(-1)!['sentences/s']} sentences/s`);
+  };
+  for (const spec of hf) for (const threads of [1, 2]) await measure(spec, threads, texts);
+  await measure(USE_LITE_SPEC, null, texts.slice(0, 500));
+  printTable(rows);
+  console.log(`wrote ${writeResult('intent-throughput', { cpus: os.cpus().length, rows })}`);
+}
+
+/** Puts the chosen encoder into an encoder-based model's parameters unless the model names one. */
+function withEncoder(m: ReturnType<typeof parseModel>): ReturnType<typeof parseModel> {
+  const key = m.type === 'encoder-mlp' ? 'encoder' : m.type === 'ensemble' ? 'mlp_encoder' : null;
+  if (!key || key in m.params || encoderSpec === USE_LITE_SPEC) return m;
+  return { ...m, name: `${m.name} [${encoderSpec}]`, params: { ...m.params, [key]: encoderSpec } };
+}
+
 async function main(): Promise<void> {
+  parseEncoderSpec(encoderSpec);
   const fullTrain = loadSplit('train');
+  if (args.throughput) {
+    await throughput(fullTrain.slice(0, 2000).map((e) => e.text));
+    return;
+  }
   const test = loadSplit('test');
   const split = stratifiedSplit(
     fullTrain.map((e) => e.label),
@@ -261,7 +312,8 @@ async function main(): Promise<void> {
   const models = (process.env.INTENT_BENCH_MODELS ?? 'tfidf-linear,encoder-mlp,ensemble')
     .split(',')
     .filter(Boolean)
-    .map(parseModel);
+    .map(parseModel)
+    .map(withEncoder);
   const nlpjsRuns = (process.env.INTENT_BENCH_NLPJS ?? 'defaults,tuned').split(',').filter(Boolean);
   const iterations = Number(process.env.INTENT_BENCH_NLPJS_ITERATIONS ?? 300);
   const results: ModelFigures[] = [];

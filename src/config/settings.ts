@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MODEL_TYPES, type ModelType } from '../nlp/registry.js';
+import { parseEncoderSpec } from '../nlp/encoders/spec.js';
 // One list of alert metrics, owned by monitoring (alerts.ts imports only types from here).
 import { ALERT_METRICS } from '../monitoring/alerts.js';
 
@@ -33,7 +34,12 @@ export interface Settings {
   logDir: string;
   modelCacheDir: string;
   backupDir: string;
+  /** Encoder spec used where none is chosen (discovery): use-lite | hf:<folder> | hf:<hub id>[@rev]. */
   defaultModel: string;
+  /** Whether a hub encoder missing from MODEL_CACHE_DIR may be downloaded (default deny: nothing is fetched). */
+  modelDownloads: 'allow' | 'deny';
+  /** ONNX Runtime intra-op threads per Hugging Face encoder session. */
+  encoderThreads: number;
   /** The model type `POST /training/run` trains when the request names none. */
   defaultModelType: ModelType;
   alertChannels: string[];
@@ -93,6 +99,8 @@ export const SETTING_KEYS = [
   'BACKUP_DIR',
   'DEFAULT_MODEL',
   'DEFAULT_MODEL_TYPE',
+  'MODEL_DOWNLOADS',
+  'ENCODER_THREADS',
   'ALERT_CHANNELS',
   'ALERT_WEBHOOK_SECRET',
   'HOST',
@@ -190,9 +198,6 @@ export function dialectOf(url: string): Settings['dialect'] {
   }
   return 'sqlite';
 }
-
-/** Sentence encoders this build can load (`encoder-mlp`); see src/nlp/encoder.ts. */
-export const SUPPORTED_ENCODERS = ['use-lite'] as const;
 
 /**
  * A folder setting must be a folder, or creatable: a file in its place, or a parent that is not
@@ -316,11 +321,14 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     );
   }
   const defaultModel = text(raw, 'DEFAULT_MODEL', 'use-lite');
-  if (!(SUPPORTED_ENCODERS as readonly string[]).includes(defaultModel)) {
-    throw new SettingsError(
-      'DEFAULT_MODEL',
-      `unknown encoder "${defaultModel}" (supported: ${SUPPORTED_ENCODERS.join(', ')})`,
-    );
+  try {
+    parseEncoderSpec(defaultModel);
+  } catch (err) {
+    throw new SettingsError('DEFAULT_MODEL', (err as Error).message);
+  }
+  const modelDownloads = text(raw, 'MODEL_DOWNLOADS', 'deny').trim().toLowerCase();
+  if (modelDownloads !== 'allow' && modelDownloads !== 'deny') {
+    throw new SettingsError('MODEL_DOWNLOADS', `must be allow or deny (got ${JSON.stringify(raw.MODEL_DOWNLOADS)})`);
   }
   const predictionLog = text(raw, 'PREDICTION_LOG', 'on').trim().toLowerCase();
   if (predictionLog !== 'on' && predictionLog !== 'off' && predictionLog !== 'hashed') {
@@ -338,6 +346,8 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     modelCacheDir: dir('MODEL_CACHE_DIR', path.join(dataDir, 'model_cache')),
     backupDir: dir('BACKUP_DIR', './backups'),
     defaultModel,
+    modelDownloads,
+    encoderThreads: integer(raw, 'ENCODER_THREADS', 2, 1, 64),
     defaultModelType,
     alertChannels,
     alertWebhookSecret: raw.ALERT_WEBHOOK_SECRET === undefined ? undefined : String(raw.ALERT_WEBHOOK_SECRET),
@@ -376,6 +386,8 @@ export function describeSettings(settings: Settings): Record<string, string> {
     BACKUP_DIR: settings.backupDir,
     DEFAULT_MODEL: settings.defaultModel,
     DEFAULT_MODEL_TYPE: settings.defaultModelType,
+    MODEL_DOWNLOADS: settings.modelDownloads,
+    ENCODER_THREADS: String(settings.encoderThreads),
     ALERT_CHANNELS: settings.alertChannels.map(maskUrl).join(','),
     ALERT_WEBHOOK_SECRET: settings.alertWebhookSecret ? '****' : '(unset)',
     HOST: settings.host,

@@ -16,7 +16,8 @@ import { resolveModel } from '../experiments/registry.js';
 import { enqueueJob } from '../training/jobs.js';
 import { centerRows, centroid, cosine, hdbscan, normalizeRows } from '../nlp/clustering.js';
 import { classTfidf, suggestName } from '../nlp/ctfidf.js';
-import { embedTexts, encoderByName } from '../nlp/encoder.js';
+import { embedTexts } from '../nlp/encoder.js';
+import { resolveEncoder } from '../nlp/encoders/index.js';
 import { checkPool, findLog, selectPool, selectReferences, type Pool, type PoolTurn } from './pool.js';
 import { getDiscoveryRun, type DiscoveryRunView } from './repository.js';
 
@@ -219,7 +220,7 @@ export async function executeDiscovery(
     progress('pool', 0, 1);
     const { turns, total } = await selectPool(lab, datasetId, prepared);
     const references = await selectReferences(lab, datasetId, prepared.threshold);
-    const encoder = encoderByName(lab.settings.defaultModel);
+    const encoder = await resolveEncoder(lab.settings.defaultModel);
     const texts = [...turns.map((t) => t.text), ...references.map((r) => r.text)];
     const embedded = await embedTexts(encoder, texts, {
       cacheDir: lab.settings.modelCacheDir,

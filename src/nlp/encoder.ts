@@ -60,12 +60,6 @@ export function useLiteEncoder(): SentenceEncoder {
   };
 }
 
-/** An encoder by its settings name; only USE-lite is embedded (ONNX encoders are not supported yet). */
-export function encoderByName(name: string): SentenceEncoder {
-  if (name === USE_LITE_ID || name.startsWith(`${USE_LITE_ID}@`)) return useLiteEncoder();
-  throw new Error(`unsupported encoder ${JSON.stringify(name)}; available: ${USE_LITE_ID}`);
-}
-
 export interface EmbedOptions {
   batchSize?: number;
   cacheDir?: string;

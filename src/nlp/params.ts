@@ -61,5 +61,5 @@ export function checkParamValue(s: ParamSpec, value: unknown): string | null {
     return `must be a string (got ${JSON.stringify(value)})`;
   }
   if (s.choices && !s.choices.includes(value as string | number)) return `must be one of ${s.choices.join(', ')}`;
-  return null;
+  return s.check && typeof value === 'string' ? s.check(value) : null;
 }

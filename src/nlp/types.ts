@@ -91,6 +91,8 @@ export interface ParamSpec {
   min?: number;
   max?: number;
   choices?: Array<string | number>;
+  /** What else is wrong with a string value (e.g. an encoder spec whose files are missing), or null. */
+  check?: (value: string) => string | null;
   description: string;
 }
 

@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '../core/errors.js';
 import { CancelledError, type TrainingEvent } from '../nlp/types.js';
 import type { TrainResult, TrainTask, WorkerMessage } from './worker-protocol.js';
+import { encoderEnvironment } from '../nlp/encoders/environment.js';
 
 export interface RunnerHandle {
   result: Promise<TrainResult>;
@@ -35,7 +36,7 @@ export function trainInWorker(
   let cancelled = false;
   let killTimer: NodeJS.Timeout | undefined;
   const result = new Promise<TrainResult>((resolve, reject) => {
-    worker = startWorker({ task, cancelFlag });
+    worker = startWorker({ task, cancelFlag, encoders: encoderEnvironment() });
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;

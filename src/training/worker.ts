@@ -7,9 +7,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { applyTemperature } from '../nlp/evaluation/calibration.js';
 import { fitAndValidate } from '../nlp/fit.js';
 import { getTrainer } from '../nlp/registry.js';
+import { configureEncoders, type EncoderEnvironment } from '../nlp/encoders/environment.js';
 import type { TrainResult, TrainTask, WorkerMessage } from './worker-protocol.js';
 
-const { task, cancelFlag } = workerData as { task: TrainTask; cancelFlag: Int32Array };
+const { task, cancelFlag, encoders } = workerData as {
+  task: TrainTask;
+  cancelFlag: Int32Array;
+  encoders: EncoderEnvironment;
+};
+configureEncoders(encoders);
 const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer);
 
 try {

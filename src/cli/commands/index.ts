@@ -4,6 +4,7 @@ import { registerDatasets } from './datasets.js';
 import { registerExamples } from './examples.js';
 import { registerImprove } from './improve.js';
 import { registerDiscovery } from './discovery.js';
+import { registerEncoders } from './encoders.js';
 import { registerInit } from './init.js';
 import { registerMonitor } from './monitor.js';
 import { registerOperations } from './operations.js';
@@ -26,4 +27,5 @@ export const commandRegistrations: Array<(program: Command) => void> = [
   registerOperations,
   registerWorker,
   registerMonitor,
+  registerEncoders,
 ];

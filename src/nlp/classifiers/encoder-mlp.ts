@@ -1,5 +1,5 @@
 /**
- * `encoder-mlp`: a frozen sentence encoder (USE-lite) and a trained MLP/softmax head.
+ * `encoder-mlp`: a frozen sentence encoder (USE-lite, or a Hugging Face ONNX encoder) and a trained MLP/softmax head.
  * Training embeds the texts once (cached on disk by encoder + text hash when a cacheDir is given),
  * then trains the head on the embeddings in seconds.
  * The encoder's unit-length vectors are multiplied by sqrt(dim) before the head, so features have
@@ -10,7 +10,8 @@ import { readFloat32, readManifest, writeArtifact, type Manifest } from '../arti
 import { applyTemperature } from '../evaluation/calibration.js';
 import { accuracy, argmaxRows } from '../evaluation/metrics.js';
 import { checkCancel, encodeLabels, indexLabels } from '../common.js';
-import { embedTexts, encoderByName, USE_LITE_ID, type SentenceEncoder } from '../encoder.js';
+import { embedTexts, type SentenceEncoder } from '../encoder.js';
+import { checkEncoderSpec, resolveEncoder, USE_LITE_SPEC } from '../encoders/index.js';
 import { mlpPredictProba, trainMlp, type MlpModel } from '../mlp.js';
 import { resolveParams, type ParamValues } from '../params.js';
 import type { IntentClassifier, LabelledText, ModelTypeEntry, ParamSpec, TrainOptions } from '../types.js';
@@ -21,7 +22,13 @@ export const encoderMlpParamSpec: Record<string, ParamSpec> = {
     default: false,
     description: 'after validation, retrain on train + validation (validation figures stay those of the first model)',
   },
-  encoder: { type: 'string', default: USE_LITE_ID, choices: [USE_LITE_ID], description: 'frozen sentence encoder' },
+  encoder: {
+    type: 'string',
+    default: USE_LITE_SPEC,
+    check: (spec) => checkEncoderSpec(spec),
+    description:
+      'frozen sentence encoder: use-lite, hf:<local folder> or hf:<org>/<name>[@revision] (in MODEL_CACHE_DIR)',
+  },
   hidden_units: { type: 'int', default: 512, min: 0, max: 4096, description: 'hidden layer width (0 = softmax head)' },
   dropout: { type: 'float', default: 0.5, min: 0, max: 0.9, description: 'dropout on the hidden layer' },
   label_smoothing: { type: 'float', default: 0.1, min: 0, max: 0.5, description: 'label smoothing of the targets' },
@@ -72,7 +79,12 @@ export class EncoderMlpClassifier implements IntentClassifier {
         params: this.params,
         temperature: this.temperature,
         settings: {
-          encoder: { name: this.params.encoder, id: this.encoder.id, dim: this.encoder.dim },
+          encoder: {
+            name: this.params.encoder,
+            id: this.encoder.id,
+            dim: this.encoder.dim,
+            sha256: this.encoder.versions().encoder_sha256 ?? null,
+          },
           input_scale: this.inputScale,
           head: { kind: 'mlp', inputs: h.inputs, hidden: h.hidden, classes: h.classes, activation: 'relu' },
         },
@@ -95,10 +107,7 @@ export class EncoderMlpClassifier implements IntentClassifier {
       input_scale: number;
       head: { inputs: number; hidden: number; classes: number };
     };
-    const encoder = encoderByName(settings.encoder.name);
-    if (encoder.id !== settings.encoder.id) {
-      throw new Error(`${dir}: model was trained with encoder ${settings.encoder.id} but ${encoder.id} is installed`);
-    }
+    const encoder = await encoderForArtifact(dir, settings.encoder);
     const head: MlpModel = {
       ...settings.head,
       w1: await readFloat32(dir, m, 'w1'),
@@ -116,6 +125,33 @@ export class EncoderMlpClassifier implements IntentClassifier {
       m.temperature ?? 1,
     );
   }
+}
+
+/**
+ * The encoder a saved model was trained with, or a clear error: never silently another one (its
+ * files missing, changed since training, or a different dimension).
+ */
+async function encoderForArtifact(
+  dir: string,
+  saved: { name: string; id: string; dim?: number; sha256?: string | null },
+): Promise<SentenceEncoder> {
+  let encoder: SentenceEncoder;
+  try {
+    encoder = await resolveEncoder(saved.name);
+  } catch (err) {
+    throw new Error(
+      `${dir}: model was trained with encoder ${saved.name}, which cannot be loaded: ${(err as Error).message}`,
+    );
+  }
+  if (encoder.id !== saved.id || (saved.dim !== undefined && encoder.dim !== saved.dim)) {
+    const now = encoder.versions().encoder_sha256;
+    throw new Error(
+      saved.sha256 && now
+        ? `${dir}: the files of encoder ${saved.name} changed since this model was trained (sha256 ${saved.sha256.slice(0, 12)}… then, ${now.slice(0, 12)}… now); restore them or retrain`
+        : `${dir}: model was trained with encoder ${saved.id} but ${encoder.id} is installed`,
+    );
+  }
+  return encoder;
 }
 
 /** x * scale in a new array. */
@@ -195,7 +231,7 @@ export const encoderMlpTrainer: ModelTypeEntry = {
     const { labels, y } = indexLabels(train);
     const yVal = encodeLabels(validation, labels);
     checkCancel(options);
-    const encoder = encoderByName(params.encoder as string);
+    const encoder = await resolveEncoder(params.encoder as string);
     const all = await embedForTraining(
       encoder,
       [...train, ...validation].map((e) => e.text),

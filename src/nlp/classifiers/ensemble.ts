@@ -12,7 +12,7 @@ import { readManifest, writeArtifact, type Manifest } from '../artifact.js';
 import { applyTemperature } from '../evaluation/calibration.js';
 import { accuracy, argmaxRows } from '../evaluation/metrics.js';
 import { checkCancel, encodeLabels, indexLabels } from '../common.js';
-import { encoderByName } from '../encoder.js';
+import { resolveEncoder } from '../encoders/index.js';
 import { resolveParams, type ParamValues } from '../params.js';
 import type {
   IntentClassifier,
@@ -164,7 +164,7 @@ export const ensembleTrainer: ModelTypeEntry = {
       },
     });
 
-    const encoder = encoderByName(mlpParams.encoder as string);
+    const encoder = await resolveEncoder(mlpParams.encoder as string);
     const d = encoder.dim;
     const all = await embedForTraining(
       encoder,

@@ -178,6 +178,7 @@ function TrainForm({ initialDataset, onStarted }: { initialDataset: string; onSt
   const [epochs, setEpochs] = useState('');
   const [learningRate, setLearningRate] = useState('');
   const [seed, setSeed] = useState('');
+  const [encoder, setEncoder] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const list = listOf<Dataset>(datasets.data, 'datasets').filter((d) => d.label_count > 0 || d.example_count > 0);
@@ -190,9 +191,11 @@ function TrainForm({ initialDataset, onStarted }: { initialDataset: string; onSt
     event.preventDefault();
     setBusy(true);
     setError(null);
-    const overrides = dict<number>();
+    const overrides = dict<number | string>();
     if (epochs) overrides.num_epochs = Number(epochs);
     if (learningRate) overrides.learning_rate = Number(learningRate);
+    if (encoder.trim() && modelType === 'encoder-mlp') overrides.encoder = encoder.trim();
+    if (encoder.trim() && modelType === 'ensemble') overrides.mlp_encoder = encoder.trim();
     try {
       const answer = await api<Record<string, unknown>>('/training/run', {
         method: 'POST',
@@ -265,6 +268,17 @@ function TrainForm({ initialDataset, onStarted }: { initialDataset: string; onSt
           name="learning_rate"
         />
       </label>
+      {(modelType === 'encoder-mlp' || modelType === 'ensemble') && (
+        <label>
+          Encoder <span className="muted">(blank: use-lite)</span>
+          <input
+            value={encoder}
+            onChange={(e) => setEncoder(e.target.value)}
+            name="encoder"
+            placeholder="use-lite, hf:/path/to/model or hf:org/name"
+          />
+        </label>
+      )}
       <label>
         Seed <span className="muted">(blank: default)</span>
         <input type="number" value={seed} onChange={(e) => setSeed(e.target.value)} name="seed" />
