@@ -19,6 +19,7 @@
  *   TURNS=200000 npm run bench -- analytics        a quicker run
  */
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -167,18 +168,37 @@ async function ingestThroughApi(name: string, dir: string, databaseUrl: string, 
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const t = performance.now();
-  const upload = fetch(`${base}/datasets/upload`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ dataset_type: 'jsonl', file_path: path.relative(datasetDir, logFile), name: 'bench-log' }),
-  }).then(async (res) => {
-    const body = (await res.json()) as { dataset?: { id: number }; error?: unknown };
-    if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${JSON.stringify(body)}`);
-    return body.dataset!.id;
+  // node:http rather than fetch: fetch gives up waiting for headers after 300 s.
+  const upload = new Promise<number>((resolve, reject) => {
+    const body = JSON.stringify({
+      dataset_type: 'jsonl',
+      file_path: path.relative(datasetDir, logFile),
+      name: 'bench-log',
+    });
+    const req = http.request(
+      `${base}/datasets/upload`,
+      { method: 'POST', headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          res.statusCode === 201
+            ? resolve((JSON.parse(text) as { dataset: { id: number } }).dataset.id)
+            : reject(new Error(`upload answered ${res.statusCode}: ${text}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
   const probe = await probeWhile(base, upload);
   const datasetId = await upload;
   const ingestS = (performance.now() - t) / 1000;
+  console.log(
+    `${name}: ingested through the API in ${ingestS.toFixed(1)} s; /health/live p99 ${ms(pct(probe.live, 99))} ms ` +
+      `(${probe.live.length} answers), /health/ready p99 ${ms(pct(probe.ready, 99))} ms`,
+  );
   // Prediction confidences without a classifier: a fixed pseudo-random value per user turn.
   await sql`update turns set confidence = ((id * 7919) % 1000) / 1000.0 where speaker = 'USER'`.execute(lab.db.kysely);
   let sizeBytes: number;
@@ -284,7 +304,6 @@ async function main() {
         logFile,
       ),
     );
-    console.log(`sqlite: ingested through the API in ${engines[0]!.ingestS.toFixed(1)} s`);
     if (PG_URL) {
       const admin = new pg.Client({ connectionString: PG_URL });
       await admin.connect();
@@ -299,7 +318,6 @@ async function main() {
       const { renameSync } = await import('node:fs');
       renameSync(logFile, pgLog); // the same file, moved inside this lab's DATASET_DIR
       engines.push(await ingestThroughApi('postgres', pgDir, pgUrl, pgLog));
-      console.log(`postgres: ingested through the API in ${engines[1]!.ingestS.toFixed(1)} s`);
     }
 
     // Endpoint timings on each engine; SQLite's statements are recorded for the DuckDB replay.
@@ -325,6 +343,7 @@ async function main() {
         const times: number[] = [];
         for (let i = 0; i < RUNS; i++) times.push(await time(get));
         byCase.set(JSON.stringify(c), median(times));
+        console.log(`${e.name} ${url(e, c)}: median ${ms(median(times))} ms`);
       }
       timings.set(e.name, byCase);
     }
