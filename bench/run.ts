@@ -12,7 +12,9 @@ const available = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
   .map((f) => f.replace(/\.bench\.ts$/, ''))
   .sort();
-const wanted = process.argv.slice(2);
+// Arguments starting with -- are flags for the benchmark scripts (e.g. `-- analytics --pg`).
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const unknown = wanted.filter((w) => !available.includes(w));
 if (unknown.length > 0) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${available.join(', ') || '(none yet)'}`);
@@ -24,7 +26,7 @@ let failed = 0;
 for (const name of names) {
   console.log(`\n== bench ${name}`);
   const tsx = path.resolve(here, '../node_modules/.bin/tsx');
-  const res = spawnSync(tsx, [path.join(here, `${name}.bench.ts`)], { stdio: 'inherit' });
+  const res = spawnSync(tsx, [path.join(here, `${name}.bench.ts`), ...flags], { stdio: 'inherit' });
   if (res.status !== 0) failed++;
 }
 process.exit(failed > 0 ? 1 : 0);

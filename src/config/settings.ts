@@ -72,6 +72,8 @@ export interface Settings {
   predictionLogFlushMs: number;
   /** A buffer of this many predictions is written at once, without waiting for the interval. */
   predictionLogBatch: number;
+  /** Inputs of at least this many KiB are ingested in a worker thread (0: every ingestion). */
+  ingestWorkerMinKb: number;
 }
 
 export class SettingsError extends Error {
@@ -120,6 +122,7 @@ export const SETTING_KEYS = [
   'PREDICTION_LOG_MAX_ROWS',
   'PREDICTION_LOG_FLUSH_MS',
   'PREDICTION_LOG_BATCH',
+  'INGEST_WORKER_MIN_KB',
 ] as const;
 
 /** Keys whose values never appear in output. */
@@ -369,6 +372,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     predictionLogMaxRows: integer(raw, 'PREDICTION_LOG_MAX_ROWS', 1_000_000, 1000, 1_000_000_000),
     predictionLogFlushMs: integer(raw, 'PREDICTION_LOG_FLUSH_MS', 1000, 50, 60_000),
     predictionLogBatch: integer(raw, 'PREDICTION_LOG_BATCH', 500, 1, 100_000),
+    ingestWorkerMinKb: integer(raw, 'INGEST_WORKER_MIN_KB', 16_384, 0, 1_000_000_000),
   };
 }
 
@@ -407,6 +411,7 @@ export function describeSettings(settings: Settings): Record<string, string> {
     PREDICTION_LOG_MAX_ROWS: String(settings.predictionLogMaxRows),
     PREDICTION_LOG_FLUSH_MS: String(settings.predictionLogFlushMs),
     PREDICTION_LOG_BATCH: String(settings.predictionLogBatch),
+    INGEST_WORKER_MIN_KB: String(settings.ingestWorkerMinKb),
   };
 }
 

@@ -15,6 +15,8 @@ import type { DatasetView, IngestProgress, IngestRequest, ValidationFinding } fr
 import { computeReport } from './validation.js';
 import { postgresWriter, sqliteWriter, type ConversationRow, type ExampleRow, type TurnRow } from './writer.js';
 import { dict } from '../core/dict.js';
+import { sqlitePath } from '../config/settings.js';
+import { ingestInWorker } from './ingest-runner.js';
 
 export type { IngestRequest } from './types.js';
 
@@ -29,8 +31,23 @@ interface ConversationState {
  * Loads a dataset in one of the publishers' layouts and stores it, all in one transaction: any
  * bad row anywhere leaves nothing behind. Identical content (same checksum) returns the dataset
  * already stored unless `newVersion` asks for version n+1.
+ *
+ * Inputs of INGEST_WORKER_MIN_KB or more are ingested in a worker thread with its own database
+ * connection (the same `ingestHere`, the same transaction), so the API keeps answering while a
+ * large log is parsed, scored and stored; smaller ones stay in process, where starting a thread
+ * would cost more than the ingestion.
  */
 export async function ingestDataset(
+  lab: LabContext,
+  request: IngestRequest,
+  onProgress?: (p: IngestProgress) => void,
+): Promise<{ dataset: DatasetView; created: boolean }> {
+  if (inWorker(lab, request)) return ingestInWorker(lab, request, onProgress);
+  return ingestHere(lab, request, onProgress);
+}
+
+/** The ingestion itself, on `lab`'s connection in this thread (the worker thread calls this). */
+export async function ingestHere(
   lab: LabContext,
   request: IngestRequest,
   onProgress?: (p: IngestProgress) => void,
@@ -38,6 +55,21 @@ export async function ingestDataset(
   // Every file is opened non-blocking, regular files only, and (API) confined to allowedRoot at
   // the moment it is opened, for the checksum and for every loader.
   return withDatasetRoot(request.allowedRoot, () => ingestFiles(lab, request, onProgress));
+}
+
+function inWorker(lab: LabContext, request: IngestRequest): boolean {
+  // An in-memory SQLite database exists only on this thread's connection.
+  if (lab.db.dialect === 'sqlite' && sqlitePath(lab.settings.databaseUrl) === ':memory:') return false;
+  const minBytes = lab.settings.ingestWorkerMinKb * 1024;
+  if (minBytes === 0) return true;
+  let bytes = 0;
+  try {
+    // Only sizes: the worker locates, confines and reads the files itself.
+    for (const f of loaderFor(request.type).locate(path.resolve(request.path))) bytes += statSync(f).size;
+  } catch {
+    return false; // the in-process path reports the problem with its usual message
+  }
+  return bytes >= minBytes;
 }
 
 async function ingestFiles(

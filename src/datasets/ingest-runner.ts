@@ -1,0 +1,70 @@
+/**
+ * Runs one ingestion in a worker thread and resolves with its result; progress events arrive on
+ * `onProgress` and errors come back as the same AppError classes the in-process path throws, so
+ * routes and commands cannot tell the two apart.
+ */
+import { Worker } from 'node:worker_threads';
+import type { LabContext } from '../core/context.js';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import type { IngestWorkerMessage } from './ingest-protocol.js';
+import type { DatasetView, IngestProgress, IngestRequest } from './types.js';
+
+/** In the built package the worker is ingest-worker.js; under tsx/vitest the source is TypeScript. */
+function startWorker(workerData: unknown): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    const file = new URL('./ingest-worker.ts', here).href;
+    const code = `const { register } = await import('tsx/esm/api'); register(); await import(${JSON.stringify(file)});`;
+    return new Worker(code, { eval: true, workerData });
+  }
+  return new Worker(new URL('./ingest-worker.js', here), { workerData });
+}
+
+function rebuildError(message: Extract<IngestWorkerMessage, { kind: 'error' }>): Error {
+  const app = message.app;
+  if (app) {
+    let err: AppError;
+    if (app.className === 'ValidationError') err = new ValidationError(message.message, app.details);
+    else if (app.className === 'ConflictError') err = new ConflictError(message.message, app.details);
+    else if (app.className === 'NotFoundError') err = new NotFoundError('', '', app.details);
+    else err = new AppError(app.code, message.message, app.status, app.details);
+    err.message = message.message;
+    return err;
+  }
+  const err = Object.assign(new Error(message.message), message.code ? { code: message.code } : {});
+  err.name = message.name;
+  if (message.stack) err.stack = message.stack;
+  return err;
+}
+
+// SQLite has one writer: two ingestions of this process would wait on each other's lock until
+// busy_timeout and fail, so they take turns here (in-process ingestions queued the same way on
+// the process's single connection).
+let sqliteTurn: Promise<unknown> = Promise.resolve();
+
+export function ingestInWorker(
+  lab: LabContext,
+  request: IngestRequest,
+  onProgress?: (p: IngestProgress) => void,
+): Promise<{ dataset: DatasetView; created: boolean }> {
+  const run = () =>
+    new Promise<{ dataset: DatasetView; created: boolean }>((resolve, reject) => {
+      const worker = startWorker({ settings: lab.settings, request });
+      // The outcome is delivered when the thread has exited: by then the worker has closed its
+      // connection, so a dataset the caller is told about is committed and the lock released.
+      let outcome: (() => void) | undefined;
+      worker.on('message', (message: IngestWorkerMessage) => {
+        if (message.kind === 'progress') onProgress?.(message.progress);
+        else if (message.kind === 'result') outcome ??= () => resolve(message.result);
+        else outcome ??= () => reject(rebuildError(message));
+      });
+      worker.on('error', (err) => (outcome ??= () => reject(err)));
+      worker.on('exit', (code) =>
+        (outcome ?? (() => reject(new Error(`ingestion worker exited with code ${code}`))))(),
+      );
+    });
+  if (lab.db.dialect !== 'sqlite') return run();
+  const turn = sqliteTurn.then(run, run);
+  sqliteTurn = turn.catch(() => {});
+  return turn;
+}
