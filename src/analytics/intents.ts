@@ -1,16 +1,7 @@
 import { sql } from 'kysely';
 import type { LabContext } from '../core/context.js';
-import {
-  describeFilters,
-  effectiveIntent,
-  isoPeriod,
-  num,
-  periodSql,
-  rollupPeriod,
-  round,
-  turnWhere,
-  type AnalyticsFilters,
-} from './filters.js';
+import { describeFilters, isoPeriod, num, periodSql, rollupPeriod, round, type AnalyticsFilters } from './filters.js';
+import { hourlySource } from './rollups/read.js';
 import { dict } from '../core/dict.js';
 
 export const OTHER = '(other)';
@@ -48,18 +39,15 @@ export async function intentDistribution(
   options: { top?: number } = {},
 ): Promise<IntentsResult> {
   const top = options.top ?? 10;
-  const where = turnWhere(filters, { defaultSpeaker: 'USER', intentScope: 'turn' });
-  const eff = effectiveIntent('t');
-  // Grouped by the two label columns rather than by their COALESCE, so an index on
-  // (dataset_id, speaker, intent, predicted_intent) serves the order without a sort; folded here.
-  const { rows } = await sql<{ intent: string | null; predicted: string | null; n: number }>`
-    select t.intent as intent, t.predicted_intent as predicted, count(*) as n
-    from turns t where ${where} group by t.intent, t.predicted_intent`.execute(lab.db.kysely);
+  // Rollup rows carry the effective intent as their key (src/analytics/rollups).
+  const source = hourlySource(filters, { defaultSpeaker: 'USER' });
+  const { rows } = await sql<{ intent: string | null; n: number }>`
+    select r.intent as intent, sum(r.turns) as n from (${source}) r group by r.intent`.execute(lab.db.kysely);
 
   let unlabelled = 0;
   const byIntent = new Map<string, number>();
   for (const r of rows) {
-    const intent = r.intent ?? r.predicted;
+    const intent = r.intent;
     if (intent === null) unlabelled += num(r.n);
     else byIntent.set(intent, (byIntent.get(intent) ?? 0) + num(r.n));
   }
@@ -78,12 +66,13 @@ export async function intentDistribution(
   // The series folds everything outside the top N into `(other)` in SQL, so the rows returned
   // stay periods x (N + 1) even at hourly granularity.
   const names = head.map((h) => h.intent);
+  const eff = sql.ref('r.intent');
   const label =
     names.length === 0 ? sql`${OTHER}` : sql`case when ${eff} in (${sql.join(names)}) then ${eff} else ${OTHER} end`;
-  const period = periodSql(sql.ref('t.ts'), filters.granularity);
+  const period = periodSql(sql.ref('r.bucket_hour'), filters.granularity);
   const series = await sql<{ p: number; intent: string; n: number }>`
-    select ${period} as p, ${label} as intent, count(*) as n
-    from turns t where ${where} and t.ts is not null and ${eff} is not null
+    select ${period} as p, ${label} as intent, sum(r.turns) as n
+    from (${source}) r where r.bucket_hour is not null and ${eff} is not null
     group by 1, 2`.execute(lab.db.kysely);
 
   const byPeriod = new Map<number, IntentSeriesPoint>();

@@ -10,6 +10,7 @@ import {
   turnWhere,
   type AnalyticsFilters,
 } from './filters.js';
+import { conversationAggregateFromRollups, conversationRollupsApply } from './rollups/read.js';
 
 /**
  * One row per conversation with at least one matching turn: its matching turn count `n` and
@@ -21,6 +22,8 @@ import {
  * a GROUP BY over every turn, which is what makes the unfiltered dashboard fast on big logs.
  */
 export function conversationAggregate(filters: AnalyticsFilters): RawBuilder<unknown> {
+  // Without time bounds the rollups answer every filter (src/analytics/rollups).
+  if (conversationRollupsApply(filters)) return conversationAggregateFromRollups(filters);
   const turnFilters =
     filters.speaker !== undefined ||
     filters.intent !== undefined ||

@@ -15,6 +15,7 @@ import type { DatasetView, IngestProgress, IngestRequest, ValidationFinding } fr
 import { computeReport } from './validation.js';
 import { postgresWriter, sqliteWriter, type ConversationRow, type ExampleRow, type TurnRow } from './writer.js';
 import { dict } from '../core/dict.js';
+import { refreshDatasetRollups } from '../analytics/rollups/maintain.js';
 
 export type { IngestRequest } from './types.js';
 
@@ -111,6 +112,8 @@ async function ingestFiles(
     const counts = await storeRecords(lab, trx, id, request, files, source, preprocess, (p) =>
       onProgress?.({ ...p, totalBytes }),
     );
+    // Analytics rollups of the new turns, committed with them.
+    await refreshDatasetRollups(trx, lab.db.dialect, id);
     await trx
       .updateTable('datasets')
       .set({
