@@ -88,7 +88,7 @@ function fallbackSeriesFromRollups(lab: LabContext, filters: AnalyticsFilters) {
 export async function fallbackAnalysis(
   lab: LabContext,
   filters: AnalyticsFilters,
-  options: { threshold?: number; limit?: number } = {},
+  options: { threshold?: number; limit?: number; raw?: boolean } = {},
 ): Promise<FallbackResult> {
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   const limit = options.limit ?? 20;
@@ -97,7 +97,8 @@ export async function fallbackAnalysis(
   const isFallback = sql`case when (t.confidence is not null and t.confidence < ${threshold})
     or lower(${eff}) in (${sql.join(FALLBACK_LABELS)}) then 1 else 0 end`;
 
-  const byLabels = await (threshold === DEFAULT_THRESHOLD
+  const fromRollups = threshold === DEFAULT_THRESHOLD && options.raw !== true;
+  const byLabels = await (fromRollups
     ? fallbackFromRollups(lab, filters)
     : // Grouped by both label columns (index order, no sort); the effective intent is folded below.
       sql<FallbackGroup>`
@@ -116,7 +117,7 @@ export async function fallbackAnalysis(
   }
 
   const period = periodSql(sql.ref('t.ts'), filters.granularity);
-  const series = await (threshold === DEFAULT_THRESHOLD
+  const series = await (fromRollups
     ? fallbackSeriesFromRollups(lab, filters)
     : sql<{ p: number; n: number; fb: number }>`
     select ${period} as p, count(*) as n, sum(${isFallback}) as fb

@@ -44,7 +44,7 @@ export interface FlowsResult {
 export async function flowAnalysis(
   lab: LabContext,
   filters: AnalyticsFilters,
-  options: { top?: number } = {},
+  options: { top?: number; raw?: boolean } = {},
 ): Promise<FlowsResult> {
   const top = options.top ?? 10;
   const where = turnWhere(filters, { defaultSpeaker: 'USER', intentScope: 'conversation' });
@@ -55,7 +55,7 @@ export async function flowAnalysis(
       : sql`group_concat(intent, ${PATH_SEPARATOR} order by i)`;
   // Each conversation's collapsed user path is kept in its rollup; time bounds or another speaker
   // cut paths differently and take the raw query.
-  const fromRollups = conversationRollupsApply(filters) && (filters.speaker ?? 'USER') === 'USER';
+  const fromRollups = conversationRollupsApply(filters, options) && (filters.speaker ?? 'USER') === 'USER';
   const { rows } = await (
     fromRollups
       ? sql<{ path: string; n: number }>`

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { LabContext } from '../core/context.js';
 import { describeFilters, num, numOrNull, round, turnWhere, type AnalyticsFilters } from './filters.js';
 import { conversationAggregate, lengthHistogram, quantileFromHistogram } from './sessions.js';
-import { conversationRollupsApply, conversationRollupWhere, hourlySource } from './rollups/read.js';
+import { conversationRollupsApply, conversationRollupWhere, hourlySource, type SourceOptions } from './rollups/read.js';
 
 export interface OverviewResult {
   filters: ReturnType<typeof describeFilters>;
@@ -35,11 +35,15 @@ interface UserTurnGroup {
  * without an intent filter, from the conversation rollups with one (the filter keeps whole
  * conversations), from raw turns when a time bound is set.
  */
-async function userTurnFigures(lab: LabContext, filters: AnalyticsFilters): Promise<UserTurnGroup[]> {
+async function userTurnFigures(
+  lab: LabContext,
+  filters: AnalyticsFilters,
+  options: SourceOptions,
+): Promise<UserTurnGroup[]> {
   const db = lab.db.kysely;
   // A SYSTEM speaker filter and the USER turns these figures count exclude each other.
   if (filters.speaker === 'SYSTEM') return [];
-  if (conversationRollupsApply(filters) && filters.intent === undefined) {
+  if (conversationRollupsApply(filters, options) && filters.intent === undefined) {
     const source = hourlySource(filters, { defaultSpeaker: 'USER' });
     const { rows } = await sql<UserTurnGroup>`
       select r.intent as intent, sum(r.turns) as n, sum(r.predicted) as predicted, min(r.min_ts) as first,
@@ -47,7 +51,7 @@ async function userTurnFigures(lab: LabContext, filters: AnalyticsFilters): Prom
       from (${source}) r group by r.intent`.execute(db);
     return rows;
   }
-  if (conversationRollupsApply(filters)) {
+  if (conversationRollupsApply(filters, options)) {
     const where = conversationRollupWhere(filters);
     const totals = await sql<{ n: number; predicted: number; first: number | null; last: number | null }>`
       select sum(cr.user_turns) as n, sum(cr.user_predicted) as predicted, min(cr.user_first_ts) as first,
@@ -87,8 +91,12 @@ async function userTurnFigures(lab: LabContext, filters: AnalyticsFilters): Prom
 }
 
 /** Headline figures for the filtered conversations. */
-export async function overview(lab: LabContext, filters: AnalyticsFilters): Promise<OverviewResult> {
-  const histogram = await lengthHistogram(lab, filters);
+export async function overview(
+  lab: LabContext,
+  filters: AnalyticsFilters,
+  options: SourceOptions = {},
+): Promise<OverviewResult> {
+  const histogram = await lengthHistogram(lab, filters, options);
   const conversations = histogram.reduce((s, b) => s + b.conversations, 0);
   const turns = histogram.reduce((s, b) => s + b.turns * b.conversations, 0);
   const withTime = histogram.reduce((s, b) => s + b.with_time, 0);
@@ -96,14 +104,14 @@ export async function overview(lab: LabContext, filters: AnalyticsFilters): Prom
 
   // Median duration: rank the per-conversation durations in the database (window functions).
   const median = await sql<{ d: number }>`
-    with conv as (${conversationAggregate(filters)}),
+    with conv as (${conversationAggregate(filters, options)}),
     r as (
       select last_ts - first_ts as d, row_number() over (order by last_ts - first_ts) as rn, count(*) over () as cnt
       from conv where first_ts is not null
     )
     select d from r where rn = (cnt + 1) / 2 or rn = (cnt + 2) / 2`.execute(lab.db.kysely);
 
-  const labels = await userTurnFigures(lab, filters);
+  const labels = await userTurnFigures(lab, filters, options);
   const intents = new Set<string>();
   let userTurns = 0;
   let predicted = 0;

@@ -64,9 +64,14 @@ export function hourlySource(filters: AnalyticsFilters, options: { defaultSpeake
   );
 }
 
+/** How an answer is read: `raw` bypasses the rollups (the equality test and the bench use it). */
+export interface SourceOptions {
+  raw?: boolean;
+}
+
 /** Whether conversation-level answers can come from `conversation_rollups`. */
-export const conversationRollupsApply = (filters: AnalyticsFilters): boolean =>
-  filters.from === undefined && filters.to === undefined;
+export const conversationRollupsApply = (filters: AnalyticsFilters, options: SourceOptions = {}): boolean =>
+  options.raw !== true && filters.from === undefined && filters.to === undefined;
 
 /** `where` over `conversation_rollups cr`: dataset and the conversation-scope intent filter. */
 export function conversationRollupWhere(filters: AnalyticsFilters): RawBuilder<unknown> {
