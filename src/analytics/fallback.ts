@@ -12,6 +12,7 @@ import {
   turnWhere,
   type AnalyticsFilters,
 } from './filters.js';
+import { hourlySource } from './rollups/read.js';
 
 /** Labels that mean "the bot did not understand" (compared lower-case). */
 export const FALLBACK_LABELS = ['fallback', 'nlu_fallback', 'out_of_scope', 'out-of-scope', 'oos', 'unknown'];
@@ -47,14 +48,47 @@ export interface FallbackResult {
   }>;
 }
 
+interface FallbackGroup {
+  intent: string | null;
+  predicted: string | null;
+  n: number;
+  fb: number;
+  scored: number;
+  conf: number | null;
+}
+
+/**
+ * Turns of a rollup row that are fallback at the default threshold: all of them when the row's
+ * effective intent is a fallback label, else those scored under the threshold.
+ */
+const rollupFallback = sql`case when lower(r.intent) in (${sql.join(FALLBACK_LABELS)}) then r.turns else r.below_default end`;
+
+/** Per effective intent from the rollups (they count confidences under the default threshold). */
+function fallbackFromRollups(lab: LabContext, filters: AnalyticsFilters) {
+  const source = hourlySource(filters, { defaultSpeaker: 'USER' });
+  return sql<FallbackGroup>`
+    select r.intent as intent, null as predicted, sum(r.turns) as n, sum(${rollupFallback}) as fb,
+      sum(r.scored) as scored, sum(r.confidence_sum) as conf
+    from (${source}) r group by r.intent`.execute(lab.db.kysely);
+}
+
+function fallbackSeriesFromRollups(lab: LabContext, filters: AnalyticsFilters) {
+  const source = hourlySource(filters, { defaultSpeaker: 'USER' });
+  const period = periodSql(sql.ref('r.bucket_hour'), filters.granularity);
+  return sql<{ p: number; n: number; fb: number }>`
+    select ${period} as p, sum(r.turns) as n, sum(${rollupFallback}) as fb
+    from (${source}) r where r.bucket_hour is not null group by 1`.execute(lab.db.kysely);
+}
+
 /**
  * Fallback share: a user turn is fallback when its prediction confidence is under the threshold or
  * its effective intent is a fallback/out-of-scope label. The denominator is every matching turn.
+ * At the default threshold the counts come from the rollups; another threshold reads raw turns.
  */
 export async function fallbackAnalysis(
   lab: LabContext,
   filters: AnalyticsFilters,
-  options: { threshold?: number; limit?: number } = {},
+  options: { threshold?: number; limit?: number; raw?: boolean } = {},
 ): Promise<FallbackResult> {
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   const limit = options.limit ?? 20;
@@ -63,18 +97,14 @@ export async function fallbackAnalysis(
   const isFallback = sql`case when (t.confidence is not null and t.confidence < ${threshold})
     or lower(${eff}) in (${sql.join(FALLBACK_LABELS)}) then 1 else 0 end`;
 
-  // Grouped by both label columns (index order, no sort); the effective intent is folded below.
-  const byLabels = await sql<{
-    intent: string | null;
-    predicted: string | null;
-    n: number;
-    fb: number;
-    scored: number;
-    conf: number | null;
-  }>`
+  const fromRollups = threshold === DEFAULT_THRESHOLD && options.raw !== true;
+  const byLabels = await (fromRollups
+    ? fallbackFromRollups(lab, filters)
+    : // Grouped by both label columns (index order, no sort); the effective intent is folded below.
+      sql<FallbackGroup>`
     select t.intent as intent, t.predicted_intent as predicted, count(*) as n, sum(${isFallback}) as fb,
       count(t.confidence) as scored, sum(t.confidence) as conf
-    from turns t where ${where} group by t.intent, t.predicted_intent`.execute(lab.db.kysely);
+    from turns t where ${where} group by t.intent, t.predicted_intent`.execute(lab.db.kysely));
   const folded = new Map<string | null, { n: number; fb: number; scored: number; conf: number }>();
   for (const r of byLabels.rows) {
     const key = r.intent ?? r.predicted;
@@ -87,9 +117,11 @@ export async function fallbackAnalysis(
   }
 
   const period = periodSql(sql.ref('t.ts'), filters.granularity);
-  const series = await sql<{ p: number; n: number; fb: number }>`
+  const series = await (fromRollups
+    ? fallbackSeriesFromRollups(lab, filters)
+    : sql<{ p: number; n: number; fb: number }>`
     select ${period} as p, count(*) as n, sum(${isFallback}) as fb
-    from turns t where ${where} and t.ts is not null group by ${period}`.execute(lab.db.kysely);
+    from turns t where ${where} and t.ts is not null group by ${period}`.execute(lab.db.kysely));
 
   // The N lowest first (from the covering index), then their text and conversation: the
   // wide columns are read for N rows only.

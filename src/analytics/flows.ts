@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { LabContext } from '../core/context.js';
 import { describeFilters, effectiveIntent, num, round, turnWhere, type AnalyticsFilters } from './filters.js';
+import { conversationRollupsApply, conversationRollupWhere, PATH_SEPARATOR } from './rollups/index.js';
 
 export interface FlowNode {
   name: string;
@@ -31,8 +32,6 @@ export interface FlowsResult {
   paths: Array<{ path: string[]; count: number; share: number }>;
 }
 
-const PATH_SEPARATOR = ' > ';
-
 /**
  * Flows between consecutive USER intents within a conversation (the speaker filter may change
  * that). The database does the heavy part in one pass: a window (LAG over the conversation, ordered
@@ -45,7 +44,7 @@ const PATH_SEPARATOR = ' > ';
 export async function flowAnalysis(
   lab: LabContext,
   filters: AnalyticsFilters,
-  options: { top?: number } = {},
+  options: { top?: number; raw?: boolean } = {},
 ): Promise<FlowsResult> {
   const top = options.top ?? 10;
   const where = turnWhere(filters, { defaultSpeaker: 'USER', intentScope: 'conversation' });
@@ -54,13 +53,22 @@ export async function flowAnalysis(
     lab.db.dialect === 'postgres'
       ? sql`string_agg(intent, ${PATH_SEPARATOR} order by i)`
       : sql`group_concat(intent, ${PATH_SEPARATOR} order by i)`;
-  const { rows } = await sql<{ path: string; n: number }>`
+  // Each conversation's collapsed user path is kept in its rollup; time bounds or another speaker
+  // cut paths differently and take the raw query.
+  const fromRollups = conversationRollupsApply(filters, options) && (filters.speaker ?? 'USER') === 'USER';
+  const { rows } = await (
+    fromRollups
+      ? sql<{ path: string; n: number }>`
+    select cr.path as path, count(*) as n from conversation_rollups cr
+    where ${conversationRollupWhere(filters)} and cr.path is not null group by cr.path`
+      : sql<{ path: string; n: number }>`
     with u as (
       select t.conversation_id as c, t.idx as i, ${eff} as intent from turns t where ${where} and ${eff} is not null
     ),
     s as (select c, i, intent, lag(intent) over (partition by c order by i) as prev from u),
     p as (select c, ${agg} as path from s where prev is null or prev <> intent group by c)
-    select path, count(*) as n from p group by path`.execute(lab.db.kysely);
+    select path, count(*) as n from p group by path`
+  ).execute(lab.db.kysely);
 
   const nodes = new Map<string, FlowNode>();
   const node = (name: string) => {

@@ -21,6 +21,8 @@ export interface AnalyticsOptions {
   limit?: number;
   /** fallback: confidence under which a prediction counts as fallback. */
   threshold?: number;
+  /** Answer from the raw turns, bypassing the rollups (the equality test and the bench). */
+  raw?: boolean;
 }
 
 export function assertKind(kind: string): AnalyticsKind {
@@ -64,7 +66,7 @@ export async function runAnalytics(
   await assertDatasetExists(lab, filters);
   switch (kind) {
     case 'overview':
-      return overview(lab, filters);
+      return overview(lab, filters, options);
     case 'intents':
       return intentDistribution(lab, filters, options);
     case 'flows':
@@ -72,7 +74,7 @@ export async function runAnalytics(
     case 'fallback':
       return fallbackAnalysis(lab, filters, options);
     case 'sessions':
-      return sessionAnalysis(lab, filters);
+      return sessionAnalysis(lab, filters, options);
     case 'sentiment':
       return sentimentAnalysis(lab, filters, options);
   }

@@ -11,6 +11,7 @@ import {
   turnWhere,
   type AnalyticsFilters,
 } from './filters.js';
+import { hourlySource } from './rollups/read.js';
 import { dict } from '../core/dict.js';
 
 export const OTHER = '(other)';
@@ -45,16 +46,21 @@ export interface IntentsResult {
 export async function intentDistribution(
   lab: LabContext,
   filters: AnalyticsFilters,
-  options: { top?: number } = {},
+  options: { top?: number; raw?: boolean } = {},
 ): Promise<IntentsResult> {
   const top = options.top ?? 10;
   const where = turnWhere(filters, { defaultSpeaker: 'USER', intentScope: 'turn' });
-  const eff = effectiveIntent('t');
-  // Grouped by the two label columns rather than by their COALESCE, so an index on
-  // (dataset_id, speaker, intent, predicted_intent) serves the order without a sort; folded here.
-  const { rows } = await sql<{ intent: string | null; predicted: string | null; n: number }>`
+  // Rollup rows carry the effective intent as their key (src/analytics/rollups); the raw query
+  // groups by the two label columns (an index on them serves the order) and folds them here.
+  const source = options.raw ? null : hourlySource(filters, { defaultSpeaker: 'USER' });
+  const { rows } = await (
+    source
+      ? sql<{ intent: string | null; predicted: string | null; n: number }>`
+    select r.intent as intent, null as predicted, sum(r.turns) as n from (${source}) r group by r.intent`
+      : sql<{ intent: string | null; predicted: string | null; n: number }>`
     select t.intent as intent, t.predicted_intent as predicted, count(*) as n
-    from turns t where ${where} group by t.intent, t.predicted_intent`.execute(lab.db.kysely);
+    from turns t where ${where} group by t.intent, t.predicted_intent`
+  ).execute(lab.db.kysely);
 
   let unlabelled = 0;
   const byIntent = new Map<string, number>();
@@ -78,13 +84,20 @@ export async function intentDistribution(
   // The series folds everything outside the top N into `(other)` in SQL, so the rows returned
   // stay periods x (N + 1) even at hourly granularity.
   const names = head.map((h) => h.intent);
+  const eff = source ? sql.ref('r.intent') : effectiveIntent('t');
   const label =
     names.length === 0 ? sql`${OTHER}` : sql`case when ${eff} in (${sql.join(names)}) then ${eff} else ${OTHER} end`;
-  const period = periodSql(sql.ref('t.ts'), filters.granularity);
-  const series = await sql<{ p: number; intent: string; n: number }>`
-    select ${period} as p, ${label} as intent, count(*) as n
+  const series = await (
+    source
+      ? sql<{ p: number; intent: string; n: number }>`
+    select ${periodSql(sql.ref('r.bucket_hour'), filters.granularity)} as p, ${label} as intent, sum(r.turns) as n
+    from (${source}) r where r.bucket_hour is not null and ${eff} is not null
+    group by 1, 2`
+      : sql<{ p: number; intent: string; n: number }>`
+    select ${periodSql(sql.ref('t.ts'), filters.granularity)} as p, ${label} as intent, count(*) as n
     from turns t where ${where} and t.ts is not null and ${eff} is not null
-    group by 1, 2`.execute(lab.db.kysely);
+    group by 1, 2`
+  ).execute(lab.db.kysely);
 
   const byPeriod = new Map<number, IntentSeriesPoint>();
   for (const r of series.rows) {

@@ -3,6 +3,7 @@ import { sentimentOf } from '../conversations/sentiment.js';
 import type { LabContext } from '../core/context.js';
 import { NotFoundError } from '../core/errors.js';
 import { yieldToEventLoop } from '../core/event-loop.js';
+import { refreshRollupsForTurns } from './rollups/maintain.js';
 
 /** What labelling needs from a registered classifier (the shape `getPredictor` returns). */
 export interface Prediction {
@@ -122,6 +123,12 @@ export async function labelTurns(
         }
         if (Object.keys(set).length > 0) await trx.updateTable('turns').set(set).where('id', '=', r.id).execute();
       }
+      // The batch's hours and conversations, recomputed in the same transaction as the new labels.
+      await refreshRollupsForTurns(
+        trx,
+        lab.db.dialect,
+        rows.map((r) => Number(r.id)),
+      );
     });
     done += rows.length;
     deps.onProgress?.(done, total);

@@ -10,6 +10,7 @@ import {
   turnWhere,
   type AnalyticsFilters,
 } from './filters.js';
+import { conversationRollupsApply, conversationRollupWhere, hourlySource } from './rollups/read.js';
 
 /** VADER's own cut-offs on the compound score: <= -0.05 negative, >= 0.05 positive. */
 export const NEGATIVE_AT = -0.05;
@@ -51,14 +52,11 @@ const bucket = (x: Sums): SentimentBucket => ({
 export async function sentimentAnalysis(
   lab: LabContext,
   filters: AnalyticsFilters,
-  options: { limit?: number } = {},
+  options: { limit?: number; raw?: boolean } = {},
 ): Promise<SentimentResult> {
   const limit = options.limit ?? 10;
   // USER turns unless the speaker filter says otherwise: VADER scores are stored for user turns.
   const where = sql`${turnWhere(filters, { defaultSpeaker: 'USER', intentScope: 'turn' })} and t.sentiment is not null`;
-  const sums = sql`count(*) as n, sum(t.sentiment) as s,
-    sum(case when t.sentiment <= ${NEGATIVE_AT} then 1 else 0 end) as neg,
-    sum(case when t.sentiment >= ${POSITIVE_AT} then 1 else 0 end) as pos`;
   const toSums = (r: { n: unknown; s: unknown; neg: unknown; pos: unknown }): Sums => ({
     n: num(r.n),
     s: num(r.s),
@@ -66,17 +64,24 @@ export async function sentimentAnalysis(
     pos: num(r.pos),
   });
 
-  // Grouped by both label columns (index order, no sort); the effective intent is folded below.
-  const byLabels = await sql<{
-    intent: string | null;
-    predicted: string | null;
-    n: number;
-    s: number;
-    neg: number;
-    pos: number;
-  }>`
+  const sums = sql`count(*) as n, sum(t.sentiment) as s,
+    sum(case when t.sentiment <= ${NEGATIVE_AT} then 1 else 0 end) as neg,
+    sum(case when t.sentiment >= ${POSITIVE_AT} then 1 else 0 end) as pos`;
+  // The per-intent and per-period sums come from the rollups (src/analytics/rollups), whose key is
+  // the effective intent; the raw query groups by both label columns (index order) and folds below.
+  const source = options.raw ? null : hourlySource(filters, { defaultSpeaker: 'USER' });
+  const rollupSums = sql`sum(r.sentiment_n) as n, sum(r.sentiment_sum) as s, sum(r.negative) as neg,
+    sum(r.positive) as pos`;
+  type Row = { intent: string | null; predicted: string | null; n: number; s: number; neg: number; pos: number };
+  const byLabels = await (
+    source
+      ? sql<Row>`
+    select r.intent as intent, null as predicted, ${rollupSums} from (${source}) r where r.sentiment_n > 0
+    group by r.intent`
+      : sql<Row>`
     select t.intent as intent, t.predicted_intent as predicted, ${sums} from turns t where ${where}
-    group by t.intent, t.predicted_intent`.execute(lab.db.kysely);
+    group by t.intent, t.predicted_intent`
+  ).execute(lab.db.kysely);
   const folded = new Map<string | null, Sums>();
   for (const r of byLabels.rows) {
     const key = r.intent ?? r.predicted;
@@ -85,16 +90,27 @@ export async function sentimentAnalysis(
     folded.set(key, { n: f.n + x.n, s: f.s + x.s, neg: f.neg + x.neg, pos: f.pos + x.pos });
   }
 
-  const period = periodSql(sql.ref('t.ts'), filters.granularity);
-  const series = await sql<{ p: number; n: number; s: number; neg: number; pos: number }>`
-    select ${period} as p, ${sums} from turns t where ${where} and t.ts is not null
-    group by ${period}`.execute(lab.db.kysely);
+  type SeriesRow = { p: number; n: number; s: number; neg: number; pos: number };
+  const series = await (
+    source
+      ? sql<SeriesRow>`
+    select ${periodSql(sql.ref('r.bucket_hour'), filters.granularity)} as p, ${rollupSums} from (${source}) r
+    where r.bucket_hour is not null and r.sentiment_n > 0 group by 1`
+      : sql<SeriesRow>`
+    select ${periodSql(sql.ref('t.ts'), filters.granularity)} as p, ${sums} from turns t
+    where ${where} and t.ts is not null group by 1`
+  ).execute(lab.db.kysely);
 
+  // Per conversation from its rollup when the answer is every user turn of the conversation.
+  const perConversation =
+    conversationRollupsApply(filters, options) && filters.intent === undefined && (filters.speaker ?? 'USER') === 'USER'
+      ? sql`select cr.conversation_id as c, cr.user_sentiment_n as n,
+          cr.user_sentiment_sum / cr.user_sentiment_n as m, cr.user_sentiment_min as mn
+        from conversation_rollups cr where ${conversationRollupWhere(filters)} and cr.user_sentiment_n > 0`
+      : sql`select t.conversation_id as c, count(*) as n, avg(t.sentiment) as m, min(t.sentiment) as mn
+        from turns t where ${where} group by t.conversation_id`;
   const negative = await sql<{ c: number; external_id: string; n: number; m: number; mn: number }>`
-    with per as (
-      select t.conversation_id as c, count(*) as n, avg(t.sentiment) as m, min(t.sentiment) as mn
-      from turns t where ${where} group by t.conversation_id
-    ),
+    with per as (${perConversation}),
     worst as (select c, n, m, mn from per order by m asc, c asc limit ${limit})
     select w.c, conv.external_id, w.n, w.m, w.mn from worst w join conversations conv on conv.id = w.c
     order by w.m asc, w.c asc`.execute(lab.db.kysely);

@@ -10,6 +10,7 @@ import {
   turnWhere,
   type AnalyticsFilters,
 } from './filters.js';
+import { conversationAggregateFromRollups, conversationRollupsApply, type SourceOptions } from './rollups/read.js';
 
 /**
  * One row per conversation with at least one matching turn: its matching turn count `n` and
@@ -20,7 +21,9 @@ import {
  * `turn_count`, `started_at`, `ended_at` (kept by ingestion): one row per conversation instead of
  * a GROUP BY over every turn, which is what makes the unfiltered dashboard fast on big logs.
  */
-export function conversationAggregate(filters: AnalyticsFilters): RawBuilder<unknown> {
+export function conversationAggregate(filters: AnalyticsFilters, options: SourceOptions = {}): RawBuilder<unknown> {
+  // Without time bounds the rollups answer every filter (src/analytics/rollups).
+  if (conversationRollupsApply(filters, options)) return conversationAggregateFromRollups(filters);
   const turnFilters =
     filters.speaker !== undefined ||
     filters.intent !== undefined ||
@@ -61,9 +64,9 @@ export function quantileFromHistogram(bins: LengthBin[], q: number): number | nu
   return at(lo) + (at(hi) - at(lo)) * (pos - lo);
 }
 
-export async function lengthHistogram(lab: LabContext, filters: AnalyticsFilters) {
+export async function lengthHistogram(lab: LabContext, filters: AnalyticsFilters, options: SourceOptions = {}) {
   const { rows } = await sql<{ n: number; convs: number; dur: number | null; dur_n: number }>`
-    with conv as (${conversationAggregate(filters)})
+    with conv as (${conversationAggregate(filters, options)})
     select n, count(*) as convs, sum(last_ts - first_ts) as dur, count(last_ts) as dur_n
     from conv group by n order by n`.execute(lab.db.kysely);
   return rows.map((r) => ({
@@ -83,11 +86,15 @@ export interface SessionsResult {
   per_period: Array<{ period: string; conversations: number; turns: number; mean_turns: number }>;
 }
 
-export async function sessionAnalysis(lab: LabContext, filters: AnalyticsFilters): Promise<SessionsResult> {
-  const histogram = await lengthHistogram(lab, filters);
+export async function sessionAnalysis(
+  lab: LabContext,
+  filters: AnalyticsFilters,
+  options: SourceOptions = {},
+): Promise<SessionsResult> {
+  const histogram = await lengthHistogram(lab, filters, options);
   const period = periodSql(sql.ref('first_ts'), filters.granularity);
   const { rows } = await sql<{ p: number; convs: number; turns: number }>`
-    with conv as (${conversationAggregate(filters)})
+    with conv as (${conversationAggregate(filters, options)})
     select ${period} as p, count(*) as convs, sum(n) as turns
     from conv where first_ts is not null group by ${period}`.execute(lab.db.kysely);
 

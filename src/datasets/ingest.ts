@@ -17,6 +17,7 @@ import { postgresWriter, sqliteWriter, type ConversationRow, type ExampleRow, ty
 import { dict } from '../core/dict.js';
 import { sqlitePath } from '../config/settings.js';
 import { ingestInWorker } from './ingest-runner.js';
+import { refreshDatasetRollups } from '../analytics/rollups/maintain.js';
 
 export type { IngestRequest } from './types.js';
 
@@ -143,6 +144,8 @@ async function ingestFiles(
     const counts = await storeRecords(lab, trx, id, request, files, source, preprocess, (p) =>
       onProgress?.({ ...p, totalBytes }),
     );
+    // Analytics rollups of the new turns, committed with them.
+    await refreshDatasetRollups(trx, lab.db.dialect, id);
     await trx
       .updateTable('datasets')
       .set({

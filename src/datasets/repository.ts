@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { deleteDatasetRollups } from '../analytics/rollups/maintain.js';
 import type { LabContext } from '../core/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Dataset } from '../db/schema.js';
@@ -59,6 +60,7 @@ export async function deleteDataset(lab: LabContext, id: number | string): Promi
     await trx.deleteFrom('conversations').where('dataset_id', '=', dataset.id).execute();
     await trx.deleteFrom('examples').where('dataset_id', '=', dataset.id).execute();
     await trx.deleteFrom('datasets').where('id', '=', dataset.id).execute();
+    await deleteDatasetRollups(trx, dataset.id);
   });
   return dataset;
 }

@@ -302,6 +302,54 @@ export interface PredictionLogTable {
 }
 
 /** A registered version's reference profile for drift (JSON, see src/monitoring/model/baseline.ts). */
+/** Write-time analytics rollups (migration 0010, src/analytics/rollups). */
+export interface TurnRollupsHourlyTable {
+  dataset_id: number;
+  /** Hour start (epoch ms); null for turns without a timestamp. */
+  bucket_hour: number | null;
+  speaker: string;
+  /** Effective intent (given label, else predicted); null when neither. */
+  intent: string | null;
+  turns: number;
+  predicted: number;
+  scored: number;
+  confidence_sum: number;
+  below_default: number;
+  sentiment_n: number;
+  sentiment_sum: number;
+  negative: number;
+  positive: number;
+  min_ts: number | null;
+  max_ts: number | null;
+}
+
+export interface ConversationRollupsTable {
+  conversation_id: number;
+  dataset_id: number;
+  turns: number;
+  first_ts: number | null;
+  last_ts: number | null;
+  user_turns: number;
+  user_first_ts: number | null;
+  user_last_ts: number | null;
+  user_predicted: number;
+  system_turns: number;
+  system_first_ts: number | null;
+  system_last_ts: number | null;
+  user_sentiment_n: number;
+  user_sentiment_sum: number;
+  user_sentiment_min: number | null;
+  /** Collapsed path of the user turns' effective intents (' > '-joined); null when none. */
+  path: string | null;
+}
+
+export interface ConversationIntentsTable {
+  dataset_id: number;
+  conversation_id: number;
+  speaker: string;
+  intent: string;
+}
+
 export interface ModelBaselinesTable {
   model_version_id: number;
   model_name: string;
@@ -333,6 +381,9 @@ export interface Database {
   discovery_members: DiscoveryMembersTable;
   prediction_log: PredictionLogTable;
   model_baselines: ModelBaselinesTable;
+  turn_rollups_hourly: TurnRollupsHourlyTable;
+  conversation_rollups: ConversationRollupsTable;
+  conversation_intents: ConversationIntentsTable;
 }
 
 export type Dataset = Selectable<DatasetsTable>;

@@ -57,12 +57,42 @@ async function progressBar(label: string) {
   };
 }
 
+/** `chatlab analytics rebuild [--dataset D]`: the rollups of one dataset or of all, from raw turns. */
+async function rebuild(opts: { dataset?: string; json?: boolean }): Promise<void> {
+  let datasetId: number | undefined;
+  if (opts.dataset !== undefined) {
+    datasetId = Number(opts.dataset);
+    if (!Number.isSafeInteger(datasetId) || datasetId < 1) {
+      throw new ValidationError('--dataset must be a positive integer dataset id', [
+        { field: '--dataset', problem: 'not a dataset id' },
+      ]);
+    }
+  }
+  const { rebuildRollups } = await import('../../analytics/rollups/rebuild.js');
+  const bar = await progressBar('rebuilding rollups');
+  const result = await withLab(async (lab) => {
+    try {
+      return await rebuildRollups(lab, { datasetId, onProgress: bar.update });
+    } finally {
+      bar.stop();
+    }
+  });
+  output(
+    result,
+    opts,
+    (r) => `Rebuilt the analytics rollups of ${r.datasets.length} dataset(s) from ${r.turns} turns.`,
+  );
+}
+
 export function registerAnalytics(program: Command): void {
   withFilterFlags(
     program
       .command('analytics')
-      .description('conversation analytics: overview, intents, flows, fallback, sessions or sentiment')
-      .argument('<kind>', 'overview | intents | flows | fallback | sessions | sentiment')
+      .description(
+        'conversation analytics: overview, intents, flows, fallback, sessions or sentiment; ' +
+          '"rebuild" recomputes the analytics rollups from the raw turns',
+      )
+      .argument('<kind>', 'overview | intents | flows | fallback | sessions | sentiment | rebuild')
       .option('--dataset <id>', 'dataset id (every dataset when absent)'),
   )
     .option('--top <n>', 'intents/flows: top N before "(other)"')
@@ -83,6 +113,7 @@ export function registerAnalytics(program: Command): void {
           table?: string;
         },
       ) => {
+        if (kind === 'rebuild') return rebuild(opts);
         const { assertKind, parseFilters, parseOptions, runAnalytics } = await import('../../analytics/index.js');
         const k = assertKind(kind);
         if (opts.json && opts.csv)

@@ -7,6 +7,7 @@ import { turnTopPredictionsMigration } from './0004_turn_top_predictions.js';
 import { discoveryMigration } from './0005_discovery.js';
 import { modelMonitoringMigration } from './0006_model_monitoring.js';
 import { datasetMetadataMigration } from './0009_dataset_metadata.js';
+import { analyticsRollupsMigration } from './0010_analytics_rollups.js';
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end as
@@ -21,5 +22,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0005_discovery': discoveryMigration(dialect),
     '0006_model_monitoring': modelMonitoringMigration(dialect),
     '0009_dataset_metadata': datasetMetadataMigration(dialect),
+    '0010_analytics_rollups': analyticsRollupsMigration(dialect),
   };
 }

@@ -12,6 +12,7 @@ import type { PredictionLogMode } from '../../config/settings.js';
 import type { LabContext } from '../../core/context.js';
 import { sentimentOf } from '../../conversations/sentiment.js';
 import type { Database } from '../../db/schema.js';
+import { refreshDatasetRollups, refreshRollupsForTurns } from '../../analytics/rollups/maintain.js';
 import { sha256Text, tokenFigures } from './text-features.js';
 
 export const LOG_DATASET_NAME = 'prediction-log';
@@ -129,6 +130,7 @@ export async function writePredictions(
       else keyed.set(key, [...(keyed.get(key) ?? []), p]);
     }
     const placement: Array<{ p: (typeof prepared)[number]; conversationId: number; idx: number }> = [];
+    const insertedTurnIds: number[] = [];
     let newConversations = 0;
 
     if (keyed.size > 0) {
@@ -223,6 +225,7 @@ export async function writePredictions(
         .returning(['id', 'conversation_id', 'idx'])
         .execute();
       const turnIds = new Map(turns.map((t) => [`${t.conversation_id}:${t.idx}`, t.id]));
+      for (const t of turns) insertedTurnIds.push(Number(t.id));
       await trx
         .insertInto('prediction_log')
         .values(
@@ -250,6 +253,8 @@ export async function writePredictions(
         .execute();
     }
     await bumpDatasetCounts(trx, datasetId, newConversations, prepared.length);
+    // Analytics rollups of the batch's hours and conversations, committed with the turns.
+    await refreshRollupsForTurns(trx, lab.db.dialect, insertedTurnIds);
   });
   return prepared.length;
 }
@@ -330,6 +335,8 @@ export async function applyRetention(
         }))
         .where('id', '=', id)
         .execute();
+      // Analytics rollups of the log dataset, rebuilt without the deleted turns.
+      await lab.db.kysely.transaction().execute((trx) => refreshDatasetRollups(trx, lab.db.dialect, id));
     }
   }
   return { deleted };
