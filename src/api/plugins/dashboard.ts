@@ -52,6 +52,7 @@ export async function runEvaluation(lab: LabContext, runId: number) {
     intents,
     confusion: readArtifact<{ labels: string[]; matrix: number[][] }>(dir, 'confusion_matrix.json'),
     calibration: readArtifact<Record<string, unknown>>(dir, 'calibration.json'),
+    threshold_curve: readArtifact<Record<string, unknown>>(dir, 'threshold_curve.json'),
     confidence_histogram: readArtifact<Record<string, unknown>>(dir, 'confidence_histogram.json'),
     errors: errorLines?.slice(0, MAX_ERRORS).map((line) => JSON.parse(line) as Record<string, unknown>),
     errors_total: errorLines?.length,
@@ -67,6 +68,12 @@ const EvaluationSchema = Type.Object({
   ),
   calibration: Type.Optional(Type.Record(Type.String(), Json, { description: 'ECE, MCE and reliability bins' })),
   confidence_histogram: Type.Optional(Type.Record(Type.String(), Json)),
+  threshold_curve: Type.Optional(
+    Type.Record(Type.String(), Json, {
+      description:
+        'in-scope accuracy vs out-of-scope recall (or fallback rate) across thresholds on clean validation predictions, with the chosen threshold',
+    }),
+  ),
   errors: Type.Optional(
     Type.Array(Type.Record(Type.String(), Json), { description: `most confident first, at most ${MAX_ERRORS}` }),
   ),

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Chart } from '../components/Chart';
+import { TradeoffChart, type TradeoffCurve } from '../components/charts/TradeoffChart';
 import { DataTable } from '../components/DataTable';
 import { runColumns } from '../components/runColumns';
 import { DownloadButton } from '../components/DownloadButton';
@@ -189,6 +190,7 @@ export interface RunEvaluation {
   confusion?: { labels: string[]; matrix: number[][] };
   errors?: Array<Record<string, unknown>>;
   calibration?: RunCalibrationBins;
+  threshold_curve?: TradeoffCurve;
   confidence_histogram?: { edges: number[]; correct: number[]; incorrect: number[] };
   errors_total?: number;
   mcnemar?: unknown;
@@ -547,6 +549,11 @@ export function RunDetailPage({ id }: { id: string }) {
                   {ev.confusion && (
                     <Card title="Confusion matrix" id="confusion">
                       <Confusion confusion={ev.confusion} />
+                    </Card>
+                  )}
+                  {ev.threshold_curve && (
+                    <Card title="Fallback threshold trade-off" id="tradeoff">
+                      <TradeoffChart curve={ev.threshold_curve} />
                     </Card>
                   )}
                   <div className="grid-2">
