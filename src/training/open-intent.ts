@@ -52,6 +52,12 @@ export interface OpenIntentRequest {
   overrides?: Record<string, unknown>;
   oosObjective?: string;
   validationFraction?: number;
+  /**
+   * Keep the open intents' texts out of validation, as the published protocol does (its
+   * validation has known intents only): the score and threshold are then chosen without ever
+   * seeing an unknown intent. Default false: open intents are `oos` in validation too.
+   */
+  knownOnlyValidation?: boolean;
   cacheDir?: string;
 }
 
@@ -158,6 +164,8 @@ export interface OpenIntentReport {
   known_ratio: number;
   seeds: number[];
   oos_objective: string;
+  /** Whether validation held open-intent texts (false = the published protocol's known-only validation). */
+  open_in_validation: boolean;
   summary: Record<(typeof SUMMARY_KEYS)[number], { mean: number; std: number }>;
   /** Mean ± std of the known-vs-open AUROC of each score on test. */
   auroc_test: Partial<Record<OpenSetScore, { mean: number; std: number }>>;
@@ -216,6 +224,7 @@ export function openIntentSplit(
   knownRatio: number,
   seed: number,
   validationFraction = 0.1,
+  knownOnlyValidation = false,
 ): OpenIntentSplit {
   const intents = examples.map((e) => e.label).filter((l) => l !== OPEN_LABEL);
   const { known, open } = chooseKnownIntents(intents, knownRatio, seed);
@@ -230,7 +239,7 @@ export function openIntentSplit(
     known,
     open,
     train: train.filter((e) => isKnown.has(e.label)).map(({ text, label }) => ({ text, label })),
-    validation: validation.map(relabel),
+    validation: (knownOnlyValidation ? validation.filter((e) => isKnown.has(e.label)) : validation).map(relabel),
     test: test.map(relabel),
   };
 }
@@ -294,10 +303,16 @@ function scoresOf(
 async function evaluateSeed(
   examples: readonly TrainingExample[],
   req: { knownRatio: number; seed: number; modelType: string; params: Record<string, ParamValue> },
-  options: { objective?: OosObjective; validationFraction: number; cacheDir?: string },
+  options: { objective?: OosObjective; validationFraction: number; knownOnlyValidation: boolean; cacheDir?: string },
   onEvent: (e: TrainingEvent) => void,
 ): Promise<OpenIntentSeedResult> {
-  const split = openIntentSplit(examples, req.knownRatio, req.seed, options.validationFraction);
+  const split = openIntentSplit(
+    examples,
+    req.knownRatio,
+    req.seed,
+    options.validationFraction,
+    options.knownOnlyValidation,
+  );
   const trainer = getTrainer(req.modelType as never);
   const fit = await fitAndValidate(trainer, split.train, split.validation, {
     params: req.params,
@@ -421,7 +436,12 @@ export async function evaluateOpenIntent(
       await evaluateSeed(
         examples,
         { knownRatio, seed, modelType, params },
-        { objective, validationFraction, cacheDir: req.cacheDir },
+        {
+          objective,
+          validationFraction,
+          knownOnlyValidation: req.knownOnlyValidation ?? false,
+          cacheDir: req.cacheDir,
+        },
         onEvent,
       ),
     );
@@ -442,6 +462,7 @@ export async function evaluateOpenIntent(
     known_ratio: knownRatio,
     seeds: perSeed.map((r) => r.seed),
     oos_objective: formatOosObjective(objective ?? { kind: 'accuracy' }),
+    open_in_validation: !req.knownOnlyValidation,
     summary,
     auroc_test: aurocTest,
     per_seed: perSeed,

@@ -131,6 +131,14 @@ describe('the open-intent protocol', () => {
     expect(split.train.filter((e) => texts.includes(e.text))).toEqual([]);
   });
 
+  it('with known-only validation (the published protocol) leaves open texts out of validation only', () => {
+    const split = openIntentSplit(examples, 0.5, 7, 0.1, true);
+    expect(split.validation.length).toBeGreaterThan(0);
+    expect(split.validation.every((e) => split.known.includes(e.label))).toBe(true);
+    expect(split.test.filter((e) => e.label === OPEN_LABEL)).toHaveLength(4 * 3);
+    expect(split.train).toEqual(openIntentSplit(examples, 0.5, 7).train);
+  });
+
   it('computes accuracy, macro-F1 over known + open and oos recall/precision as by hand', () => {
     // truth a, b, oos, oos; argmax a, a, b, a; the third is rejected → final a, a, oos, a.
     const m = openIntentMetrics(['a', 'b'], ['a', 'b', 'oos', 'oos'], ['a', 'a', 'b', 'a'], [true, true, false, true]);
