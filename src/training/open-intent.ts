@@ -118,6 +118,8 @@ export const PUBLISHED_BANKING77: ReadonlyMap<number, readonly PublishedResult[]
     0.25,
     [
       { method: 'MSP', accuracy: 43.67, macro_f1: 50.09, source: ADB },
+      { method: 'DOC', accuracy: 56.99, macro_f1: 58.03, source: ADB },
+      { method: 'OpenMax', accuracy: 49.94, macro_f1: 54.14, source: ADB },
       { method: 'DeepUnk', accuracy: 64.21, macro_f1: 61.36, source: ADB },
       { method: 'ADB', accuracy: 78.85, macro_f1: 71.62, source: ADB },
       { method: 'KNNCL', accuracy: 73.01, macro_f1: 66.23, source: TEXTOIR },
@@ -128,6 +130,8 @@ export const PUBLISHED_BANKING77: ReadonlyMap<number, readonly PublishedResult[]
     0.5,
     [
       { method: 'MSP', accuracy: 59.73, macro_f1: 71.18, source: ADB },
+      { method: 'DOC', accuracy: 64.81, macro_f1: 73.12, source: ADB },
+      { method: 'OpenMax', accuracy: 65.31, macro_f1: 74.24, source: ADB },
       { method: 'DeepUnk', accuracy: 72.73, macro_f1: 77.53, source: ADB },
       { method: 'ADB', accuracy: 78.86, macro_f1: 80.9, source: ADB },
       { method: 'KNNCL', accuracy: 70.41, macro_f1: 74.96, source: TEXTOIR },
