@@ -40,6 +40,11 @@ export interface FitResult {
 export interface FitOptions extends TrainOptions {
   /** Fit a temperature on validation (default true). */
   calibrate?: boolean;
+  /**
+   * The validation rows a refit adds to train (default: all of them). Open-intent evaluation
+   * scores validation rows of intents the model must never learn, and refits on the others only.
+   */
+  refitOn?: LabelledText[];
 }
 
 /** Re-orders probability columns from `from` labels to `to` labels (a label missing in `from` gets 0). */
@@ -84,7 +89,7 @@ export async function fitAndValidate(
   let classifier = first;
   let validationProba = firstProba;
   if (refit) {
-    classifier = await trainer.train([...train, ...validation], [], {
+    classifier = await trainer.train([...train, ...(options.refitOn ?? validation)], [], {
       ...options,
       params: { ...options.params, ...first.chosenOnValidation },
       onEvent: passEvents(options, 1, passes),

@@ -13,6 +13,7 @@ import {
 import { renderPng } from './charts.js';
 import type { Row } from './csv.js';
 import { PdfReport } from './pdf.js';
+import { tradeoffCurveOption, type TradeoffCurve } from './tradeoff-chart.js';
 
 function readJson<T>(dir: string, name: string): T | null {
   const file = path.join(dir, name);
@@ -77,6 +78,7 @@ export async function runReportPdf(lab: LabContext, runId: number): Promise<Buff
     'confidence_histogram.json',
   );
   const calibration = readJson<RunCalibrationBins>(dir, 'calibration.json');
+  const tradeoff = readJson<TradeoffCurve>(dir, 'threshold_curve.json');
 
   const version = await lab.db.kysely
     .selectFrom('model_versions')
@@ -149,6 +151,13 @@ export async function runReportPdf(lab: LabContext, runId: number): Promise<Buff
       );
     }
     pdf.image(renderPng(reliabilityDiagramOption(calibration)));
+  }
+  if (tradeoff && tradeoff.points.length > 0) {
+    pdf.heading('Fallback threshold trade-off');
+    pdf.paragraph(
+      `Each point is a threshold on the ${tradeoff.source}; the marked one is the fallback threshold the run chose (objective ${tradeoff.objective}).`,
+    );
+    pdf.image(renderPng(tradeoffCurveOption(tradeoff)));
   }
   if (scores.length > 0) {
     pdf.heading('Per-intent table');

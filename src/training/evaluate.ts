@@ -14,6 +14,7 @@ import { findDataset, loadExamples } from './data.js';
 import {
   applyTemperature,
   argmaxRows,
+  auroc,
   calibration,
   selectThreshold,
   type Calibration,
@@ -22,6 +23,7 @@ import {
 } from '../nlp/evaluation/index.js';
 import type { ValidationSource } from '../nlp/types.js';
 import { evaluate, type EvaluatedExample } from './report.js';
+import { tradeoffCurve } from './tradeoff.js';
 
 export interface EvaluateRequest {
   model?: string;
@@ -120,6 +122,19 @@ export function evaluateRun(input: RunEvaluationInput) {
   const testRaw = argmaxRows(applyTemperature(input.testProba, k, 1 / temperature), k);
   const correct = evaluation.predictions.map((p) => p.correct);
   const before = calibration(testRaw.conf, correct);
+  const testOos = input.test.map((e) => e.label === oosLabel);
+  // Known-vs-out-of-scope AUROC of the confidence (max softmax), where the data has both.
+  const oosAuroc = {
+    score: 'msp',
+    validation: auroc(
+      val.conf,
+      valOos.map((o) => !o),
+    ),
+    test: auroc(
+      evaluation.predictions.map((p) => p.confidence),
+      testOos.map((o) => !o),
+    ),
+  };
   const runCalibration: RunCalibration = {
     ...evaluation.calibration,
     temperature,
@@ -130,6 +145,13 @@ export function evaluateRun(input: RunEvaluationInput) {
     threshold,
     evaluation,
     calibration: runCalibration,
+    tradeoff: tradeoffCurve(
+      val.conf,
+      valCorrect,
+      valOos,
+      threshold,
+      `${input.validationSource} validation predictions`,
+    ),
     metrics: {
       ...evaluation.metrics,
       ece_before_scaling: before.ece,
@@ -139,6 +161,7 @@ export function evaluateRun(input: RunEvaluationInput) {
       val_ece_before_scaling: valBefore.ece,
       validation_source: input.validationSource,
       oos_objective: threshold.objective,
+      ...(oosAuroc.validation !== null || oosAuroc.test !== null ? { oos_auroc: oosAuroc } : {}),
     },
   };
 }

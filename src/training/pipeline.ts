@@ -224,6 +224,7 @@ const KIND_BY_FILE: Record<string, string> = {
   'errors.jsonl': 'errors',
   'confidence_histogram.json': 'confidence_histogram',
   'calibration.json': 'calibration',
+  'threshold_curve.json': 'threshold_curve',
   'predictions.json': 'predictions',
   'training.log': 'log',
 };
@@ -403,6 +404,7 @@ type Evaluation = ReturnType<typeof evaluateRun>['evaluation'] & {
   threshold: number;
   metrics: ReturnType<typeof evaluateRun>['metrics'] & Record<string, unknown>;
   calibration: ReturnType<typeof evaluateRun>['calibration'];
+  tradeoff: ReturnType<typeof evaluateRun>['tradeoff'];
   summary: Record<string, unknown> & { threshold: number };
 };
 
@@ -438,6 +440,7 @@ function evaluateOnce(run: RunScope, prepared: PreparedRun, trained: Trained, sp
     ...evaluated.evaluation,
     metrics,
     calibration: evaluated.calibration,
+    tradeoff: evaluated.tradeoff,
     threshold: choice.threshold,
     summary: { ...metrics, threshold: choice.threshold },
   };
@@ -456,6 +459,7 @@ function writeArtifacts(run: RunScope, labels: string[], evaluation: Evaluation)
   );
   write('confidence_histogram.json', evaluation.histogram);
   write('calibration.json', evaluation.calibration);
+  write('threshold_curve.json', evaluation.tradeoff);
   write('predictions.json', { labels, threshold: evaluation.threshold, examples: evaluation.predictions });
   write('training.log', run.logText());
 }

@@ -220,6 +220,12 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
     expect(Object.keys(evaluation.intents).sort()).toEqual([...E2E_INTENTS].sort());
     await poll(() => page.getByTestId('confusion-heatmap').locator('svg').count()).toBe(1);
     await poll(() => page.getByTestId('calibration-chart').locator('svg').count()).toBe(1);
+    // The threshold trade-off, with the threshold the run chose marked (its legend names it).
+    expect(evaluation.threshold_curve.chosen.threshold).toBeCloseTo(run.metrics.threshold, 12);
+    await poll(() => page.getByTestId('tradeoff-chart').locator('svg').count()).toBe(1);
+    expect(await page.getByTestId('tradeoff-chart').textContent()).toContain(
+      `chosen threshold ${run.metrics.threshold.toFixed(3)}`,
+    );
     expect(await page.getByTestId('errors-table').locator('tbody tr').count()).toBe(evaluation.errors.length);
     if (run.metric_history.length > 0) expect(await page.getByTestId('loss-curve').count()).toBe(1);
     const [download] = await Promise.all([

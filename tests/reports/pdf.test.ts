@@ -108,6 +108,22 @@ describeEachDialect('PDF reports', (dialect) => {
       path.join(runDir, 'calibration.json'),
       JSON.stringify({ ece: 0.021, bins: bins(0.05), temperature: 1.5, before: { ece: 0.134, bins: bins(-0.1) } }),
     );
+    const point = (threshold: number, inScopeAccuracy: number, oosRecall: number) => ({
+      threshold,
+      inScopeAccuracy,
+      oosRecall,
+      fallbackRate: threshold,
+    });
+    writeFileSync(
+      path.join(runDir, 'threshold_curve.json'),
+      JSON.stringify({
+        source: 'held-out validation predictions',
+        objective: 'balanced',
+        x_axis: 'oos_recall',
+        chosen: point(0.4, 0.8, 0.7),
+        points: [point(0, 0.9, 0.1), point(0.4, 0.8, 0.7), point(0.8, 0.5, 0.95)],
+      }),
+    );
     const db = api.lab.db.kysely;
     const exp = await db
       .insertInto('experiments')
@@ -141,6 +157,8 @@ describeEachDialect('PDF reports', (dialect) => {
       'transfer 0.7 0.875 0.7778 8',
       'Calibration',
       'Test ECE 0.1340 before and 0.0210 after temperature scaling (T = 1.5',
+      'Fallback threshold trade-off',
+      'the marked one is the fallback threshold the run chose (objective balanced)',
     ]) {
       expect(text).toContain(s);
     }

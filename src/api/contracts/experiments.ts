@@ -1,3 +1,4 @@
+import type { TradeoffCurve } from '../../reports/tradeoff-chart.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { RunSchema } from './training.js';
 
@@ -115,6 +116,23 @@ export const EvaluationSchema = Type.Object({
         before: Type.Optional(Type.Object({ ece: Type.Optional(Type.Number()), bins: Type.Array(ReliabilityBin) })),
       },
       { additionalProperties: true, description: 'ECE, MCE and reliability bins' },
+    ),
+  ),
+  threshold_curve: Type.Optional(
+    Type.Unsafe<TradeoffCurve>(
+      Type.Object(
+        {
+          source: Type.String(),
+          objective: Type.String(),
+          x_axis: Type.Union([Type.Literal('oos_recall'), Type.Literal('fallback_rate')]),
+          chosen: Type.Record(Type.String(), Type.Unknown()),
+          points: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+        },
+        {
+          description:
+            'in-scope accuracy vs out-of-scope recall (or fallback rate) across thresholds on clean validation predictions, with the chosen threshold',
+        },
+      ),
     ),
   ),
   confidence_histogram: Type.Optional(

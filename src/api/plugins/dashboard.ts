@@ -53,6 +53,7 @@ export async function runEvaluation(lab: LabContext, runId: number): Promise<Run
     intents,
     confusion: readArtifact<{ labels: string[]; matrix: number[][] }>(dir, 'confusion_matrix.json'),
     calibration: readArtifact<RunEvaluation['calibration']>(dir, 'calibration.json'),
+    threshold_curve: readArtifact<RunEvaluation['threshold_curve']>(dir, 'threshold_curve.json'),
     confidence_histogram: readArtifact<RunEvaluation['confidence_histogram']>(dir, 'confidence_histogram.json'),
     errors: errorLines?.slice(0, MAX_ERRORS).map((line) => JSON.parse(line) as MisclassifiedExample),
     errors_total: errorLines?.length,

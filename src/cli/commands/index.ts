@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAnalytics } from './analytics.js';
 import { registerDatasets } from './datasets.js';
+import { registerEvaluateOpen } from './evaluate-open.js';
 import { registerExamples } from './examples.js';
 import { registerImprove } from './improve.js';
 import { registerDiscovery } from './discovery.js';
@@ -20,6 +21,7 @@ export const commandRegistrations: Array<(program: Command) => void> = [
   registerDatasets,
   registerExamples,
   registerTraining,
+  registerEvaluateOpen,
   registerAnalytics,
   registerReview,
   registerImprove,

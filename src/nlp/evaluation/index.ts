@@ -6,3 +6,4 @@ export * from './mcnemar.js';
 export * from './threshold.js';
 export * from './oos.js';
 export * from './label-errors.js';
+export * from './open-set.js';

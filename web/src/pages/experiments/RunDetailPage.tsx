@@ -1,4 +1,5 @@
 import { Chart } from '../../components/Chart';
+import { TradeoffChart } from '../../components/charts/TradeoffChart';
 import { DataTable } from '../../components/DataTable';
 import { DownloadButton } from '../../components/DownloadButton';
 import { Card, PageHeader, Stat, StatusBadge } from '../../components/Page';
@@ -134,6 +135,11 @@ export function RunDetailPage({ id }: { id: string }) {
                   {ev.confusion && (
                     <Card title="Confusion matrix" id="confusion">
                       <Confusion confusion={ev.confusion} />
+                    </Card>
+                  )}
+                  {ev.threshold_curve && (
+                    <Card title="Fallback threshold trade-off" id="tradeoff">
+                      <TradeoffChart curve={ev.threshold_curve} />
                     </Card>
                   )}
                   <div className="grid-2">
