@@ -105,11 +105,20 @@ export interface LinearTrainOptions {
   onEpoch?: (epoch: number, loss: number, model: LinearModel) => void;
 }
 
-/** Trains a linear softmax model on (x, y) with lazy Adam. */
+/**
+ * Trains a linear softmax model on (x, y) with lazy Adam. The hot loops read typed arrays held in
+ * locals and loop bounds computed once: V8 then keeps them in registers (profiled: this function is
+ * most of tfidf-linear's training time). The arithmetic, and so the model, is unchanged.
+ */
 export function trainLinear(x: Csr, y: Int32Array, classes: number, o: LinearTrainOptions): LinearModel {
   const m = createLinearModel(x.cols, classes);
   const K = classes;
   const F = x.cols;
+  const W = m.weights;
+  const B = m.bias;
+  const indptr = x.indptr;
+  const indices = x.indices;
+  const values = x.values;
   const mW = new Float32Array(F * K);
   const vW = new Float32Array(F * K);
   const mB = new Float32Array(K);
@@ -120,7 +129,13 @@ export function trainLinear(x: Csr, y: Int32Array, classes: number, o: LinearTra
   const touched = new Int32Array(F);
   const beta1 = 0.9;
   const beta2 = 0.999;
+  const oneMinusBeta1 = 1 - beta1;
+  const oneMinusBeta2 = 1 - beta2;
   const eps = 1e-8;
+  const l2 = o.l2;
+  // Smoothed targets: the label's and every other class's (the same sums as computed per class).
+  const targetOn = 1 - o.labelSmoothing + o.labelSmoothing / K;
+  const targetOff = 0 + o.labelSmoothing / K;
   const rng = createRng(o.seed);
   const order = Int32Array.from({ length: x.rows }, (_, i) => i);
   const probs = new Float32Array(o.batchSize * K);
@@ -138,12 +153,14 @@ export function trainLinear(x: Csr, y: Int32Array, classes: number, o: LinearTra
       for (let i = 0; i < b; i++) {
         const r = order[start + i]!;
         const off = i * K;
-        for (let k = 0; k < K; k++) probs[off + k] = m.bias[k]!;
-        for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) {
-          const f = x.indices[p]!;
+        const rowStart = indptr[r]!;
+        const rowEnd = indptr[r + 1]!;
+        for (let k = 0; k < K; k++) probs[off + k] = B[k]!;
+        for (let p = rowStart; p < rowEnd; p++) {
+          const f = indices[p]!;
           const w = f * K;
-          const v = x.values[p]!;
-          for (let k = 0; k < K; k++) probs[off + k]! += v * m.weights[w + k]!;
+          const v = values[p]!;
+          for (let k = 0; k < K; k++) probs[off + k]! += v * W[w + k]!;
           if (stamp[f] !== step) {
             stamp[f] = step;
             touched[nTouched++] = f;
@@ -153,34 +170,34 @@ export function trainLinear(x: Csr, y: Int32Array, classes: number, o: LinearTra
         softmaxInPlace(probs, off, K);
         const label = y[r]!;
         for (let k = 0; k < K; k++) {
-          const target = (k === label ? 1 - o.labelSmoothing : 0) + o.labelSmoothing / K;
+          const target = k === label ? targetOn : targetOff;
           const pk = probs[off + k]!;
           if (target > 0) epochLoss -= target * Math.log(Math.max(pk, 1e-12));
           probs[off + k] = (pk - target) / b;
           gB[k]! += probs[off + k]!;
         }
-        for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) {
-          const w = x.indices[p]! * K;
-          const v = x.values[p]!;
+        for (let p = rowStart; p < rowEnd; p++) {
+          const w = indices[p]! * K;
+          const v = values[p]!;
           for (let k = 0; k < K; k++) gW[w + k]! += v * probs[off + k]!;
         }
       }
       const lr = (o.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
       for (let t = 0; t < nTouched; t++) {
         const w = touched[t]! * K;
-        for (let k = 0; k < K; k++) {
-          const i = w + k;
-          const g = gW[i]! + o.l2 * m.weights[i]!;
-          mW[i] = beta1 * mW[i]! + (1 - beta1) * g;
-          vW[i] = beta2 * vW[i]! + (1 - beta2) * g * g;
-          m.weights[i]! -= (lr * mW[i]!) / (Math.sqrt(vW[i]!) + eps);
+        const wEnd = w + K;
+        for (let i = w; i < wEnd; i++) {
+          const g = gW[i]! + l2 * W[i]!;
+          mW[i] = beta1 * mW[i]! + oneMinusBeta1 * g;
+          vW[i] = beta2 * vW[i]! + oneMinusBeta2 * g * g;
+          W[i]! -= (lr * mW[i]!) / (Math.sqrt(vW[i]!) + eps);
         }
       }
       for (let k = 0; k < K; k++) {
         const g = gB[k]!;
-        mB[k] = beta1 * mB[k]! + (1 - beta1) * g;
-        vB[k] = beta2 * vB[k]! + (1 - beta2) * g * g;
-        m.bias[k]! -= (lr * mB[k]!) / (Math.sqrt(vB[k]!) + eps);
+        mB[k] = beta1 * mB[k]! + oneMinusBeta1 * g;
+        vB[k] = beta2 * vB[k]! + oneMinusBeta2 * g * g;
+        B[k]! -= (lr * mB[k]!) / (Math.sqrt(vB[k]!) + eps);
       }
     }
     o.onEpoch?.(epoch, epochLoss / x.rows, m);

@@ -77,28 +77,31 @@ export class TfidfVectorizer {
 
   /**
    * One normalised sparse row per text. This is the prediction hot path, so it generates the same
-   * n-grams as `terms()` but looks each up directly instead of building prefixed string lists.
+   * n-grams as `terms()` but looks each up directly instead of building prefixed string lists, and
+   * writes the entries into typed buffers (values computed in doubles, as before, then stored as
+   * float32 once at the end).
    */
   transform(texts: string[]): Csr {
     const indptr = new Int32Array(texts.length + 1);
-    const indices: number[] = [];
-    const values: number[] = [];
+    const out: RowBuffer = { indices: new Int32Array(1024), values: new Float64Array(1024), length: 0 };
     const touched: number[] = [];
     const [wMin, wMax] = this.settings.wordNgrams;
     const [cMin, cMax] = this.settings.charNgrams;
-    texts.forEach((text, r) => {
-      const tokens = words(text);
-      const start = indices.length;
+    for (let r = 0; r < texts.length; r++) {
+      const tokens = words(texts[r]!);
+      const start = out.length;
       // Word n-grams.
       touched.length = 0;
       if (wMax > 0) {
         for (let n = wMin; n <= wMax; n++) {
           for (let i = 0; i + n <= tokens.length; i++) {
-            this.count(this.wordIndex.get(n === 1 ? tokens[i]! : tokens.slice(i, i + n).join(' ')), touched);
+            const gram =
+              n === 1 ? tokens[i]! : n === 2 ? `${tokens[i]} ${tokens[i + 1]}` : tokens.slice(i, i + n).join(' ');
+            this.count(this.wordIndex.get(gram), touched);
           }
         }
       }
-      const wordEnd = this.flushBlock(touched, indices, values);
+      const wordEnd = this.flushBlock(touched, out);
       // Character n-grams within word boundaries.
       touched.length = 0;
       if (cMax > 0) {
@@ -110,17 +113,17 @@ export class TfidfVectorizer {
           }
         }
       }
-      const charEnd = this.flushBlock(touched, indices, values);
+      const charEnd = this.flushBlock(touched, out);
       // Both blocks present: scale each by 1/sqrt(2) so the whole row has unit length.
-      if (wordEnd > start && charEnd > wordEnd) for (let i = start; i < charEnd; i++) values[i]! *= Math.SQRT1_2;
-      indptr[r + 1] = indices.length;
-    });
+      if (wordEnd > start && charEnd > wordEnd) for (let i = start; i < charEnd; i++) out.values[i]! *= Math.SQRT1_2;
+      indptr[r + 1] = out.length;
+    }
     return {
       rows: texts.length,
       cols: this.size,
       indptr,
-      indices: Int32Array.from(indices),
-      values: Float32Array.from(values),
+      indices: out.indices.slice(0, out.length),
+      values: Float32Array.from(out.values.subarray(0, out.length)),
     };
   }
 
@@ -131,19 +134,46 @@ export class TfidfVectorizer {
   }
 
   /** Counts -> (sublinear) tf * idf -> L2-normalised entries appended; resets the counts. */
-  private flushBlock(touched: number[], indices: number[], values: number[]): number {
-    const start = values.length;
+  private flushBlock(touched: number[], out: RowBuffer): number {
+    const start = out.length;
+    if (out.length + touched.length > out.values.length) grow(out, out.length + touched.length);
+    const indices = out.indices;
+    const values = out.values;
+    const counts = this.counts;
+    const idf = this.idf;
+    const sublinear = this.settings.sublinearTf;
     let norm = 0;
-    for (const col of touched) {
-      const c = this.counts[col]!;
-      this.counts[col] = 0;
-      const v = (this.settings.sublinearTf ? 1 + Math.log(c) : c) * this.idf[col]!;
-      indices.push(col);
-      values.push(v);
+    let end = start;
+    for (let t = 0; t < touched.length; t++) {
+      const col = touched[t]!;
+      const c = counts[col]!;
+      counts[col] = 0;
+      const v = (sublinear ? 1 + Math.log(c) : c) * idf[col]!;
+      indices[end] = col;
+      values[end++] = v;
       norm += v * v;
     }
+    out.length = end;
     norm = Math.sqrt(norm);
-    if (norm > 0) for (let i = start; i < values.length; i++) values[i]! /= norm;
-    return values.length;
+    if (norm > 0) for (let i = start; i < end; i++) values[i]! /= norm;
+    return end;
   }
+}
+
+/** Entries of the rows transformed so far, in buffers that double when full. */
+interface RowBuffer {
+  indices: Int32Array;
+  values: Float64Array;
+  length: number;
+}
+
+function grow(out: RowBuffer, needed: number): void {
+  let size = out.values.length;
+  while (size < needed) size *= 2;
+  const indices = new Int32Array(size);
+  const values = new Float64Array(size);
+  indices.set(out.indices.subarray(0, out.length));
+  values.set(out.values.subarray(0, out.length));
+  out.indices = indices;
+  out.values = values;
 }
