@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { createTestLab } from '../support/databases.js';
+import { seedBanking77 } from '../training/support.js';
 
 describe('chatlab encoders', () => {
   let dir: string;
@@ -41,4 +43,22 @@ describe('chatlab encoders', () => {
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
     expect(res.stderr).toMatch(/acme\/absent@v1.*MODEL_CACHE_DIR.*MODEL_DOWNLOADS=allow/);
   });
+
+  it('chatlab train --param encoder=… refuses an unavailable encoder in one line, before any run', async () => {
+    const lab = await createTestLab('sqlite', { MODEL_CACHE_DIR: cache });
+    try {
+      const datasetId = await seedBanking77(lab, { intents: ['card_arrival', 'exchange_rate'], trainPerIntent: 5 });
+      const env = { DATABASE_URL: lab.settings.databaseUrl, MODEL_CACHE_DIR: cache };
+      const args = ['train', '--dataset', String(datasetId), '--model', 'encoder-mlp'];
+      const res = runCli([...args, '--param', 'encoder=hf:acme/absent'], { cwd: lab.dir, env });
+      expect(res.status).toBe(1);
+      expect(res.stderr.trim().split('\n')).toHaveLength(1);
+      expect(res.stderr).toMatch(/encoder.*hf:acme\/absent is not in MODEL_CACHE_DIR/);
+      const runs = runCli(['runs', 'list', '--json'], { cwd: lab.dir, env });
+      expect(runs.status, runs.stderr).toBe(0);
+      expect(JSON.stringify(JSON.parse(runs.stdout))).not.toMatch(/encoder-mlp/);
+    } finally {
+      await lab.cleanup();
+    }
+  }, 60_000);
 });

@@ -104,6 +104,19 @@ describe('settings', () => {
     expect(s.alerts).toEqual([{ metric: 'error_rate', threshold: 0.05, for: 60, direction: 'above' }]);
   });
 
+  it('reads the encoder settings: an hf spec as DEFAULT_MODEL, downloads denied and 2 threads by default', () => {
+    const s = loadSettings({ cwd: tempDir(), env: { DEFAULT_MODEL: 'hf:BAAI/bge-small-en-v1.5@main' } });
+    expect(s).toMatchObject({
+      defaultModel: 'hf:BAAI/bge-small-en-v1.5@main',
+      modelDownloads: 'deny',
+      encoderThreads: 2,
+    });
+    expect(loadSettings({ cwd: tempDir(), env: { MODEL_DOWNLOADS: 'allow', ENCODER_THREADS: '1' } })).toMatchObject({
+      modelDownloads: 'allow',
+      encoderThreads: 1,
+    });
+  });
+
   const invalid: Array<[string, Record<string, string>, unknown, string, RegExp]> = [
     ['a non-numeric PORT', { PORT: 'abc' }, undefined, 'PORT', /integer/],
     ['an out-of-range PORT', { PORT: '70000' }, undefined, 'PORT', /65535/],
@@ -150,6 +163,8 @@ describe('settings', () => {
       'DEFAULT_MODEL',
       /unknown encoder "bert-base"/,
     ],
+    ['an unknown MODEL_DOWNLOADS', { MODEL_DOWNLOADS: 'sometimes' }, undefined, 'MODEL_DOWNLOADS', /allow or deny/],
+    ['a bad ENCODER_THREADS', { ENCODER_THREADS: '0' }, undefined, 'ENCODER_THREADS', /between/],
     [
       'an unknown alert metric',
       {},

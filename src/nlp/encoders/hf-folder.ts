@@ -18,7 +18,7 @@ export interface HfFolder {
   normalize: boolean;
   maxLength: number;
   dim: number;
-  /** sha256 over the model, tokenizer and pooling files. */
+  /** sha256 over the model, tokenizer and pooling files ('' when read with `hash: false`). */
   hash: string;
   /** Bytes of the ONNX file. */
   bytes: number;
@@ -76,7 +76,20 @@ function poolingOf(folder: string): { pooling: Pooling; normalize: boolean; file
   return { pooling: on[0]!, normalize, files: ['modules.json', file] };
 }
 
-export function readHfFolder(folder: string): HfFolder {
+/** sha256 over the files' names and bytes (an absent optional file counts as empty). */
+function hashFiles(folder: string, files: string[]): string {
+  const hash = createHash('sha256');
+  for (const file of files) {
+    const full = path.join(folder, file);
+    hash.update(`${file}\0`);
+    if (existsSync(full)) hash.update(readFileSync(full));
+    hash.update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/** `hash: false` skips reading the ONNX file (a request-time check must not block on a large model). */
+export function readHfFolder(folder: string, options: { hash?: boolean } = {}): HfFolder {
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {
     throw new EncoderFilesError(`encoder folder ${folder} does not exist (expected a folder with ${EXPECTED_FILES})`);
   }
@@ -98,7 +111,6 @@ export function readHfFolder(folder: string): HfFolder {
     positive(sbert?.max_seq_length) ??
     Math.min(positive(tokenizerConfig.model_max_length) ?? maxPositions, maxPositions);
 
-  const hash = createHash('sha256');
   const hashed = [
     path.relative(folder, modelFile),
     'config.json',
@@ -107,12 +119,6 @@ export function readHfFolder(folder: string): HfFolder {
     'sentence_bert_config.json',
     ...files,
   ];
-  for (const file of hashed) {
-    const full = path.join(folder, file);
-    hash.update(`${file}\0`);
-    if (existsSync(full)) hash.update(readFileSync(full));
-    hash.update('\0');
-  }
   return {
     folder,
     modelFile,
@@ -122,7 +128,7 @@ export function readHfFolder(folder: string): HfFolder {
     normalize,
     maxLength,
     dim,
-    hash: hash.digest('hex'),
+    hash: options.hash === false ? '' : hashFiles(folder, hashed),
     bytes: statSync(modelFile).size,
   };
 }

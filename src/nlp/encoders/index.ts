@@ -50,7 +50,7 @@ export function checkEncoderSpec(spec: string, env: EncoderEnvironment = encoder
     if (parsed.kind === 'hf-hub' && !existsSync(folder)) {
       return env.downloads === 'allow' ? null : missingHubModel(spec, folder, env).message;
     }
-    readHfFolder(folder);
+    readHfFolder(folder, { hash: false });
     return null;
   } catch (err) {
     return (err as Error).message;
@@ -115,7 +115,7 @@ export function listEncoders(env: EncoderEnvironment = encoderEnvironment()): En
   const found = folders(root, 2).map((folder): EncoderListing => {
     const spec = `hf:${path.relative(root, folder).split(path.sep).join('/')}`;
     try {
-      const m: HfFolder = readHfFolder(folder);
+      const m: HfFolder = readHfFolder(folder, { hash: false });
       return {
         spec,
         dim: m.dim,
