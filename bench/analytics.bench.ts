@@ -200,7 +200,9 @@ async function ingestThroughApi(name: string, dir: string, databaseUrl: string, 
       `(${probe.live.length} answers), /health/ready p99 ${ms(pct(probe.ready, 99))} ms`,
   );
   // Prediction confidences without a classifier: a fixed pseudo-random value per user turn.
-  await sql`update turns set confidence = ((id * 7919) % 1000) / 1000.0 where speaker = 'USER'`.execute(lab.db.kysely);
+  await sql`update turns set confidence = ((cast(id as bigint) * 7919) % 1000) / 1000.0 where speaker = 'USER'`.execute(
+    lab.db.kysely,
+  );
   let sizeBytes: number;
   if (lab.db.dialect === 'sqlite') {
     lab.db.sqlite!.exec('analyze');
