@@ -31,23 +31,15 @@ describe('evaluate-open CLI [sqlite]', () => {
     });
 
   it('prints the open-intent table and the same figures as JSON', async () => {
-    const human = await cli('evaluate-open', '--dataset', String(datasetId), '--known-ratio', '0.5', '--seeds', '2');
+    const args = ['evaluate-open', '--dataset', String(datasetId), '--known-ratio', '0.5', '--seeds', '2'];
+    // Two processes: spawned together.
+    const [human, json] = await Promise.all([cli(...args), cli(...args, '--json')]);
     expect(human.status, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/50 % of intents known, seeds 0, 1/);
     expect(human.stdout).toMatch(/accuracy \(known \+ open\)\s+\d+\.\d\d ± \d+\.\d\d/);
     expect(human.stdout).toMatch(/out-of-scope recall/);
     expect(human.stdout).toMatch(/knn_cosine/);
 
-    const json = await cli(
-      'evaluate-open',
-      '--dataset',
-      String(datasetId),
-      '--known-ratio',
-      '0.5',
-      '--seeds',
-      '2',
-      '--json',
-    );
     expect(json.status, json.stderr).toBe(0);
     const report = JSON.parse(json.stdout);
     expect(report.per_seed).toHaveLength(2);

@@ -75,10 +75,13 @@ export function describeOpenIntent(r: OpenIntentReport): string {
     'Known-vs-open AUROC of each out-of-scope score (validation mean | test mean ± std):',
     table(
       Object.entries(r.auroc_test).map(([name, test]) => {
-        const val = r.per_seed.map((x) => x.auroc.validation[name as keyof typeof x.auroc.validation] ?? NaN);
+        // Null without open texts in validation (--known-only-validation).
+        const val = r.per_seed
+          .map((x) => x.auroc.validation[name as keyof typeof x.auroc.validation])
+          .filter((v): v is number => typeof v === 'number');
         return {
           score: name,
-          validation: (val.reduce((a, b) => a + b, 0) / val.length).toFixed(4),
+          validation: val.length ? (val.reduce((a, b) => a + b, 0) / val.length).toFixed(4) : 'n/a',
           test: `${test!.mean.toFixed(4)} ± ${test!.std.toFixed(4)}`,
         };
       }),
