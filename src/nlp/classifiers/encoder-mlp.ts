@@ -10,6 +10,7 @@ import { readFloat32, readManifest, writeArtifact, type Manifest } from '../arti
 import { applyTemperature } from '../evaluation/calibration.js';
 import { accuracy, checkCancel, encodeLabels, indexLabels } from '../common.js';
 import { embedTexts, encoderByName, USE_LITE_ID, type SentenceEncoder } from '../encoder.js';
+import { embedTextsParallel } from '../parallel-embed.js';
 import { mlpPredictProba, trainMlp, type MlpModel } from '../mlp.js';
 import { resolveParams, type ParamValues } from '../params.js';
 import type { IntentClassifier, LabelledText, ParamSpec, Trainer, TrainOptions } from '../types.js';
@@ -124,14 +125,14 @@ function scaled(x: Float32Array, scale: number): Float32Array {
   return out;
 }
 
-/** Embeds train + validation texts with progress events and cancellation. */
+/** Embeds train + validation texts on both cores, with progress events and cancellation. */
 export async function embedForTraining(
   encoder: SentenceEncoder,
   texts: string[],
   options: TrainOptions,
   batchSize: number,
 ): Promise<Float32Array> {
-  return embedTexts(encoder, texts, {
+  return embedTextsParallel(encoder, texts, {
     batchSize,
     cacheDir: options.cacheDir,
     shouldCancel: options.shouldCancel,
