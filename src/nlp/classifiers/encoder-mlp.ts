@@ -12,6 +12,7 @@ import { accuracy, argmaxRows } from '../evaluation/metrics.js';
 import { checkCancel, encodeLabels, indexLabels } from '../common.js';
 import { embedTexts, type SentenceEncoder } from '../encoder.js';
 import { checkEncoderSpec, resolveEncoder, USE_LITE_SPEC } from '../encoders/index.js';
+import { embedTextsParallel } from '../parallel-embed.js';
 import { mlpPredictProba, trainMlp, type MlpModel } from '../mlp.js';
 import { resolveParams, type ParamValues } from '../params.js';
 import type { IntentClassifier, LabelledText, ModelTypeEntry, ParamSpec, TrainOptions } from '../types.js';
@@ -161,14 +162,14 @@ function scaled(x: Float32Array, scale: number): Float32Array {
   return out;
 }
 
-/** Embeds train + validation texts with progress events and cancellation. */
+/** Embeds train + validation texts on both cores, with progress events and cancellation. */
 export async function embedForTraining(
   encoder: SentenceEncoder,
   texts: string[],
   options: TrainOptions,
   batchSize: number,
 ): Promise<Float32Array> {
-  return embedTexts(encoder, texts, {
+  return embedTextsParallel(encoder, texts, {
     batchSize,
     cacheDir: options.cacheDir,
     shouldCancel: options.shouldCancel,
