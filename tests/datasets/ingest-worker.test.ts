@@ -8,6 +8,7 @@ import { describeEachDialect } from '../support/databases.js';
 import { tableCounts } from './helpers.js';
 
 const TURNS = 12_000;
+const BROKEN_TURNS = 4_000;
 
 /** A conversation log of `turns` JSON Lines (10 turns per conversation), then `tail` verbatim. */
 function writeLog(file: string, turns: number, tail = ''): void {
@@ -88,7 +89,8 @@ describeEachDialect('ingestion in a worker thread', (dialect) => {
 
   it('a bad line near the end fails with a 400 naming it, and nothing of the log is stored', async () => {
     const before = await tableCounts(api.lab);
-    writeLog(path.join(datasetDir, 'broken-log.jsonl'), TURNS, '{"conversation_id": "c-last", "speaker": \n');
+    // Several read batches (64 KB each) are stored before the bad last line is reached.
+    writeLog(path.join(datasetDir, 'broken-log.jsonl'), BROKEN_TURNS, '{"conversation_id": "c-last", "speaker": \n');
     const res = await api.app.inject({
       method: 'POST',
       url: '/datasets/upload',
@@ -97,7 +99,7 @@ describeEachDialect('ingestion in a worker thread', (dialect) => {
     expect(res.statusCode).toBe(400);
     const body = res.json() as { error: { code: string; message: string; details: unknown[] } };
     expect(body.error.code).toBe('VALIDATION_ERROR');
-    expect(body.error.message).toMatch(new RegExp(`line ${TURNS + 1}`));
+    expect(body.error.message).toMatch(new RegExp(`line ${BROKEN_TURNS + 1}`));
     expect(await tableCounts(api.lab)).toEqual(before);
     expect(body.error.details).toEqual([expect.objectContaining({ field: 'file' })]);
   });
