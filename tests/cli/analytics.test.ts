@@ -49,7 +49,7 @@ describe('chatlab analytics, analyze, report', () => {
   it('rebuild recomputes the rollups from the raw turns', async () => {
     // Rollups gone stale (as after copying turns in by hand): the answer drops, rebuild restores it.
     const lab = await openLab(testSettings(cwd, { DATABASE_URL: `sqlite:${path.join(cwd, 'data', 'chatlab.db')}` }));
-    await lab.db.kysely.deleteFrom('turn_rollups_hourly').execute();
+    await lab.db.kysely.deleteFrom('turn_rollups_daily').execute();
     await lab.db.close();
     const intents = () => JSON.parse(cli('analytics', 'intents', '--dataset', String(dataset), '--json').stdout);
     expect(intents().total).toBe(0);
