@@ -12,7 +12,7 @@ import {
   turnWhere,
   type AnalyticsFilters,
 } from './filters.js';
-import { hourlySource } from './rollups/read.js';
+import { dailyRollupsApply, dailySource } from './rollups/read.js';
 
 /** Labels that mean "the bot did not understand" (compared lower-case). */
 export const FALLBACK_LABELS = ['fallback', 'nlu_fallback', 'out_of_scope', 'out-of-scope', 'oos', 'unknown'];
@@ -65,7 +65,7 @@ const rollupFallback = sql`case when lower(r.intent) in (${sql.join(FALLBACK_LAB
 
 /** Per effective intent from the rollups (they count confidences under the default threshold). */
 function fallbackFromRollups(lab: LabContext, filters: AnalyticsFilters) {
-  const source = hourlySource(filters, { defaultSpeaker: 'USER' });
+  const source = dailySource(filters, { defaultSpeaker: 'USER' });
   return sql<FallbackGroup>`
     select r.intent as intent, null as predicted, sum(r.turns) as n, sum(${rollupFallback}) as fb,
       sum(r.scored) as scored, sum(r.confidence_sum) as conf
@@ -73,17 +73,18 @@ function fallbackFromRollups(lab: LabContext, filters: AnalyticsFilters) {
 }
 
 function fallbackSeriesFromRollups(lab: LabContext, filters: AnalyticsFilters) {
-  const source = hourlySource(filters, { defaultSpeaker: 'USER' });
-  const period = periodSql(sql.ref('r.bucket_hour'), filters.granularity);
+  const source = dailySource(filters, { defaultSpeaker: 'USER' });
+  const period = periodSql(sql.ref('r.bucket_day'), filters.granularity);
   return sql<{ p: number; n: number; fb: number }>`
     select ${period} as p, sum(r.turns) as n, sum(${rollupFallback}) as fb
-    from (${source}) r where r.bucket_hour is not null group by 1`.execute(lab.db.kysely);
+    from (${source}) r where r.bucket_day is not null group by 1`.execute(lab.db.kysely);
 }
 
 /**
  * Fallback share: a user turn is fallback when its prediction confidence is under the threshold or
  * its effective intent is a fallback/out-of-scope label. The denominator is every matching turn.
- * At the default threshold the counts come from the rollups; another threshold reads raw turns.
+ * At the default threshold the counts come from the rollups; another threshold (or an hourly
+ * series) reads raw turns.
  */
 export async function fallbackAnalysis(
   lab: LabContext,
@@ -97,7 +98,7 @@ export async function fallbackAnalysis(
   const isFallback = sql`case when (t.confidence is not null and t.confidence < ${threshold})
     or lower(${eff}) in (${sql.join(FALLBACK_LABELS)}) then 1 else 0 end`;
 
-  const fromRollups = threshold === DEFAULT_THRESHOLD && options.raw !== true;
+  const fromRollups = threshold === DEFAULT_THRESHOLD && dailyRollupsApply(filters, options);
   const byLabels = await (fromRollups
     ? fallbackFromRollups(lab, filters)
     : // Grouped by both label columns (index order, no sort); the effective intent is folded below.

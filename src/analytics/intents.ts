@@ -11,7 +11,7 @@ import {
   turnWhere,
   type AnalyticsFilters,
 } from './filters.js';
-import { hourlySource } from './rollups/read.js';
+import { dailyRollupsApply, dailySource } from './rollups/read.js';
 import { dict } from '../core/dict.js';
 
 export const OTHER = '(other)';
@@ -52,7 +52,7 @@ export async function intentDistribution(
   const where = turnWhere(filters, { defaultSpeaker: 'USER', intentScope: 'turn' });
   // Rollup rows carry the effective intent as their key (src/analytics/rollups); the raw query
   // groups by the two label columns (an index on them serves the order) and folds them here.
-  const source = options.raw ? null : hourlySource(filters, { defaultSpeaker: 'USER' });
+  const source = !dailyRollupsApply(filters, options) ? null : dailySource(filters, { defaultSpeaker: 'USER' });
   const { rows } = await (
     source
       ? sql<{ intent: string | null; predicted: string | null; n: number }>`
@@ -90,8 +90,8 @@ export async function intentDistribution(
   const series = await (
     source
       ? sql<{ p: number; intent: string; n: number }>`
-    select ${periodSql(sql.ref('r.bucket_hour'), filters.granularity)} as p, ${label} as intent, sum(r.turns) as n
-    from (${source}) r where r.bucket_hour is not null and ${eff} is not null
+    select ${periodSql(sql.ref('r.bucket_day'), filters.granularity)} as p, ${label} as intent, sum(r.turns) as n
+    from (${source}) r where r.bucket_day is not null and ${eff} is not null
     group by 1, 2`
       : sql<{ p: number; intent: string; n: number }>`
     select ${periodSql(sql.ref('t.ts'), filters.granularity)} as p, ${label} as intent, count(*) as n

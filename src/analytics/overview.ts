@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { LabContext } from '../core/context.js';
 import { describeFilters, num, numOrNull, round, turnWhere, type AnalyticsFilters } from './filters.js';
 import { conversationAggregate, lengthHistogram, quantileFromHistogram } from './sessions.js';
-import { conversationRollupsApply, conversationRollupWhere, hourlySource, type SourceOptions } from './rollups/read.js';
+import { conversationRollupsApply, conversationRollupWhere, dailySource, type SourceOptions } from './rollups/read.js';
 
 export interface OverviewResult {
   filters: ReturnType<typeof describeFilters>;
@@ -31,7 +31,7 @@ interface UserTurnGroup {
 }
 
 /**
- * User turns of the filtered conversations grouped by effective intent. From the hourly rollups
+ * User turns of the filtered conversations grouped by effective intent. From the daily rollups
  * without an intent filter, from the conversation rollups with one (the filter keeps whole
  * conversations), from raw turns when a time bound is set.
  */
@@ -44,7 +44,7 @@ async function userTurnFigures(
   // A SYSTEM speaker filter and the USER turns these figures count exclude each other.
   if (filters.speaker === 'SYSTEM') return [];
   if (conversationRollupsApply(filters, options) && filters.intent === undefined) {
-    const source = hourlySource(filters, { defaultSpeaker: 'USER' });
+    const source = dailySource(filters, { defaultSpeaker: 'USER' });
     const { rows } = await sql<UserTurnGroup>`
       select r.intent as intent, sum(r.turns) as n, sum(r.predicted) as predicted, min(r.min_ts) as first,
         max(r.max_ts) as last

@@ -10,7 +10,7 @@ import {
   turnWhere,
   type AnalyticsFilters,
 } from './filters.js';
-import { conversationRollupsApply, conversationRollupWhere, hourlySource } from './rollups/read.js';
+import { conversationRollupsApply, conversationRollupWhere, dailyRollupsApply, dailySource } from './rollups/read.js';
 
 /** VADER's own cut-offs on the compound score: <= -0.05 negative, >= 0.05 positive. */
 export const NEGATIVE_AT = -0.05;
@@ -69,7 +69,7 @@ export async function sentimentAnalysis(
     sum(case when t.sentiment >= ${POSITIVE_AT} then 1 else 0 end) as pos`;
   // The per-intent and per-period sums come from the rollups (src/analytics/rollups), whose key is
   // the effective intent; the raw query groups by both label columns (index order) and folds below.
-  const source = options.raw ? null : hourlySource(filters, { defaultSpeaker: 'USER' });
+  const source = !dailyRollupsApply(filters, options) ? null : dailySource(filters, { defaultSpeaker: 'USER' });
   const rollupSums = sql`sum(r.sentiment_n) as n, sum(r.sentiment_sum) as s, sum(r.negative) as neg,
     sum(r.positive) as pos`;
   type Row = { intent: string | null; predicted: string | null; n: number; s: number; neg: number; pos: number };
@@ -94,8 +94,8 @@ export async function sentimentAnalysis(
   const series = await (
     source
       ? sql<SeriesRow>`
-    select ${periodSql(sql.ref('r.bucket_hour'), filters.granularity)} as p, ${rollupSums} from (${source}) r
-    where r.bucket_hour is not null and r.sentiment_n > 0 group by 1`
+    select ${periodSql(sql.ref('r.bucket_day'), filters.granularity)} as p, ${rollupSums} from (${source}) r
+    where r.bucket_day is not null and r.sentiment_n > 0 group by 1`
       : sql<SeriesRow>`
     select ${periodSql(sql.ref('t.ts'), filters.granularity)} as p, ${sums} from turns t
     where ${where} and t.ts is not null group by 1`

@@ -303,10 +303,10 @@ export interface PredictionLogTable {
 
 /** A registered version's reference profile for drift (JSON, see src/monitoring/model/baseline.ts). */
 /** Write-time analytics rollups (migration 0010, src/analytics/rollups). */
-export interface TurnRollupsHourlyTable {
+export interface TurnRollupsDailyTable {
   dataset_id: number;
-  /** Hour start (epoch ms); null for turns without a timestamp. */
-  bucket_hour: number | null;
+  /** UTC day start (epoch ms); null for turns without a timestamp. */
+  bucket_day: number | null;
   speaker: string;
   /** Effective intent (given label, else predicted); null when neither. */
   intent: string | null;
@@ -381,7 +381,7 @@ export interface Database {
   discovery_members: DiscoveryMembersTable;
   prediction_log: PredictionLogTable;
   model_baselines: ModelBaselinesTable;
-  turn_rollups_hourly: TurnRollupsHourlyTable;
+  turn_rollups_daily: TurnRollupsDailyTable;
   conversation_rollups: ConversationRollupsTable;
   conversation_intents: ConversationIntentsTable;
 }

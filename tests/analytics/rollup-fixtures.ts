@@ -157,8 +157,8 @@ export async function expectRollupAnswers(
 export async function rollupRows(lab: TestLab) {
   const k = lab.db.kysely;
   return {
-    hourly: await sql`select * from turn_rollups_hourly
-      order by dataset_id, speaker, bucket_hour nulls first, intent nulls first`.execute(k),
+    hourly: await sql`select * from turn_rollups_daily
+      order by dataset_id, speaker, bucket_day nulls first, intent nulls first`.execute(k),
     conversations: await sql`select * from conversation_rollups order by conversation_id`.execute(k),
     intents: await sql`select * from conversation_intents order by conversation_id, speaker, intent`.execute(k),
   };

@@ -21,7 +21,7 @@ describeEachDialect('analytics rollups', (dialect) => {
   afterAll(async () => lab.cleanup());
 
   it('are written with the ingested turns', async () => {
-    const { rows } = await sql<{ n: number }>`select sum(turns) as n from turn_rollups_hourly`.execute(lab.db.kysely);
+    const { rows } = await sql<{ n: number }>`select sum(turns) as n from turn_rollups_daily`.execute(lab.db.kysely);
     const turns = await lab.db.kysely
       .selectFrom('turns')
       .select(sql<number>`count(*)`.as('n'))

@@ -46,6 +46,22 @@ describe('chatlab analytics, analyze, report', () => {
     expect(rows.filter((r) => r.period.startsWith('2025-01')).reduce((s, r) => s + Number(r.count), 0)).toBe(6);
   });
 
+  it('rebuild recomputes the rollups from the raw turns', async () => {
+    // Rollups gone stale (as after copying turns in by hand): the answer drops, rebuild restores it.
+    const lab = await openLab(testSettings(cwd, { DATABASE_URL: `sqlite:${path.join(cwd, 'data', 'chatlab.db')}` }));
+    await lab.db.kysely.deleteFrom('turn_rollups_daily').execute();
+    await lab.db.close();
+    const intents = () => JSON.parse(cli('analytics', 'intents', '--dataset', String(dataset), '--json').stdout);
+    expect(intents().total).toBe(0);
+    const res = cli('analytics', 'rebuild', '--dataset', String(dataset), '--json');
+    expect(res.status, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toEqual({ datasets: [{ id: dataset, turns: 14 }], turns: 14 });
+    expect(intents().total).toBe(10);
+    const missing = cli('analytics', 'rebuild', '--dataset', '999');
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('bad input: one line on stderr, non-zero exit', () => {
     for (const args of [
       ['analytics', 'moods', '--dataset', '1'],

@@ -6,15 +6,15 @@ import { NEGATIVE_AT, POSITIVE_AT } from '../sentiment.js';
 
 /**
  * The SQL that summarises raw turns into rollup rows. Building, refreshing and the exact edge scans
- * of partial hours all use these same expressions, so a rollup row and an on-the-fly aggregate of
+ * of partial days all use these same expressions, so a rollup row and an on-the-fly aggregate of
  * the same turns are identical by construction.
  */
 
 /** Path steps are joined with this, as the raw flow query does. */
 export const PATH_SEPARATOR = ' > ';
 
-/** Columns of `turn_rollups_hourly` after (dataset_id, bucket_hour, speaker, intent). */
-export const HOURLY_MEASURES = [
+/** Columns of `turn_rollups_daily` after (dataset_id, bucket_day, speaker, intent). */
+export const DAILY_MEASURES = [
   'turns',
   'predicted',
   'scored',
@@ -29,13 +29,13 @@ export const HOURLY_MEASURES = [
 ] as const;
 
 /**
- * Turns matching `where` (over `turns t`) grouped by dataset, hour, speaker and effective intent.
+ * Turns matching `where` (over `turns t`) grouped by dataset, UTC day, speaker and effective intent.
  * `below_default` counts confidences under the default fallback threshold; a fallback label makes
  * every turn of its group fallback, which the reader applies from the intent key.
  */
 export function aggregateTurnsSql(where: RawBuilder<unknown>): RawBuilder<unknown> {
   const eff = effectiveIntent('t');
-  return sql`select t.dataset_id as dataset_id, ${periodSql(sql.ref('t.ts'), 'hour')} as bucket_hour,
+  return sql`select t.dataset_id as dataset_id, ${periodSql(sql.ref('t.ts'), 'day')} as bucket_day,
       t.speaker as speaker, ${eff} as intent, count(*) as turns, count(t.predicted_intent) as predicted,
       count(t.confidence) as scored, coalesce(sum(t.confidence), 0) as confidence_sum,
       sum(case when t.confidence < ${sql.lit(DEFAULT_THRESHOLD)} then 1 else 0 end) as below_default,
@@ -86,7 +86,7 @@ const CONVERSATION_COLUMNS = sql.raw(
     'user_predicted, system_turns, system_first_ts, system_last_ts, user_sentiment_n, user_sentiment_sum, ' +
     'user_sentiment_min, path',
 );
-const HOURLY_COLUMNS = sql.raw(`dataset_id, bucket_hour, speaker, intent, ${HOURLY_MEASURES.join(', ')}`);
+const DAILY_COLUMNS = sql.raw(`dataset_id, bucket_day, speaker, intent, ${DAILY_MEASURES.join(', ')}`);
 
 /** Inserts the rollups of the turns matching `where` (rows for those turns must not exist yet). */
 export async function insertRollups(
@@ -94,7 +94,7 @@ export async function insertRollups(
   dialect: Dialect,
   where: { turns: RawBuilder<unknown>; conversations: RawBuilder<unknown> },
 ): Promise<void> {
-  await sql`insert into turn_rollups_hourly (${HOURLY_COLUMNS}) ${aggregateTurnsSql(where.turns)}`.execute(db);
+  await sql`insert into turn_rollups_daily (${DAILY_COLUMNS}) ${aggregateTurnsSql(where.turns)}`.execute(db);
   await sql`insert into conversation_rollups (${CONVERSATION_COLUMNS})
     ${conversationRollupSql(dialect, where.conversations)}`.execute(db);
   const eff = effectiveIntent('t');

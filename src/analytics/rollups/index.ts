@@ -10,6 +10,7 @@ export {
   conversationAggregateFromRollups,
   conversationRollupsApply,
   conversationRollupWhere,
-  hourlySource,
+  dailyRollupsApply,
+  dailySource,
 } from './read.js';
 export { rebuildRollups, type RebuildResult } from './rebuild.js';

@@ -5,13 +5,13 @@ import { insertRollups } from './build.js';
 /**
  * Write-time maintenance. Every writer of turns calls one of these inside its own transaction, so
  * the rollups always summarise exactly the committed turns. Maintenance recomputes the touched keys
- * (a dataset, or the hours and conversations a batch of turns falls in) from the raw turns rather
+ * (a dataset, or the days and conversations a batch of turns falls in) from the raw turns rather
  * than applying deltas: min/max and collapsed paths cannot be decremented, and recomputation is
  * exact by construction.
  */
 
-const HOUR = 3_600_000;
-const ROLLUP_TABLES = ['turn_rollups_hourly', 'conversation_rollups', 'conversation_intents'] as const;
+const DAY = 86_400_000;
+const ROLLUP_TABLES = ['turn_rollups_daily', 'conversation_rollups', 'conversation_intents'] as const;
 
 /** Removes a dataset's rollups (dataset deletion, or before its rebuild). */
 export async function deleteDatasetRollups(db: Kysely<any>, datasetId: number): Promise<void> {
@@ -34,13 +34,13 @@ export async function refreshAllRollups(db: Kysely<any>, dialect: Dialect): Prom
 const CHUNK = 500;
 
 /**
- * Recomputes the hour buckets and conversations the given turns fall in. For writers that touch a
+ * Recomputes the day buckets and conversations the given turns fall in. For writers that touch a
  * batch of turns whose dataset, speaker, time and conversation stay put (labelling, the prediction
  * log's appends): call it after the batch is written.
  */
 export async function refreshRollupsForTurns(db: Kysely<any>, dialect: Dialect, turnIds: number[]): Promise<void> {
   if (turnIds.length === 0) return;
-  const hours = new Map<string, { d: number; s: string; h: number | null }>();
+  const days = new Map<string, { d: number; s: string; h: number | null }>();
   const conversations = new Set<number>();
   for (let i = 0; i < turnIds.length; i += CHUNK) {
     const ids = turnIds.slice(i, i + CHUNK);
@@ -50,26 +50,26 @@ export async function refreshRollupsForTurns(db: Kysely<any>, dialect: Dialect, 
     );
     for (const r of rows) {
       const ts = r.ts === null ? null : Number(r.ts);
-      const h = ts === null ? null : ts - (((ts % HOUR) + HOUR) % HOUR);
-      hours.set(`${r.d}\u0000${r.s}\u0000${h}`, { d: Number(r.d), s: r.s, h });
+      const h = ts === null ? null : ts - (((ts % DAY) + DAY) % DAY);
+      days.set(`${r.d}\u0000${r.s}\u0000${h}`, { d: Number(r.d), s: r.s, h });
       conversations.add(Number(r.c));
     }
   }
-  await refreshHours(db, dialect, [...hours.values()]);
+  await refreshDays(db, dialect, [...days.values()]);
   await refreshConversations(db, dialect, [...conversations]);
 }
 
-/** Recomputes the given (dataset, speaker, hour) buckets; hour null = turns without a timestamp. */
-async function refreshHours(
+/** Recomputes the given (dataset, speaker, day) buckets; day null = turns without a timestamp. */
+async function refreshDays(
   db: Kysely<any>,
   dialect: Dialect,
   keys: Array<{ d: number; s: string; h: number | null }>,
 ): Promise<void> {
   for (const { d, s, h } of keys) {
-    const bucket = h === null ? sql`bucket_hour is null` : sql`bucket_hour = ${h}`;
-    await sql`delete from turn_rollups_hourly where dataset_id = ${d} and speaker = ${s} and ${bucket}`.execute(db);
-    const range = h === null ? sql`t.ts is null` : sql`t.ts >= ${h} and t.ts < ${h + HOUR}`;
-    // Only the hourly table: the conversations are refreshed on their own.
+    const bucket = h === null ? sql`bucket_day is null` : sql`bucket_day = ${h}`;
+    await sql`delete from turn_rollups_daily where dataset_id = ${d} and speaker = ${s} and ${bucket}`.execute(db);
+    const range = h === null ? sql`t.ts is null` : sql`t.ts >= ${h} and t.ts < ${h + DAY}`;
+    // Only the daily table: the conversations are refreshed on their own.
     const where = sql`t.dataset_id = ${d} and t.speaker = ${s} and ${range}`;
     await insertRollups(db, dialect, { turns: where, conversations: sql`1 = 0` });
   }

@@ -7,24 +7,25 @@ import { effectiveIntent } from '../filters.js';
  * Reading rollups in place of raw turns.
  *
  * Turn-level answers (intents, fallback, sentiment and the user-turn figures of the overview) read
- * `turn_rollups_hourly`. Time bounds select the whole hours inside [from, to) from the rollups;
- * the partial hours at either edge are aggregated exactly from the raw turns with the same
- * expressions the rollups were built with, so a bound inside an hour is never rounded.
+ * `turn_rollups_daily` (UTC days). Time bounds select the whole days inside [from, to) from the
+ * rollups; the partial days at either edge are aggregated exactly from the raw turns with the same
+ * expressions the rollups were built with, so a bound inside a day is never rounded. Hourly series
+ * are finer than the buckets: they take the raw query (`dailyRollupsApply`).
  *
  * Conversation-level answers (overview, sessions, flows, the most negative conversations) read
  * `conversation_rollups` when no time bound is set: a bound would cut conversations apart, and
  * those answers then take the raw query.
  */
 
-const HOUR = 3_600_000;
-const floorHour = (t: number) => t - (((t % HOUR) + HOUR) % HOUR);
-const ceilHour = (t: number) => (floorHour(t) === t ? t : floorHour(t) + HOUR);
+const DAY = 86_400_000;
+const floorDay = (t: number) => t - (((t % DAY) + DAY) % DAY);
+const ceilDay = (t: number) => (floorDay(t) === t ? t : floorDay(t) + DAY);
 
 /**
- * A subquery with the rollup columns (bucket_hour, speaker, intent and the measures) for the turns
+ * A subquery with the rollup columns (bucket_day, speaker, intent and the measures) for the turns
  * the filters select, the intent filter applying to each turn. `speaker` overrides the filters'.
  */
-export function hourlySource(filters: AnalyticsFilters, options: { defaultSpeaker?: Speaker }): RawBuilder<unknown> {
+export function dailySource(filters: AnalyticsFilters, options: { defaultSpeaker?: Speaker }): RawBuilder<unknown> {
   const speaker = filters.speaker ?? options.defaultSpeaker;
   const keys = (alias: 'r' | 't'): RawBuilder<unknown>[] => {
     const parts: RawBuilder<unknown>[] = [sql`1 = 1`];
@@ -37,7 +38,7 @@ export function hourlySource(filters: AnalyticsFilters, options: { defaultSpeake
     return parts;
   };
   const rollup = (range: RawBuilder<unknown>) =>
-    sql`select r.* from turn_rollups_hourly r where ${sql.join([...keys('r'), range], sql` and `)}`;
+    sql`select r.* from turn_rollups_daily r where ${sql.join([...keys('r'), range], sql` and `)}`;
   const edge = (lo: number | undefined, hi: number | undefined) => {
     const parts = keys('t');
     if (lo !== undefined) parts.push(sql`t.ts >= ${lo}`);
@@ -48,13 +49,13 @@ export function hourlySource(filters: AnalyticsFilters, options: { defaultSpeake
 
   const { from, to } = filters;
   if (from === undefined && to === undefined) return rollup(sql`1 = 1`);
-  const lo = from === undefined ? undefined : ceilHour(from);
-  const hi = to === undefined ? undefined : floorHour(to);
-  if (lo !== undefined && hi !== undefined && lo >= hi) return edge(from, to); // within one or two hours
+  const lo = from === undefined ? undefined : ceilDay(from);
+  const hi = to === undefined ? undefined : floorDay(to);
+  if (lo !== undefined && hi !== undefined && lo >= hi) return edge(from, to); // within one or two days
   const parts: RawBuilder<unknown>[] = [];
-  const whole: RawBuilder<unknown>[] = [sql`r.bucket_hour is not null`];
-  if (lo !== undefined) whole.push(sql`r.bucket_hour >= ${lo}`);
-  if (hi !== undefined) whole.push(sql`r.bucket_hour < ${hi}`);
+  const whole: RawBuilder<unknown>[] = [sql`r.bucket_day is not null`];
+  if (lo !== undefined) whole.push(sql`r.bucket_day >= ${lo}`);
+  if (hi !== undefined) whole.push(sql`r.bucket_day < ${hi}`);
   parts.push(rollup(sql.join(whole, sql` and `)));
   if (from !== undefined && from < lo!) parts.push(edge(from, lo));
   if (to !== undefined && hi! < to) parts.push(edge(hi, to));
@@ -68,6 +69,10 @@ export function hourlySource(filters: AnalyticsFilters, options: { defaultSpeake
 export interface SourceOptions {
   raw?: boolean;
 }
+
+/** Whether turn-level answers can come from `turn_rollups_daily` (a series by hour cannot). */
+export const dailyRollupsApply = (filters: AnalyticsFilters, options: SourceOptions = {}): boolean =>
+  options.raw !== true && filters.granularity !== 'hour';
 
 /** Whether conversation-level answers can come from `conversation_rollups`. */
 export const conversationRollupsApply = (filters: AnalyticsFilters, options: SourceOptions = {}): boolean =>

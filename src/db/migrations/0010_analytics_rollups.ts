@@ -3,8 +3,8 @@ import { refreshAllRollups } from '../../analytics/rollups/maintain.js';
 import type { Dialect } from '../connection.js';
 
 /**
- * Write-time analytics rollups (src/analytics/rollups): per dataset x hour x speaker x effective
- * intent (`turn_rollups_hourly`), per conversation (`conversation_rollups`: lengths, first/last
+ * Write-time analytics rollups (src/analytics/rollups): per dataset x UTC day x speaker x effective
+ * intent (`turn_rollups_daily`), per conversation (`conversation_rollups`: lengths, first/last
  * times per speaker, the collapsed user intent path, user sentiment) and the set of effective
  * intents per conversation (`conversation_intents`, for the conversation-scope intent filter).
  * Built here for the turns already stored.
@@ -13,9 +13,9 @@ export function analyticsRollupsMigration(dialect: Dialect): Migration {
   return {
     async up(db: Kysely<any>) {
       await db.schema
-        .createTable('turn_rollups_hourly')
+        .createTable('turn_rollups_daily')
         .addColumn('dataset_id', 'integer', (c) => c.notNull())
-        .addColumn('bucket_hour', 'bigint')
+        .addColumn('bucket_day', 'bigint')
         .addColumn('speaker', 'text', (c) => c.notNull())
         .addColumn('intent', 'text')
         .addColumn('turns', 'integer', (c) => c.notNull())
@@ -31,9 +31,9 @@ export function analyticsRollupsMigration(dialect: Dialect): Migration {
         .addColumn('max_ts', 'bigint')
         .execute();
       await db.schema
-        .createIndex('turn_rollups_hourly_key_idx')
-        .on('turn_rollups_hourly')
-        .columns(['dataset_id', 'speaker', 'bucket_hour', 'intent'])
+        .createIndex('turn_rollups_daily_key_idx')
+        .on('turn_rollups_daily')
+        .columns(['dataset_id', 'speaker', 'bucket_day', 'intent'])
         .execute();
 
       await db.schema
@@ -82,7 +82,7 @@ export function analyticsRollupsMigration(dialect: Dialect): Migration {
       await refreshAllRollups(db, dialect);
     },
     async down(db: Kysely<any>) {
-      for (const table of ['conversation_intents', 'conversation_rollups', 'turn_rollups_hourly']) {
+      for (const table of ['conversation_intents', 'conversation_rollups', 'turn_rollups_daily']) {
         await db.schema.dropTable(table).ifExists().execute();
       }
     },
