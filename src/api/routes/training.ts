@@ -6,7 +6,7 @@ import { requestCancel, resolveDataset } from '../../training/pipeline.js';
 import { checkTexts, getPredictor, type Prediction, type Predictor } from '../../training/predict.js';
 import type { PredictionLog } from '../../monitoring/model/prediction-log.js';
 import { failInterruptedRuns, jobWorker, startCrossval, startSearch, startTraining } from '../../training/service.js';
-import { parseCursor } from '../../datasets/repository.js';
+import { parseCursor } from '../../db/pagination.js';
 import type { LabApp } from '../app.js';
 import { errorResponses, ModelTypeSchema } from '../schemas.js';
 import { tailRunEvents } from '../../workers/event-store.js';
