@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { LabContext } from '../core/context.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Conversation } from '../db/schema.js';
-import { likePattern, parseCursor, type Page } from '../datasets/repository.js';
+import { likePattern, parseCursor, type Page } from '../db/pagination.js';
 
 /** Reading stored conversations and their turns. */
 

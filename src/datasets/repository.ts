@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { deleteDatasetRollups } from '../analytics/rollups/maintain.js';
 import type { LabContext } from '../core/context.js';
-import { NotFoundError, ValidationError } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
+import { likePattern, parseCursor, type Page } from '../db/pagination.js';
 import type { Dataset } from '../db/schema.js';
 import type { DatasetView, PreprocessOptions } from './types.js';
 
@@ -74,32 +75,12 @@ export interface ExampleView {
   metadata: Record<string, unknown> | null;
 }
 
-export interface Page<T> {
-  items: T[];
-  /** Pass back as `cursor` for the next page; null on the last page. */
-  next_cursor: string | null;
-}
-
 export interface ExampleFilters {
   split?: string;
   label?: string;
   q?: string;
   limit?: number;
   cursor?: string;
-}
-
-export function parseCursor(cursor: string | undefined): number | undefined {
-  if (cursor === undefined || cursor === '') return undefined;
-  if (!/^\d+$/.test(cursor)) {
-    throw new ValidationError('cursor is not one this API handed out', [
-      { field: 'querystring.cursor', problem: 'invalid cursor' },
-    ]);
-  }
-  return Number(cursor);
-}
-
-export function likePattern(q: string): string {
-  return `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 /** Examples in id order, filtered; cursor pagination (the cursor is the last id seen). */

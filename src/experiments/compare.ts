@@ -2,12 +2,11 @@
  * Run comparison: metric deltas, per-intent F1 deltas and McNemar's test on the test examples
  * both runs scored, so a regression is called significant or not rather than eyeballed.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { LabContext } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
 import { mcnemar, type McNemarResult } from '../nlp/evaluation/index.js';
 import { getRun, type RunView } from './runs.js';
+import { intentEntries, readRunArtifact, type RunArtifacts } from './artifacts.js';
 import { own } from '../core/dict.js';
 
 const METRICS = ['accuracy', 'macro_f1', 'weighted_f1', 'ece', 'fallback_rate', 'train_seconds'];
@@ -26,16 +25,7 @@ export interface RunComparison {
   comparisons: Comparison[];
 }
 
-function readJson<T>(dir: string | null, file: string): T | null {
-  if (!dir) return null;
-  const p = path.join(dir, file);
-  if (!existsSync(p)) return null;
-  return JSON.parse(readFileSync(p, 'utf8')) as T;
-}
-
-interface Predictions {
-  examples: Array<{ id?: number; text: string; label: string; correct: boolean }>;
-}
+type Predictions = RunArtifacts['predictions'];
 
 export function parseRunIds(ids: string | Array<string | number>): number[] {
   const list = (Array.isArray(ids) ? ids : String(ids).split(',')).map((s) => String(s).trim()).filter(Boolean);
@@ -78,6 +68,12 @@ export async function compareRuns(lab: LabContext, ids: number[]): Promise<RunCo
   };
 }
 
+/** Each intent's F1 in a run's intent report (empty without one). */
+function intentF1(runDir: string | null): Map<string, unknown> {
+  const report = readRunArtifact(runDir, 'intent_report') ?? {};
+  return new Map(intentEntries(report).map(([intent, scores]) => [intent, own(scores, 'f1-score')]));
+}
+
 function compareTwo(a: RunView, b: RunView): Comparison {
   const metric_deltas: Comparison['metric_deltas'] = {};
   for (const key of METRICS) {
@@ -85,22 +81,21 @@ function compareTwo(a: RunView, b: RunView): Comparison {
     const y = numberOrNull(b.metrics?.[key]);
     metric_deltas[key] = { baseline: x, candidate: y, delta: x !== null && y !== null ? y - x : null };
   }
-  const reportA = readJson<Record<string, { 'f1-score'?: number }>>(a.run_dir, 'intent_report.json') ?? {};
-  const reportB = readJson<Record<string, { 'f1-score'?: number }>>(b.run_dir, 'intent_report.json') ?? {};
-  const skip = new Set(['accuracy', 'macro avg', 'weighted avg']);
-  const intents = [...new Set([...Object.keys(reportA), ...Object.keys(reportB)])].filter((k) => !skip.has(k));
+  const f1A = intentF1(a.run_dir);
+  const f1B = intentF1(b.run_dir);
+  const intents = [...new Set([...f1A.keys(), ...f1B.keys()])];
   const intent_f1_deltas = intents
     .map((intent) => {
-      const x = numberOrNull(own(reportA, intent)?.['f1-score']);
-      const y = numberOrNull(own(reportB, intent)?.['f1-score']);
+      const x = numberOrNull(f1A.get(intent));
+      const y = numberOrNull(f1B.get(intent));
       return { intent, baseline: x, candidate: y, delta: x !== null && y !== null ? y - x : null };
     })
     // Biggest regressions first: the reader is looking for what got worse.
     .sort((p, q) => (p.delta ?? 0) - (q.delta ?? 0) || p.intent.localeCompare(q.intent));
 
   // McNemar needs the same examples: match by example id, falling back to text + label.
-  const predA = readJson<Predictions>(a.run_dir, 'predictions.json');
-  const predB = readJson<Predictions>(b.run_dir, 'predictions.json');
+  const predA = readRunArtifact(a.run_dir, 'predictions');
+  const predB = readRunArtifact(b.run_dir, 'predictions');
   let test: Comparison['mcnemar'] = null;
   let verdict = 'no shared test predictions to test';
   if (predA && predB) {

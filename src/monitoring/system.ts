@@ -3,6 +3,7 @@ import os from 'node:os';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Settings } from '../config/settings.js';
 import { ping, type Db } from '../db/connection.js';
+import type { ReadinessCheck } from '../core/readiness.js';
 
 export interface SystemSnapshot {
   time: string;
@@ -149,3 +150,11 @@ export async function hardLimitProblems(settings: Pick<Settings, 'dataDir'>): Pr
   if (used > HARD_LIMITS.maxMemoryUsedPercent) problems.push(`memory: ${used}% of system memory in use`);
   return problems;
 }
+
+/** Hard system limits (free disk of DATA_DIR, system memory): beyond them the lab cannot work safely. */
+export const systemReadiness: ReadinessCheck = async (ctx) => {
+  const problems = await hardLimitProblems(ctx.settings);
+  return problems.length === 0
+    ? { name: 'system', ok: true, detail: 'disk and memory within limits' }
+    : { name: 'system', ok: false, detail: problems.join('; ') };
+};

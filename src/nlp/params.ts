@@ -12,12 +12,12 @@ export type ParamValues = Record<string, ParamValue>;
 
 /**
  * The given parameters, checked: unknown names, wrong types and out-of-range values are one
- * ValidationError naming each offending parameter (`field.name`, or `name` without a field).
+ * ValidationError naming each offending parameter (`field.name`, or `name` when field is '').
  */
 export function validateParams(
   spec: Record<string, ParamSpec>,
   given: Record<string, unknown>,
-  field?: string,
+  field = 'training_overrides',
 ): ParamValues {
   const details: ErrorDetail[] = [];
   const out = dict<ParamValue>();
@@ -45,7 +45,7 @@ export function withDefaults(spec: Record<string, ParamSpec>, params: ParamValue
 
 /** Every parameter of the spec (given value or default), checked as `validateParams` does. */
 export function resolveParams(spec: Record<string, ParamSpec>, given: Record<string, unknown>): ParamValues {
-  return withDefaults(spec, validateParams(spec, given));
+  return withDefaults(spec, validateParams(spec, given, ''));
 }
 
 /** What is wrong with one value for its spec, or null. */

@@ -1,41 +1,30 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { LabContext } from '../core/context.js';
-import { AppError, NotFoundError } from '../core/errors.js';
+import { AppError } from '../core/errors.js';
+import { intentEntries, readRunArtifact } from '../experiments/artifacts.js';
+import { getRun } from '../experiments/runs.js';
 import {
   confidenceHistogramOption,
   confusionMatrixOption,
   reliabilityDiagramOption,
   runF1Option,
   type IntentScore,
-  type RunCalibrationBins,
 } from './chart-options.js';
 import { renderPng } from './charts.js';
 import type { Row } from './csv.js';
 import { PdfReport } from './pdf.js';
-import { tradeoffCurveOption, type TradeoffCurve } from './tradeoff-chart.js';
-
-function readJson<T>(dir: string, name: string): T | null {
-  const file = path.join(dir, name);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : null;
-}
-
-const AVERAGES = new Set(['accuracy', 'macro avg', 'weighted avg', 'micro avg']);
+import { tradeoffCurveOption } from './tradeoff-chart.js';
 
 /** The per-intent rows of a scikit-learn/Rasa style `intent_report.json`. */
 export function intentScores(report: Record<string, unknown>): IntentScore[] {
-  return Object.entries(report)
-    .filter(([k, v]) => !AVERAGES.has(k) && typeof v === 'object' && v !== null)
-    .map(([intent, v]) => {
-      const s = v as Record<string, number>;
-      return {
-        intent,
-        precision: s.precision ?? 0,
-        recall: s.recall ?? 0,
-        f1: s['f1-score'] ?? 0,
-        support: s.support ?? 0,
-      };
-    });
+  return intentEntries(report).map(([intent, s]) => {
+    return {
+      intent,
+      precision: s.precision ?? 0,
+      recall: s.recall ?? 0,
+      f1: s['f1-score'] ?? 0,
+      support: s.support ?? 0,
+    };
+  });
 }
 
 /**
@@ -44,47 +33,24 @@ export function intentScores(report: Record<string, unknown>): IntentScore[] {
  * calibration.json.
  */
 export async function runReportPdf(lab: LabContext, runId: number): Promise<Buffer> {
-  const run = await lab.db.kysely
-    .selectFrom('runs')
-    .leftJoin('experiments', 'experiments.id', 'runs.experiment_id')
-    .leftJoin('datasets', 'datasets.id', 'runs.dataset_id')
-    .select([
-      'runs.id',
-      'runs.name',
-      'runs.status',
-      'runs.model_type',
-      'runs.run_dir',
-      'runs.git_commit',
-      'runs.started_at',
-      'runs.ended_at',
-      'runs.duration_ms',
-      'experiments.name as experiment',
-      'datasets.name as dataset',
-    ])
-    .where('runs.id', '=', runId)
-    .executeTakeFirst();
-  if (!run) throw new NotFoundError('run', runId);
+  const run = await getRun(lab, runId);
   const dir = run.run_dir;
-  const metrics = dir ? readJson<Record<string, unknown>>(dir, 'metrics.json') : null;
+  const metrics = readRunArtifact(dir, 'metrics');
   if (!dir || !metrics) {
     throw new AppError('REPORT_NOT_READY', `run ${runId} has no evaluation yet (status ${run.status})`, 409, [
       { field: 'id', problem: `run is ${run.status}; its folder has no metrics.json` },
     ]);
   }
-  const report = readJson<Record<string, unknown>>(dir, 'intent_report.json') ?? {};
-  const confusion = readJson<{ labels: string[]; matrix: number[][] }>(dir, 'confusion_matrix.json');
-  const histogram = readJson<{ edges: number[]; correct: number[]; incorrect: number[] }>(
-    dir,
-    'confidence_histogram.json',
-  );
-  const calibration = readJson<RunCalibrationBins>(dir, 'calibration.json');
-  const tradeoff = readJson<TradeoffCurve>(dir, 'threshold_curve.json');
-
-  const version = await lab.db.kysely
-    .selectFrom('model_versions')
-    .select('version')
-    .where('run_id', '=', runId)
-    .executeTakeFirst();
+  const report = readRunArtifact(dir, 'intent_report') ?? {};
+  const confusion = readRunArtifact(dir, 'confusion_matrix');
+  const histogram = readRunArtifact(dir, 'confidence_histogram');
+  const calibration = readRunArtifact(dir, 'calibration');
+  const tradeoff = readRunArtifact(dir, 'threshold_curve');
+  const dataset =
+    run.dataset_id === null
+      ? null
+      : ((await lab.db.kysely.selectFrom('datasets').select('name').where('id', '=', run.dataset_id).executeTakeFirst())
+          ?.name ?? null);
 
   const pdf = new PdfReport(`Run report: ${run.name}`);
   pdf.title(
@@ -98,14 +64,17 @@ export async function runReportPdf(lab: LabContext, runId: number): Promise<Buff
     { label: 'Macro F1', value: pct(metrics.macro_f1) },
     { label: 'Expected calibration error', value: num(metrics.ece, 4) },
     { label: 'Fallback threshold', value: num(metrics.threshold, 3) },
-    { label: 'Dataset', value: run.dataset ?? 'n/a' },
-    { label: 'Model version', value: version ? `v${version.version} (${run.model_type})` : `none (${run.model_type})` },
+    { label: 'Dataset', value: dataset ?? 'n/a' },
+    {
+      label: 'Model version',
+      value: run.model_version !== null ? `v${run.model_version} (${run.model_type})` : `none (${run.model_type})`,
+    },
   ]);
   pdf.heading('Run');
   pdf.table(
     [
       { field: 'experiment', value: run.experiment },
-      { field: 'dataset', value: run.dataset },
+      { field: 'dataset', value: dataset },
       { field: 'model type', value: run.model_type },
       { field: 'status', value: run.status },
       { field: 'started', value: run.started_at },

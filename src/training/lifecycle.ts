@@ -14,13 +14,13 @@
  * asked, and the executor's `onAbort` undoes what it wrote outside the run folder. A copy that
  * lost its lease or was released at shutdown stops silently: the run belongs to its next holder.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import type { LabContext } from '../core/context.js';
 import { AppError } from '../core/errors.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Database } from '../db/schema.js';
+import { writeRunArtifact } from '../experiments/artifacts.js';
 import { addArtifacts, finishRun, getRun, markRunning, type RunView } from '../experiments/runs.js';
 import { CancelledError } from '../nlp/types.js';
 import { RunControl, track, untrack } from './control.js';
@@ -197,7 +197,7 @@ async function endUncommitted(
   for (const undo of undos.reverse()) await undo({ status, reason });
   if (keepLog) {
     try {
-      writeFileSync(path.join(scope.runDir, 'training.log'), scope.logText());
+      writeRunArtifact(scope.runDir, 'log', scope.logText());
     } catch {
       // The run folder may be gone; the reason is in the database.
     }

@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabContext } from '../core/context.js';
@@ -36,6 +36,7 @@ import { publish } from './events.js';
 import { validateParams, withDefaults, type ParamValue } from '../nlp/params.js';
 import { checkOosObjective, evaluateRun } from './evaluate.js';
 import { confusionMatrixSvg, intentReportJson } from './report.js';
+import { kindOfFile, listRunFiles, writeRunArtifact } from '../experiments/artifacts.js';
 import { cancelActive, type RunControl } from './control.js';
 import { executeLifecycle, type RunCompletion, type RunScope } from './lifecycle.js';
 import { runFolder } from './run-folder.js';
@@ -209,26 +210,6 @@ function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-function listFiles(dir: string, base = dir): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory() ? listFiles(path.join(dir, d.name), base) : [path.relative(base, path.join(dir, d.name))],
-  );
-}
-
-const KIND_BY_FILE: Record<string, string> = {
-  'config.json': 'config',
-  'metrics.json': 'metrics',
-  'intent_report.json': 'intent_report',
-  'confusion_matrix.json': 'confusion_matrix',
-  'confusion_matrix.svg': 'confusion_matrix_plot',
-  'errors.jsonl': 'errors',
-  'confidence_histogram.json': 'confidence_histogram',
-  'calibration.json': 'calibration',
-  'threshold_curve.json': 'threshold_curve',
-  'predictions.json': 'predictions',
-  'training.log': 'log',
-};
-
 interface RunSplit {
   train: TrainingExample[];
   validation: TrainingExample[];
@@ -312,7 +293,7 @@ function writeConfig(run: RunScope, prepared: PreparedRun, params: Record<string
     node: process.version,
     started_at: new Date().toISOString(),
   };
-  writeFileSync(path.join(run.runDir, 'config.json'), JSON.stringify(config, null, 2));
+  writeRunArtifact(run.runDir, 'config', config);
 }
 
 interface Trained {
@@ -447,21 +428,17 @@ function evaluateOnce(run: RunScope, prepared: PreparedRun, trained: Trained, sp
 }
 
 function writeArtifacts(run: RunScope, labels: string[], evaluation: Evaluation): void {
-  const write = (name: string, data: unknown) =>
-    writeFileSync(path.join(run.runDir, name), typeof data === 'string' ? data : JSON.stringify(data, null, 2));
-  write('metrics.json', evaluation.metrics);
-  write('intent_report.json', intentReportJson(evaluation.report));
-  write('confusion_matrix.json', { labels: evaluation.matrixLabels, matrix: evaluation.matrix });
-  write('confusion_matrix.svg', confusionMatrixSvg(evaluation.matrixLabels, evaluation.matrix));
-  write(
-    'errors.jsonl',
-    evaluation.errors.map((e) => JSON.stringify(e)).join('\n') + (evaluation.errors.length ? '\n' : ''),
-  );
-  write('confidence_histogram.json', evaluation.histogram);
-  write('calibration.json', evaluation.calibration);
-  write('threshold_curve.json', evaluation.tradeoff);
-  write('predictions.json', { labels, threshold: evaluation.threshold, examples: evaluation.predictions });
-  write('training.log', run.logText());
+  const dir = run.runDir;
+  writeRunArtifact(dir, 'metrics', evaluation.metrics);
+  writeRunArtifact(dir, 'intent_report', intentReportJson(evaluation.report));
+  writeRunArtifact(dir, 'confusion_matrix', { labels: evaluation.matrixLabels, matrix: evaluation.matrix });
+  writeRunArtifact(dir, 'confusion_matrix_plot', confusionMatrixSvg(evaluation.matrixLabels, evaluation.matrix));
+  writeRunArtifact(dir, 'errors', evaluation.errors);
+  writeRunArtifact(dir, 'confidence_histogram', evaluation.histogram);
+  writeRunArtifact(dir, 'calibration', evaluation.calibration);
+  writeRunArtifact(dir, 'threshold_curve', evaluation.tradeoff);
+  writeRunArtifact(dir, 'predictions', { labels, threshold: evaluation.threshold, examples: evaluation.predictions });
+  writeRunArtifact(dir, 'log', run.logText());
 }
 
 /**
@@ -481,11 +458,11 @@ function registerModel(
   mkdirSync(path.dirname(modelDir), { recursive: true });
   run.onAbort(() => rmSync(modelDir, { recursive: true, force: true }));
   cpSync(path.join(runDir, 'model'), modelDir, { recursive: true });
-  const artifacts = listFiles(runDir).map((rel) => {
+  const artifacts = listRunFiles(runDir).map((rel) => {
     const file = path.join(runDir, rel);
     return {
       path: rel,
-      kind: KIND_BY_FILE[rel] ?? (rel.startsWith('model') ? 'model' : 'other'),
+      kind: kindOfFile(rel),
       size_bytes: statSync(file).size,
       sha256: sha256(file),
     };

@@ -185,7 +185,12 @@ describeEachDialect('training API', (dialect) => {
   it('answers bad input with 4xx naming the problem, and leaves no run running', async () => {
     const cases: Array<[string, unknown, number, RegExp]> = [
       ['/training/run', { dataset_id: 9999, model_type: 'tfidf-linear' }, 404, /dataset "9999"/],
-      ['/training/run', { dataset_id: datasetId, model_type: 'gpt-9' }, 400, /unknown model type/],
+      [
+        '/training/run',
+        { dataset_id: datasetId, model_type: 'gpt-9' },
+        400,
+        /model_type must be one of tfidf-linear, encoder-mlp, ensemble/,
+      ],
       [
         '/training/run',
         { dataset_id: datasetId, model_type: 'tfidf-linear', training_overrides: { num_epochs: 0 } },

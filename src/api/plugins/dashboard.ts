@@ -1,13 +1,13 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { LabContext } from '../../core/context.js';
-import { NotFoundError, ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
+import { runEvaluation } from '../../experiments/artifacts.js';
 import type { LabApp } from '../app.js';
-import { EvaluationSchema, type MisclassifiedExample, type RunEvaluation } from '../contracts/experiments.js';
+import { EvaluationSchema } from '../contracts/experiments.js';
 import { errorResponses } from '../schemas.js';
 
 /** dist/web, next to this compiled file (dist/api/plugins) or, under tsx/vitest, from src/. */
@@ -16,49 +16,6 @@ export function dashboardRoot(): string {
   return path.resolve(here, '../../..', 'dist', 'web');
 }
 
-/** Misclassified examples sent to the browser: errors.jsonl is sorted most confident first. */
-export const MAX_ERRORS = 500;
-
-function readArtifact<T>(dir: string, name: string): T | undefined {
-  const file = path.join(dir, name);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
-}
-
-/**
- * The evaluation files the training pipeline wrote into a run's folder (intent_report.json,
- * confusion_matrix.json, calibration.json, confidence_histogram.json, errors.jsonl), gathered
- * for the run detail page. Any file can be missing (failed or cancelled run): that part is absent.
- */
-export async function runEvaluation(lab: LabContext, runId: number): Promise<RunEvaluation> {
-  const run = await lab.db.kysely
-    .selectFrom('runs')
-    .select(['id', 'run_dir'])
-    .where('id', '=', runId)
-    .executeTakeFirst();
-  if (!run) throw new NotFoundError('run', runId);
-  const dir = run.run_dir && existsSync(run.run_dir) ? run.run_dir : null;
-  if (!dir) return { run_id: runId };
-  const report = readArtifact<Record<string, unknown>>(dir, 'intent_report.json');
-  const intents = report
-    ? (Object.fromEntries(
-        Object.entries(report).filter(
-          ([k, v]) => !['accuracy', 'macro avg', 'weighted avg', 'micro avg'].includes(k) && typeof v === 'object',
-        ),
-      ) as RunEvaluation['intents'])
-    : undefined;
-  const errorsFile = path.join(dir, 'errors.jsonl');
-  const errorLines = existsSync(errorsFile) ? readFileSync(errorsFile, 'utf8').split('\n').filter(Boolean) : undefined;
-  return {
-    run_id: runId,
-    intents,
-    confusion: readArtifact<{ labels: string[]; matrix: number[][] }>(dir, 'confusion_matrix.json'),
-    calibration: readArtifact<RunEvaluation['calibration']>(dir, 'calibration.json'),
-    threshold_curve: readArtifact<RunEvaluation['threshold_curve']>(dir, 'threshold_curve.json'),
-    confidence_histogram: readArtifact<RunEvaluation['confidence_histogram']>(dir, 'confidence_histogram.json'),
-    errors: errorLines?.slice(0, MAX_ERRORS).map((line) => JSON.parse(line) as MisclassifiedExample),
-    errors_total: errorLines?.length,
-  };
-}
 
 /** A browser navigation (wants HTML), as opposed to an API client or a script asking for JSON. */
 function wantsHtml(request: FastifyRequest): boolean {

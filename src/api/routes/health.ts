@@ -1,6 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { LabApp } from '../app.js';
 import { runReadinessChecks } from '../../core/readiness.js';
+import { storageReadinessChecks } from '../../db/readiness.js';
+import { systemReadiness } from '../../monitoring/system.js';
+
+/** The checks behind /health/ready, each defined by the module that owns what it checks. */
+const readinessChecks = [...storageReadinessChecks, systemReadiness];
 
 const Check = Type.Object({ name: Type.String(), ok: Type.Boolean(), detail: Type.String() });
 const Readiness = Type.Object({ status: Type.String(), checks: Type.Array(Check) });
@@ -29,7 +34,7 @@ export default async function healthRoutes(app: LabApp): Promise<void> {
       },
     },
     async (_request, reply) => {
-      const checks = await runReadinessChecks(app.lab);
+      const checks = await runReadinessChecks(app.lab, readinessChecks);
       const failing = checks.filter((c) => !c.ok);
       if (failing.length > 0) {
         return reply.status(503).send({ status: `not ready: ${failing.map((c) => c.name).join(', ')}`, checks });

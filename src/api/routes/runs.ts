@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { getRunDetail, listRuns, parseRunId } from '../../experiments/runs.js';
 import { requestCancel } from '../../training/pipeline.js';
-import { parseCursor } from '../../datasets/repository.js';
+import { parseCursor } from '../../db/pagination.js';
 import type { LabApp } from '../app.js';
 import { IdParams, RunDetailSchema, RunListSchema, Status } from '../contracts/training.js';
 import { errorResponses } from '../schemas.js';

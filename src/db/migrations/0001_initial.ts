@@ -1,17 +1,10 @@
-import { sql, type Kysely, type Migration, type ColumnDefinitionBuilder } from 'kysely';
+import { type Kysely, type Migration } from 'kysely';
 import type { Dialect } from '../connection.js';
-
-type Col = (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
+import { columnHelpers } from './columns.js';
 
 /** The tables the product needs from day one. Later changes come as new migrations. */
 export function initialMigration(dialect: Dialect): Migration {
-  const idType = dialect === 'postgres' ? 'serial' : 'integer';
-  const id: Col = (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement());
-  const nowIso =
-    dialect === 'postgres'
-      ? sql`(to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`
-      : sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
-  const createdAt: Col = (c) => c.notNull().defaultTo(nowIso);
+  const { idType, id, createdAt } = columnHelpers(dialect);
 
   return {
     async up(db: Kysely<any>) {

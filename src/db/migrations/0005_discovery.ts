@@ -1,21 +1,18 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import { type Kysely, type Migration } from 'kysely';
 import type { Dialect } from '../connection.js';
+import { columnHelpers } from './columns.js';
 
 /**
  * Intent discovery: a run clusters a log's unrecognised user turns; each cluster is a candidate
  * intent with its member turns. Deleting the log deletes its runs, clusters and memberships.
  */
 export function discoveryMigration(dialect: Dialect): Migration {
-  const idType = dialect === 'postgres' ? 'serial' : 'integer';
-  const nowIso =
-    dialect === 'postgres'
-      ? sql`(to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`
-      : sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+  const { idType, id, createdAt } = columnHelpers(dialect);
   return {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('discovery_runs')
-        .addColumn('id', idType, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('id', idType, id)
         .addColumn('dataset_id', 'integer', (c) => c.notNull().references('datasets.id').onDelete('cascade'))
         .addColumn('pool', 'text', (c) => c.notNull())
         .addColumn('params', 'text', (c) => c.notNull())
@@ -25,7 +22,7 @@ export function discoveryMigration(dialect: Dialect): Migration {
         .addColumn('clustered', 'integer')
         .addColumn('error', 'text')
         .addColumn('job_id', 'integer')
-        .addColumn('created_at', 'text', (c) => c.notNull().defaultTo(nowIso))
+        .addColumn('created_at', 'text', createdAt)
         .addColumn('finished_at', 'text')
         .execute();
       await db.schema
@@ -35,7 +32,7 @@ export function discoveryMigration(dialect: Dialect): Migration {
         .execute();
       await db.schema
         .createTable('discovery_clusters')
-        .addColumn('id', idType, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('id', idType, id)
         .addColumn('run_id', 'integer', (c) => c.notNull().references('discovery_runs.id').onDelete('cascade'))
         .addColumn('dataset_id', 'integer', (c) => c.notNull().references('datasets.id').onDelete('cascade'))
         .addColumn('size', 'integer', (c) => c.notNull())

@@ -1,5 +1,6 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import { type Kysely, type Migration } from 'kysely';
 import type { Dialect } from '../connection.js';
+import { columnHelpers } from './columns.js';
 
 /**
  * Model monitoring on live traffic. Each logged prediction is a USER turn of the `prediction_log`
@@ -10,16 +11,12 @@ import type { Dialect } from '../connection.js';
  * mode). `model_baselines` holds each registered version's reference profile (JSON).
  */
 export function modelMonitoringMigration(dialect: Dialect): Migration {
-  const idType = dialect === 'postgres' ? 'serial' : 'integer';
-  const nowIso =
-    dialect === 'postgres'
-      ? sql`(to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`
-      : sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+  const { idType, id, createdAt } = columnHelpers(dialect);
   return {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('prediction_log')
-        .addColumn('id', idType, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('id', idType, id)
         .addColumn('turn_id', 'integer', (c) => c.notNull().references('turns.id').onDelete('cascade'))
         .addColumn('dataset_id', 'integer', (c) => c.notNull().references('datasets.id').onDelete('cascade'))
         .addColumn('model_name', 'text', (c) => c.notNull())
@@ -55,7 +52,7 @@ export function modelMonitoringMigration(dialect: Dialect): Migration {
         .addColumn('model_name', 'text', (c) => c.notNull())
         .addColumn('model_version', 'integer', (c) => c.notNull())
         .addColumn('profile', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull().defaultTo(nowIso))
+        .addColumn('created_at', 'text', createdAt)
         .execute();
     },
     async down(db: Kysely<any>) {
