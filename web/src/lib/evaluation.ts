@@ -3,7 +3,7 @@
  * confused pairs.
  */
 
-export type { IntentScores } from '../../../src/api/contracts/experiments';
+export type { IntentScores } from '../../../src/api/contracts/experiments.js';
 
 export interface ConfusedPair {
   actual: string;
