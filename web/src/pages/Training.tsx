@@ -8,9 +8,9 @@ import { api } from '../lib/api';
 import { lineChart } from '../lib/charts';
 import { fmtDate, fmtDuration, fmtNumber, fmtPercent } from '../lib/format';
 import { href } from '../lib/router';
-import { listOf, num } from '../lib/shapes';
+import { num } from '../lib/shapes';
 import { streamSse } from '../lib/sse';
-import { MODEL_TYPES, type Dataset, type Run } from '../lib/types';
+import { MODEL_TYPES, type Run, type DatasetList, type RunList } from '../lib/types';
 import { useApi } from '../lib/useApi';
 import { dict } from '../lib/dict';
 
@@ -172,7 +172,7 @@ export function LiveRun({ runId, onFinished }: { runId: number; onFinished: () =
 }
 
 function TrainForm({ initialDataset, onStarted }: { initialDataset: string; onStarted: (runId: number) => void }) {
-  const datasets = useApi<unknown>('/datasets');
+  const datasets = useApi<DatasetList>('/datasets');
   const [datasetId, setDatasetId] = useState(initialDataset);
   const [modelType, setModelType] = useState<string>('tfidf-linear');
   const [epochs, setEpochs] = useState('');
@@ -180,7 +180,7 @@ function TrainForm({ initialDataset, onStarted }: { initialDataset: string; onSt
   const [seed, setSeed] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
-  const list = listOf<Dataset>(datasets.data, 'datasets').filter((d) => d.label_count > 0 || d.example_count > 0);
+  const list = (datasets.data?.items ?? []).filter((d) => d.label_count > 0 || d.example_count > 0);
 
   useEffect(() => {
     if (!datasetId && list[0]) setDatasetId(String(list[0].id));
@@ -281,7 +281,7 @@ function TrainForm({ initialDataset, onStarted }: { initialDataset: string; onSt
 
 export function TrainingPage({ query }: { query: URLSearchParams }) {
   const [runId, setRunId] = useState<number | null>(null);
-  const runs = useApi<unknown>('/training/runs?limit=20');
+  const runs = useApi<RunList>('/training/runs?limit=20');
   return (
     <>
       <PageHeader title="Training">
@@ -305,9 +305,9 @@ export function TrainingPage({ query }: { query: URLSearchParams }) {
       <Card title="Recent runs" id="recent-runs">
         <Async state={runs} feature="Training runs">
           {(data) => (
-            <DataTable
+            <DataTable<Run>
               title="Recent runs"
-              rows={listOf<Run>(data, 'runs')}
+              rows={data.runs}
               rowKey={(r) => r.id}
               empty={
                 <Empty title="No runs yet.">
