@@ -30,18 +30,18 @@ interface Progress {
   error?: string;
 }
 
-/** Normalises one SSE event payload (snake or camel case) into what the progress panel shows. */
+/** One SSE event of the run (status, phase or epoch: src/training/events.ts) as the progress panel shows it. */
 export function toProgress(event: string, payload: Record<string, unknown>): Progress {
   return {
     phase: (payload.phase as string | undefined) ?? (event === 'epoch' ? 'train' : undefined),
     status: payload.status as string | undefined,
     epoch: num(payload.epoch),
-    epochs: num(payload.epochs ?? payload.num_epochs),
+    epochs: num(payload.epochs),
     loss: num(payload.loss),
-    val_accuracy: num(payload.val_accuracy ?? payload.valAccuracy),
+    val_accuracy: num(payload.val_accuracy),
     done: num(payload.done),
     total: num(payload.total),
-    eta_s: num(payload.eta_seconds ?? payload.eta_s ?? payload.eta),
+    eta_s: num(payload.eta_seconds),
     message: payload.message as string | undefined,
     error: payload.error as string | undefined,
   };
@@ -80,14 +80,13 @@ export function LiveRun({ runId, onFinished }: { runId: number; onFinished: () =
         if (st) setStatus(st);
         if (st && FINISHED.has(st)) finish(st);
         if (p.phase && FINISHED.has(p.phase)) finish(p.phase);
-        if (message.event === 'end' || message.event === 'done') finish(st ?? 'succeeded');
       },
       controller.signal,
     )
       .then(async () => {
         // The stream closes when the run ends: read the final state from the run itself.
-        const run = await api<Run & { run?: Run }>(`/training/runs/${runId}`);
-        finish((run.run ?? run).status);
+        const run = await api<Run>(`/training/runs/${runId}`);
+        finish(run.status);
       })
       .catch((e: unknown) => {
         if (!controller.signal.aborted) setStreamError(e instanceof Error ? e.message : String(e));
