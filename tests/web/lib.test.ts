@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { barChart, calibrationChart, lineChart } from '../../web/src/lib/charts.js';
 import { csvCell, toCsv } from '../../web/src/lib/csv.js';
 import { topConfusedPairs } from '../../web/src/lib/evaluation.js';
-import { listOf, nextCursorOf } from '../../web/src/lib/shapes.js';
+import { accuracyOf, macroF1Of, runMetrics, runTags } from '../../web/src/lib/runs.js';
 import { parseSseChunk } from '../../web/src/lib/sse.js';
 import { matchRoute } from '../../web/src/lib/router.js';
 
@@ -36,14 +36,17 @@ describe('evaluation helpers', () => {
   });
 });
 
-describe('API shapes', () => {
-  it('reads lists from arrays and envelopes', () => {
-    expect(listOf([1, 2])).toEqual([1, 2]);
-    expect(listOf({ items: [3], next_cursor: 'x' })).toEqual([3]);
-    expect(listOf({ total: 1, runs: [4] }, 'runs')).toEqual([4]);
-    expect(listOf(undefined)).toEqual([]);
-    expect(nextCursorOf({ items: [], next_cursor: 'abc' })).toBe('abc');
-    expect(nextCursorOf({ items: [], next_cursor: null })).toBeNull();
+describe('run helpers over the API contract', () => {
+  it('reads metrics and tags by their declared names only', () => {
+    const run = {
+      metrics: { accuracy: 0.9, macro_f1: 0.8, out_of_scope: { recall: 1 } },
+      tags: { team: 'nlp', seed: '' },
+    };
+    expect(runMetrics(run)).toEqual({ accuracy: 0.9, macro_f1: 0.8 });
+    expect(accuracyOf(run)).toBe(0.9);
+    expect(macroF1Of(run)).toBe(0.8);
+    expect(macroF1Of({ metrics: { 'macro-f1': 0.8 } })).toBeUndefined();
+    expect(runTags(run)).toEqual(['team=nlp', 'seed']);
   });
 });
 

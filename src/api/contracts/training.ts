@@ -203,6 +203,17 @@ export const PredictionSchema = Type.Object({
   top: Type.Array(Type.Object({ intent: Type.String(), confidence: Type.Number() })),
 });
 
+/** `POST /intents/predict`: the model that answered and one prediction per text, in order. */
+export const PredictResponseSchema = Type.Object({
+  model: Type.Object({
+    name: Type.String(),
+    version: Type.Integer(),
+    model_type: Type.String(),
+    threshold: Type.Number(),
+  }),
+  predictions: Type.Array(PredictionSchema),
+});
+
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
 export type TrainBodyType = Static<typeof TrainBody>;
@@ -214,3 +225,4 @@ export type RunDetail = Run & Static<(typeof RunDetailSchema)['allOf'][1]>;
 export type RunList = Omit<Static<typeof RunListSchema>, 'runs'> & { runs: Run[] };
 export type QueuedRun = Static<typeof Queued>;
 export type Prediction = Static<typeof PredictionSchema>;
+export type PredictResponse = Static<typeof PredictResponseSchema>;

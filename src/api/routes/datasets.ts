@@ -18,29 +18,11 @@ import {
 } from '../../datasets/upload.js';
 import { getValidation, validateDataset } from '../../datasets/validation.js';
 import type { LabApp } from '../app.js';
+import { DatasetListSchema, DatasetSchema, ExamplePageSchema } from '../contracts/datasets.js';
 import { errorResponses } from '../schemas.js';
 import { dict } from '../../core/dict.js';
 
 const Json = Type.Unknown();
-
-export const DatasetSchema = Type.Object(
-  {
-    id: Type.Integer(),
-    name: Type.String(),
-    type: Type.String(),
-    source: Type.String(),
-    checksum: Type.String({ description: 'sha256 of the files and the options that change what is stored' }),
-    version: Type.Integer(),
-    preprocess: Type.Record(Type.String(), Type.Boolean()),
-    split_counts: Type.Record(Type.String(), Type.Integer(), { description: 'examples per split' }),
-    label_count: Type.Integer(),
-    example_count: Type.Integer(),
-    conversation_count: Type.Integer(),
-    turn_count: Type.Integer(),
-    created_at: Type.String(),
-  },
-  { $id: 'Dataset', title: 'Dataset' },
-);
 
 const Finding = Type.Object({
   id: Type.String(),
@@ -159,20 +141,6 @@ const ExportQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const ExamplePage = Type.Object({
-  items: Type.Array(
-    Type.Object({
-      id: Type.Integer(),
-      split: Type.String(),
-      text: Type.String(),
-      norm_text: Type.String(),
-      label: Type.Union([Type.String(), Type.Null()]),
-      metadata: Type.Union([Type.Record(Type.String(), Json), Type.Null()]),
-    }),
-  ),
-  next_cursor: Type.Union([Type.String(), Type.Null()]),
-});
-
 function parseBool(value: string | undefined, field: string): boolean | undefined {
   if (value === undefined || value === '') return undefined;
   if (['true', '1', 'yes'].includes(value.toLowerCase())) return true;
@@ -276,7 +244,7 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
       schema: {
         tags: ['datasets'],
         summary: 'List datasets (every version)',
-        response: { 200: Type.Object({ items: Type.Array(Type.Ref('Dataset')) }) },
+        response: { 200: DatasetListSchema },
       },
     },
     async () => ({ items: await listDatasets(app.lab) }),
@@ -342,7 +310,7 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
         summary: 'Browse examples (cursor pagination)',
         params: IdParams,
         querystring: ExampleQuery,
-        response: { 200: ExamplePage, ...errorResponses(400, 404) },
+        response: { 200: ExamplePageSchema, ...errorResponses(400, 404) },
       },
     },
     async (request) => listExamples(app.lab, request.params.id, request.query),

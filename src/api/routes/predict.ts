@@ -1,9 +1,9 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static } from '@sinclair/typebox';
 import { ValidationError } from '../../core/errors.js';
 import { checkTexts, getPredictor, type Prediction, type Predictor } from '../../training/predict.js';
 import type { PredictionLog } from '../../monitoring/model/prediction-log.js';
 import type { LabApp } from '../app.js';
-import { PredictBody, PredictionSchema } from '../contracts/training.js';
+import { PredictBody, PredictResponseSchema } from '../contracts/training.js';
 import { errorResponses } from '../schemas.js';
 
 /** Hands answered predictions to the prediction log (an append to its buffer; no I/O here). */
@@ -46,15 +46,7 @@ export default async function predictRoutes(app: LabApp): Promise<void> {
         summary: 'Predict intents with a registered model (default alias production)',
         body: PredictBody,
         response: {
-          200: Type.Object({
-            model: Type.Object({
-              name: Type.String(),
-              version: Type.Integer(),
-              model_type: Type.String(),
-              threshold: Type.Number(),
-            }),
-            predictions: Type.Array(PredictionSchema),
-          }),
+          200: PredictResponseSchema,
           ...errorResponses(400, 404),
         },
       },

@@ -1,2 +1,2 @@
 /** The server's null-prototype dictionaries (src/core/dict.ts): labels may be `__proto__`. */
-export * from '../../../src/core/dict';
+export * from '../../../src/core/dict.js';

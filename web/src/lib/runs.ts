@@ -1,6 +1,6 @@
-import { num } from './shapes';
-import type { Run } from './types';
-import { dict } from './dict';
+import { num } from './shapes.js';
+import type { Run } from './types.js';
+import { dict } from './dict.js';
 
 /** A run's numeric metrics (the nested out-of-scope block and other non-numbers left out). */
 export function runMetrics(run: Pick<Run, 'metrics'>): Record<string, number> {

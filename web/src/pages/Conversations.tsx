@@ -5,8 +5,7 @@ import { Card, Code, PageHeader, Stat } from '../components/Page';
 import { Async, Empty } from '../components/States';
 import { withQuery } from '../lib/api';
 import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
-import { listOf, nextCursorOf } from '../lib/shapes';
-import type { Dataset } from '../lib/types';
+import type { DatasetList } from '../lib/types';
 import {
   fallbackByIntentOption,
   fallbackSeriesOption,
@@ -287,11 +286,11 @@ function ConversationViewer({ datasetId, initial }: { datasetId: string; initial
   const [q, setQ] = useState('');
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
   const [open, setOpen] = useState<string | null>(initial);
-  const list = useApi<unknown>(
+  const list = useApi<{ items: ConversationRow[]; next_cursor: string | null }>(
     withQuery('/conversations', { dataset_id: datasetId, q, limit: 15, cursor: cursors[cursors.length - 1] }),
   );
   const detail = useApi<Record<string, unknown>>(open ? `/conversations/${open}` : null);
-  const next = nextCursorOf(list.data);
+  const next = list.data?.next_cursor ?? null;
 
   return (
     <div className="viewer">
@@ -317,7 +316,7 @@ function ConversationViewer({ datasetId, initial }: { datasetId: string; initial
               <DataTable
                 title="Conversations"
                 testId="conversations-table"
-                rows={listOf<ConversationRow>(data, 'conversations')}
+                rows={data.items}
                 rowKey={(c) => c.id}
                 empty={
                   <Empty title="No conversations.">
@@ -368,8 +367,8 @@ function ConversationViewer({ datasetId, initial }: { datasetId: string; initial
         ) : (
           <Async state={detail} feature="Conversation">
             {(data) => {
-              const conversation = (data.conversation ?? data) as Record<string, unknown>;
-              const turns = listOf<TurnRow>(data.turns ?? conversation.turns ?? []);
+              const conversation = data;
+              const turns = data.turns as TurnRow[];
               return (
                 <div data-testid="conversation-detail">
                   <h3>Conversation {String(conversation.external_id ?? open)}</h3>
@@ -418,8 +417,8 @@ function ConversationViewer({ datasetId, initial }: { datasetId: string; initial
 }
 
 export function ConversationsPage({ query }: { query: URLSearchParams }) {
-  const datasets = useApi<unknown>('/datasets');
-  const withConversations = listOf<Dataset>(datasets.data, 'datasets').filter((d) => d.conversation_count > 0);
+  const datasets = useApi<DatasetList>('/datasets');
+  const withConversations = (datasets.data?.items ?? []).filter((d) => d.conversation_count > 0);
   const [datasetId, setDatasetId] = useState(query.get('dataset') ?? '');
   const [granularity, setGranularity] = useState('day');
   const [from, setFrom] = useState('');

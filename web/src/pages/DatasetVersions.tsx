@@ -4,8 +4,7 @@ import { Async, ErrorState } from '../components/States';
 import { api } from '../lib/api';
 import { fmtDate } from '../lib/format';
 import { href, navigate } from '../lib/router';
-import type { Dataset } from '../lib/types';
-import { listOf } from '../lib/shapes';
+import type { Dataset, DatasetList } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
 interface Version {
@@ -33,8 +32,8 @@ interface Diff {
 
 /** Derive the next version from reviewed logs (training datasets only). */
 function DeriveForm({ id }: { id: string }) {
-  const datasets = useApi<unknown>('/datasets');
-  const list = listOf<Dataset>(datasets.data, 'items', 'datasets');
+  const datasets = useApi<DatasetList>('/datasets');
+  const list = datasets.data?.items ?? [];
   const logs = list.filter((d) => d.turn_count > 0);
   const [log, setLog] = useState('');
   const [withOos, setWithOos] = useState(false);

@@ -9,8 +9,8 @@ import { api, withQuery } from '../lib/api';
 import { barChart } from '../lib/charts';
 import { fmtDate, fmtNumber, parseMaybeJson } from '../lib/format';
 import { href, navigate } from '../lib/router';
-import { listOf, nextCursorOf, num } from '../lib/shapes';
-import type { Dataset } from '../lib/types';
+import { num } from '../lib/shapes';
+import type { Dataset, DatasetList, ExamplePage } from '../lib/types';
 import { useApi } from '../lib/useApi';
 import { DatasetVersions } from './DatasetVersions';
 
@@ -107,7 +107,7 @@ function IngestForm({ onDone }: { onDone: () => void }) {
 }
 
 export function DatasetsPage() {
-  const datasets = useApi<unknown>('/datasets');
+  const datasets = useApi<DatasetList>('/datasets');
   return (
     <>
       <PageHeader title="Datasets">Intent datasets and conversation logs stored in the lab.</PageHeader>
@@ -127,7 +127,7 @@ export function DatasetsPage() {
             <DataTable
               title="Datasets"
               testId="datasets-table"
-              rows={listOf<Dataset>(data, 'datasets')}
+              rows={data.items}
               rowKey={(d) => d.id}
               initialSort={{ key: 'id', dir: 'desc' }}
               empty={
@@ -209,7 +209,7 @@ interface Finding {
 }
 
 function findingsOf(report: unknown): Finding[] {
-  return listOf<Finding>(report, 'findings', 'issues');
+  return (report as { findings: Finding[] }).findings;
 }
 
 function exampleText(example: unknown): string {
@@ -285,13 +285,6 @@ function Validation({ id }: { id: string }) {
   );
 }
 
-interface ExampleRow {
-  id: number;
-  split: string;
-  text: string;
-  label: string | null;
-}
-
 function ExampleBrowser({
   id,
   labels,
@@ -311,9 +304,9 @@ function ExampleBrowser({
   const cursor = cursors[cursors.length - 1] ?? null;
   const limit = 25;
   const path = withQuery(`/datasets/${id}/examples`, { q, split, label, limit, cursor });
-  const state = useApi<unknown>(path);
+  const state = useApi<ExamplePage>(path);
   const reset = () => setCursors([null]);
-  const next = nextCursorOf(state.data);
+  const next = state.data?.next_cursor ?? null;
 
   return (
     <>
@@ -356,7 +349,7 @@ function ExampleBrowser({
             <DataTable
               title="Examples"
               testId="examples-table"
-              rows={listOf<ExampleRow>(data, 'examples')}
+              rows={data.items}
               rowKey={(e) => e.id}
               empty={<Empty title="No examples match these filters." />}
               columns={[

@@ -5,8 +5,7 @@ import { Async, Empty, ErrorState } from '../components/States';
 import { api } from '../lib/api';
 import { lineChart } from '../lib/charts';
 import { href } from '../lib/router';
-import { listOf } from '../lib/shapes';
-import type { Dataset } from '../lib/types';
+import type { Dataset, DatasetList } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
 /** The API's discovery shapes (GET /discovery/runs/{id}). */
@@ -321,8 +320,8 @@ function StartForm({ logs, datasetId }: { logs: Dataset[]; datasetId: string }) 
 }
 
 export function DiscoveryPage({ query }: { query: URLSearchParams }) {
-  const datasets = useApi<unknown>('/datasets');
-  const logs = listOf<Dataset>(datasets.data, 'datasets').filter((d) => d.conversation_count > 0);
+  const datasets = useApi<DatasetList>('/datasets');
+  const logs = (datasets.data?.items ?? []).filter((d) => d.conversation_count > 0);
   const datasetId = query.get('dataset') ?? String(logs[logs.length - 1]?.id ?? '');
   const runId = query.get('run');
   return (

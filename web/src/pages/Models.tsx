@@ -5,7 +5,7 @@ import { Async, Empty, ErrorState } from '../components/States';
 import { api } from '../lib/api';
 import { fmtDate, fmtPercent, parseMaybeJson } from '../lib/format';
 import { href } from '../lib/router';
-import { listOf, num } from '../lib/shapes';
+import { num } from '../lib/shapes';
 import type { ModelVersion } from '../lib/types';
 import { useApi } from '../lib/useApi';
 import { PromoteCheckForm } from './PromoteCheck';
@@ -67,7 +67,7 @@ function PromoteForm({ versions, onDone }: { versions: ModelVersion[]; onDone: (
 }
 
 export function ModelsPage() {
-  const models = useApi<unknown>('/models');
+  const models = useApi<{ models: ModelVersion[] }>('/models');
   const [error, setError] = useState<Error | null>(null);
   const demote = async (version: number, alias: string) => {
     setError(null);
@@ -86,7 +86,7 @@ export function ModelsPage() {
       </PageHeader>
       <Async state={models} feature="Model registry">
         {(data) => {
-          const versions = listOf<ModelVersion>(data, 'models', 'versions');
+          const versions = data.models;
           if (versions.length === 0)
             return (
               <Empty title="No model versions yet.">

@@ -5,7 +5,8 @@ import { Card, Code, PageHeader, Stat, StatusBadge } from '../components/Page';
 import { Async, Empty } from '../components/States';
 import { barChart, lineChart } from '../lib/charts';
 import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
-import { listOf, num } from '../lib/shapes';
+import { num } from '../lib/shapes';
+import type {} from '../lib/types';
 import { useApi } from '../lib/useApi';
 import { ModelMonitoringSection } from './ModelMonitoring';
 
@@ -114,8 +115,8 @@ export function MonitoringPage() {
   const [span, setSpan] = useState('5m');
   const requests = useApi<RequestsSummary>(`/monitoring/requests?window=${span}`);
   const system = useApi<SystemSnapshot>('/monitoring/system');
-  const alerts = useApi<unknown>('/alerts');
-  const history = useApi<unknown>('/alerts/history');
+  const alerts = useApi<{ rules: Array<Record<string, unknown>> }>('/alerts');
+  const history = useApi<{ alerts: Array<Record<string, unknown>> }>('/alerts/history');
   useInterval(requests.reload, 10);
   useInterval(system.reload, 10);
 
@@ -234,7 +235,7 @@ export function MonitoringPage() {
               <DataTable
                 title="Alert rules"
                 testId="alerts-table"
-                rows={listOf<Record<string, unknown>>(data, 'rules', 'alerts')}
+                rows={data.rules}
                 rowKey={(r, i) => String(r.rule ?? i)}
                 empty={
                   <Empty title="No alert rules configured.">
@@ -267,7 +268,7 @@ export function MonitoringPage() {
             {(data) => (
               <DataTable
                 title="Alert history"
-                rows={listOf<Record<string, unknown>>(data, 'alerts', 'history')}
+                rows={data.alerts}
                 rowKey={(r, i) => String(r.id ?? i)}
                 empty={<Empty title="No alert has fired." />}
                 columns={[

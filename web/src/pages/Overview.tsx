@@ -5,8 +5,7 @@ import { DataTable } from '../components/DataTable';
 import { runColumns } from '../components/runColumns';
 import { fmtDate, fmtDuration, fmtNumber } from '../lib/format';
 import { href } from '../lib/router';
-import { listOf } from '../lib/shapes';
-import type { Dataset, Run } from '../lib/types';
+import type { Run, DatasetList, RunList } from '../lib/types';
 import { api } from '../lib/api';
 import { useApi } from '../lib/useApi';
 import { LiveRun } from './Training';
@@ -96,11 +95,11 @@ function ExampleWorkspace({ onLoaded }: { onLoaded: () => void }) {
 }
 
 export function OverviewPage() {
-  const datasets = useApi<unknown>('/datasets');
-  const runs = useApi<unknown>('/training/runs?limit=10');
+  const datasets = useApi<DatasetList>('/datasets');
+  const runs = useApi<RunList>('/training/runs?limit=10');
   const health = useApi<Readiness>('/health/ready');
-  const datasetList = listOf<Dataset>(datasets.data, 'datasets');
-  const conversations = datasetList.reduce((sum, d) => sum + (d.conversation_count ?? 0), 0);
+  const datasetList = datasets.data?.items ?? [];
+  const conversations = datasetList.reduce((sum, d) => sum + d.conversation_count, 0);
   const [showExamples, setShowExamples] = useState(false);
   const emptyLab = datasets.data !== undefined && datasetList.length === 0;
   if (emptyLab && !showExamples) setShowExamples(true);
@@ -133,13 +132,13 @@ export function OverviewPage() {
           path="/training/runs"
           label="Training runs"
           testId="count-runs"
-          count={(d) => listOf(d, 'runs').length}
+          count={(d) => (d as RunList).runs.length}
         />
         <Count
           path="/models"
           label="Model versions"
           testId="count-models"
-          count={(d) => listOf(d, 'models', 'versions').length}
+          count={(d) => (d as { models: unknown[] }).models.length}
         />
       </div>
 
@@ -147,9 +146,9 @@ export function OverviewPage() {
         <Card title="Latest runs" id="latest-runs">
           <Async state={runs} feature="Training runs">
             {(data) => {
-              const rows = listOf<Run>(data, 'runs').slice(0, 10);
+              const rows = data.runs.slice(0, 10);
               return (
-                <DataTable
+                <DataTable<Run>
                   title="Latest runs"
                   rows={rows}
                   rowKey={(r) => r.id}

@@ -6,8 +6,7 @@ import { api, ApiError } from '../lib/api';
 import { barChart } from '../lib/charts';
 import { fmtPercent } from '../lib/format';
 import { href } from '../lib/router';
-import { listOf, num } from '../lib/shapes';
-import type { ModelVersion } from '../lib/types';
+import type { ModelVersion, PredictResponse } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
 interface Ranked {
@@ -26,36 +25,15 @@ export interface Prediction {
   threshold?: number;
 }
 
-/** One prediction out of `/intents/predict`'s answer, whatever its envelope. */
-export function readPrediction(answer: Record<string, unknown>): Prediction {
-  const inner = (listOf<Record<string, unknown>>(answer, 'predictions', 'results')[0] ?? answer) as Record<
-    string,
-    unknown
-  >;
-  const rawTop = (inner.top_k ?? inner.top ?? inner.ranking ?? []) as Array<Record<string, unknown>>;
-  const top = rawTop.map((t) => ({
-    intent: String(t.intent ?? t.label),
-    confidence: num(t.confidence ?? t.probability) ?? 0,
-  }));
-  const model = answer.model as Record<string, unknown> | string | undefined;
-  return {
-    text: inner.text as string | undefined,
-    intent: String(inner.intent ?? top[0]?.intent ?? ''),
-    confidence: num(inner.confidence) ?? top[0]?.confidence ?? 0,
-    fallback: Boolean(inner.fallback),
-    top,
-    model:
-      typeof model === 'string'
-        ? model
-        : model
-          ? `v${String(model.version)} (${String(model.model_type ?? model.name ?? '')})`
-          : undefined,
-  };
+/** The one prediction of a single-text `/intents/predict` answer, labelled with its model. */
+export function readPrediction(answer: PredictResponse): Prediction {
+  const p = answer.predictions[0]!;
+  return { ...p, model: `v${answer.model.version} (${answer.model.model_type})` };
 }
 
 export function PlaygroundPage() {
-  const models = useApi<unknown>('/models');
-  const versions = listOf<ModelVersion>(models.data, 'models', 'versions');
+  const models = useApi<{ models: ModelVersion[] }>('/models');
+  const versions = models.data?.models ?? [];
   const aliases = [...new Set(versions.flatMap((v) => v.aliases ?? []))].sort();
   const [text, setText] = useState('');
   const [model, setModel] = useState('');
@@ -69,7 +47,7 @@ export function PlaygroundPage() {
     setBusy(true);
     setError(null);
     try {
-      const answer = await api<Record<string, unknown>>('/intents/predict', {
+      const answer = await api<PredictResponse>('/intents/predict', {
         method: 'POST',
         body: { text, top_k: topK, ...(model ? { model } : {}) },
       });

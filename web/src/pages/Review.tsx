@@ -5,8 +5,7 @@ import { api } from '../lib/api';
 import { fmtPercent } from '../lib/format';
 import { href, navigate } from '../lib/router';
 import { decisionForKey, type DecisionBody, type QueueItem, type ReviewQueue, type ReviewStats } from '../lib/review';
-import type { Dataset } from '../lib/types';
-import { listOf } from '../lib/shapes';
+import type { DatasetList } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
 const STRATEGIES = ['uncertainty', 'margin', 'disagreement', 'fallback', 'random'];
@@ -192,9 +191,9 @@ export function ReviewPage({ query }: { query: URLSearchParams }) {
   const dataset = query.get('dataset') ?? '';
   const strategy = query.get('strategy') ?? 'uncertainty';
   const mode = query.get('mode') === 'table' ? 'table' : 'card';
-  const datasets = useApi<unknown>('/datasets');
+  const datasets = useApi<DatasetList>('/datasets');
   const logs = useMemo(() => {
-    const list = listOf<Dataset>(datasets.data, 'items', 'datasets');
+    const list = datasets.data?.items ?? [];
     return list.filter((d) => d.turn_count > 0);
   }, [datasets.data]);
   const queue = useApi<ReviewQueue>(

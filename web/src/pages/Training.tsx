@@ -8,9 +8,9 @@ import { api } from '../lib/api';
 import { lineChart } from '../lib/charts';
 import { fmtDate, fmtDuration, fmtNumber, fmtPercent } from '../lib/format';
 import { href } from '../lib/router';
-import { listOf, num } from '../lib/shapes';
+import { num } from '../lib/shapes';
 import { streamSse } from '../lib/sse';
-import { MODEL_TYPES, type Dataset, type Run } from '../lib/types';
+import { MODEL_TYPES, type Run, type DatasetList, type RunList } from '../lib/types';
 import { useApi } from '../lib/useApi';
 import { dict } from '../lib/dict';
 
@@ -30,18 +30,18 @@ interface Progress {
   error?: string;
 }
 
-/** Normalises one SSE event payload (snake or camel case) into what the progress panel shows. */
+/** One SSE event of the run (status, phase or epoch: src/training/events.ts) as the progress panel shows it. */
 export function toProgress(event: string, payload: Record<string, unknown>): Progress {
   return {
     phase: (payload.phase as string | undefined) ?? (event === 'epoch' ? 'train' : undefined),
     status: payload.status as string | undefined,
     epoch: num(payload.epoch),
-    epochs: num(payload.epochs ?? payload.num_epochs),
+    epochs: num(payload.epochs),
     loss: num(payload.loss),
-    val_accuracy: num(payload.val_accuracy ?? payload.valAccuracy),
+    val_accuracy: num(payload.val_accuracy),
     done: num(payload.done),
     total: num(payload.total),
-    eta_s: num(payload.eta_seconds ?? payload.eta_s ?? payload.eta),
+    eta_s: num(payload.eta_seconds),
     message: payload.message as string | undefined,
     error: payload.error as string | undefined,
   };
@@ -80,14 +80,13 @@ export function LiveRun({ runId, onFinished }: { runId: number; onFinished: () =
         if (st) setStatus(st);
         if (st && FINISHED.has(st)) finish(st);
         if (p.phase && FINISHED.has(p.phase)) finish(p.phase);
-        if (message.event === 'end' || message.event === 'done') finish(st ?? 'succeeded');
       },
       controller.signal,
     )
       .then(async () => {
         // The stream closes when the run ends: read the final state from the run itself.
-        const run = await api<Run & { run?: Run }>(`/training/runs/${runId}`);
-        finish((run.run ?? run).status);
+        const run = await api<Run>(`/training/runs/${runId}`);
+        finish(run.status);
       })
       .catch((e: unknown) => {
         if (!controller.signal.aborted) setStreamError(e instanceof Error ? e.message : String(e));
@@ -172,7 +171,7 @@ export function LiveRun({ runId, onFinished }: { runId: number; onFinished: () =
 }
 
 function TrainForm({ initialDataset, onStarted }: { initialDataset: string; onStarted: (runId: number) => void }) {
-  const datasets = useApi<unknown>('/datasets');
+  const datasets = useApi<DatasetList>('/datasets');
   const [datasetId, setDatasetId] = useState(initialDataset);
   const [modelType, setModelType] = useState<string>('tfidf-linear');
   const [epochs, setEpochs] = useState('');
@@ -181,7 +180,7 @@ function TrainForm({ initialDataset, onStarted }: { initialDataset: string; onSt
   const [encoder, setEncoder] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
-  const list = listOf<Dataset>(datasets.data, 'datasets').filter((d) => d.label_count > 0 || d.example_count > 0);
+  const list = (datasets.data?.items ?? []).filter((d) => d.label_count > 0 || d.example_count > 0);
 
   useEffect(() => {
     if (!datasetId && list[0]) setDatasetId(String(list[0].id));
@@ -295,7 +294,7 @@ function TrainForm({ initialDataset, onStarted }: { initialDataset: string; onSt
 
 export function TrainingPage({ query }: { query: URLSearchParams }) {
   const [runId, setRunId] = useState<number | null>(null);
-  const runs = useApi<unknown>('/training/runs?limit=20');
+  const runs = useApi<RunList>('/training/runs?limit=20');
   return (
     <>
       <PageHeader title="Training">
@@ -319,9 +318,9 @@ export function TrainingPage({ query }: { query: URLSearchParams }) {
       <Card title="Recent runs" id="recent-runs">
         <Async state={runs} feature="Training runs">
           {(data) => (
-            <DataTable
+            <DataTable<Run>
               title="Recent runs"
-              rows={listOf<Run>(data, 'runs')}
+              rows={data.runs}
               rowKey={(r) => r.id}
               empty={
                 <Empty title="No runs yet.">

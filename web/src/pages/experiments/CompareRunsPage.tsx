@@ -7,7 +7,7 @@ import { withQuery } from '../../lib/api';
 import { href } from '../../lib/router';
 import { useApi } from '../../lib/useApi';
 import { type RunEvaluation, loadEvaluation } from './evaluation';
-import type { RunComparison } from '../../../../src/api/contracts/experiments';
+import type { RunComparison } from '../../../../src/api/contracts/experiments.js';
 import { PairView } from './PairView';
 import { Confusion } from './Confusion';
 

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { DataTable } from '../../components/DataTable';
 import { Empty } from '../../components/States';
 import { fmtPercent } from '../../lib/format';
-import type { MisclassifiedExample } from '../../../../src/api/contracts/experiments';
+import type { MisclassifiedExample } from '../../../../src/api/contracts/experiments.js';
 
 export function Misclassified({ errors }: { errors: MisclassifiedExample[] }) {
   const [q, setQ] = useState('');

@@ -1,7 +1,7 @@
 import { DataTable } from '../../components/DataTable';
 import { Card } from '../../components/Page';
 import { fmtNumber, fmtPercent } from '../../lib/format';
-import type { ComparedRun, PairComparison } from '../../../../src/api/contracts/experiments';
+import type { ComparedRun, PairComparison } from '../../../../src/api/contracts/experiments.js';
 
 const signed = (d: number | null | undefined, asPercent = true) =>
   d === null || d === undefined

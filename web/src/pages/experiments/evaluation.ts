@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError } from '../../lib/api';
-import type { RunEvaluation } from '../../../../src/api/contracts/experiments';
+import type { RunEvaluation } from '../../../../src/api/contracts/experiments.js';
 
 export type { RunEvaluation };
 

@@ -1,0 +1,120 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildApp, type LabApp } from '../../src/api/app.js';
+import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
+import { seedBanking77, SUBSET_INTENTS } from '../training/support.js';
+
+interface Violation {
+  route: string;
+  status: number;
+  errors: string[];
+}
+
+/**
+ * Every answer of the main resources validates against the response schema its route declares
+ * (the contract the dashboard's types come from), with that schema's additionalProperties rules.
+ * The payload is checked before serialisation: fast-json-stringify would silently drop a field
+ * the schema does not name, hiding the drift from a client-side check.
+ */
+describeEachDialect('API contracts: answers match their declared response schemas', (dialect) => {
+  let app: LabApp;
+  let lab: TestLab;
+  const checked: Array<{ route: string; status: number }> = [];
+  const violations: Violation[] = [];
+  // Fastify's own validator (ajv 8), fed the shared schemas the routes reference by $id.
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  const validators = new WeakMap<object, ValidateFunction>();
+  const validatorOf = (schema: object, shared: Record<string, unknown>) => {
+    for (const [id, s] of Object.entries(shared)) if (!ajv.getSchema(id)) ajv.addSchema(s as object, id);
+    let validate = validators.get(schema);
+    if (!validate) validators.set(schema, (validate = ajv.compile(schema)));
+    return validate;
+  };
+
+  beforeAll(async () => {
+    lab = await createTestLab(dialect);
+    app = await buildApp(lab);
+    app.addHook('preSerialization', async (request, reply, payload) => {
+      const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
+      const schemas = request.routeOptions.schema?.response as Record<string, object> | undefined;
+      const schema = schemas?.[String(reply.statusCode)];
+      if (!schema) return payload;
+      const validate = validatorOf(schema, request.server.getSchemas());
+      checked.push({ route, status: reply.statusCode });
+      // Through JSON, as a client sees it (dates become strings, undefined fields vanish).
+      if (!validate(JSON.parse(JSON.stringify(payload)))) {
+        const errors = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`);
+        violations.push({ route, status: reply.statusCode, errors });
+      }
+      return payload;
+    });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await lab?.cleanup();
+  });
+
+  const inject = async (method: 'GET' | 'POST', url: string, payload?: object) => {
+    const res = await app.inject({ method, url, payload });
+    return { status: res.statusCode, body: res.json() as Record<string, unknown> & { id?: number } };
+  };
+
+  it('datasets, runs, models, predictions, comparison, evaluation and errors keep their contracts', async () => {
+    const datasetId = await seedBanking77(lab, {
+      intents: SUBSET_INTENTS.slice(0, 3),
+      trainPerIntent: 20,
+      testPerIntent: 6,
+    });
+    expect((await inject('GET', '/datasets')).status).toBe(200);
+    expect((await inject('GET', `/datasets/${datasetId}`)).status).toBe(200);
+    expect((await inject('GET', `/datasets/${datasetId}/summary`)).status).toBe(200);
+    expect((await inject('GET', `/datasets/${datasetId}/examples?limit=5`)).status).toBe(200);
+
+    const runs: number[] = [];
+    for (const seed of [1, 2]) {
+      const trained = await inject('POST', '/training/run', {
+        dataset_id: datasetId,
+        model_type: 'tfidf-linear',
+        seed,
+      });
+      expect(trained.status, JSON.stringify(trained.body)).toBe(200);
+      runs.push(trained.body.id!);
+    }
+    expect((await inject('GET', '/training/runs')).status).toBe(200);
+    expect((await inject('GET', `/training/runs/${runs[0]}`)).status).toBe(200);
+    const evaluation = await inject('GET', `/training/runs/${runs[0]}/evaluation`);
+    expect(evaluation.status).toBe(200);
+    expect(evaluation.body.errors).toBeInstanceOf(Array);
+    expect((await inject('GET', `/runs/compare?ids=${runs.join(',')}`)).status).toBe(200);
+    expect((await inject('GET', '/models')).status).toBe(200);
+    expect((await inject('POST', '/models/2/aliases', { alias: 'production' })).status).toBe(200);
+    expect((await inject('POST', '/intents/predict', { texts: ['I lost my card', 'where is my money'] })).status).toBe(
+      200,
+    );
+    // Error answers have a contract too.
+    expect((await inject('GET', '/training/runs/999999')).status).toBe(404);
+    expect((await inject('POST', '/training/run', { dataset_id: datasetId, bogus: 1 })).status).toBe(400);
+    expect((await inject('POST', `/training/runs/${runs[0]}/cancel`)).status).toBe(409);
+
+    expect(violations).toEqual([]);
+    const routes = new Set(checked.map((c) => c.route));
+    for (const route of [
+      'GET /datasets',
+      'POST /training/run',
+      'GET /training/runs',
+      'GET /training/runs/:id',
+      'GET /training/runs/:id/evaluation',
+      'GET /runs/compare',
+      'GET /models',
+      'POST /intents/predict',
+    ])
+      expect(routes, `${route} was checked`).toContain(route);
+  });
+
+  it('a contract drift fails the check (an answer missing a declared field)', () => {
+    const validate = validatorOf({ $ref: 'Run' }, app.getSchemas());
+    expect(validate({ id: 1 })).toBe(false);
+    expect(validate.errors?.[0]?.message).toMatch(/must have required property/);
+  });
+});
