@@ -158,7 +158,12 @@ async function main(): Promise<void> {
 
   const results: Array<{ candidate: string; val: number; test: number; note: string }> = [];
   const record = (candidate: string, s: Scored, note = '') => {
-    const row = { candidate, val: accuracy(yVal, argmaxRows(s.val, k).pred), test: accuracy(yTest, argmaxRows(s.test, k).pred), note };
+    const row = {
+      candidate,
+      val: accuracy(yVal, argmaxRows(s.val, k).pred),
+      test: accuracy(yTest, argmaxRows(s.test, k).pred),
+      note,
+    };
     results.push(row);
     log(`${candidate}: validation ${round(100 * row.val)} %, test ${round(100 * row.test)} % ${note}`);
   };

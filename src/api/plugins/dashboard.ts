@@ -16,7 +16,6 @@ export function dashboardRoot(): string {
   return path.resolve(here, '../../..', 'dist', 'web');
 }
 
-
 /** A browser navigation (wants HTML), as opposed to an API client or a script asking for JSON. */
 function wantsHtml(request: FastifyRequest): boolean {
   const accept = request.headers.accept ?? '';
