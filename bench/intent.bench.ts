@@ -35,7 +35,7 @@ import { fitAndValidate } from '../src/nlp/fit.js';
 import { stratifiedSplit } from '../src/nlp/evaluation/split.js';
 import { encodeLabels } from '../src/nlp/common.js';
 import { argmaxRows } from '../src/nlp/evaluation/metrics.js';
-import { getTrainer } from '../src/nlp/registry.js';
+import { getTrainer, loadClassifier } from '../src/nlp/registry.js';
 import { embedTexts } from '../src/nlp/encoder.js';
 import { encoderEnvironment, parseEncoderSpec, resolveEncoder, USE_LITE_SPEC } from '../src/nlp/encoders/index.js';
 import type { IntentClassifier, LabelledText, ModelType, TrainingEvent } from '../src/nlp/types.js';
@@ -157,7 +157,13 @@ async function benchModel(
     const predicted = Array.from(argmaxRows(proba, k).pred, (i) => clf.labels[i]!);
     const scores = score(clf.labels, test, predicted);
     const sample = test.slice(0, type === 'tfidf-linear' ? 1000 : 200).map((e) => e.text);
-    const lat = await latencies((t) => clf.predictProba([t]), sample);
+    // One sentence per call as served: the model saved and loaded again (a freshly trained model
+    // may still point at the training embedding cache, which each call would read).
+    const savedDir = mkdtempSync(path.join(os.tmpdir(), `intent-bench-model-${type}-`));
+    await clf.save(savedDir);
+    const served = await loadClassifier(savedDir);
+    const lat = await latencies((t) => served.predictProba([t]), sample);
+    rmSync(savedDir, { recursive: true, force: true });
     return {
       model: name,
       validation_accuracy: valAccuracy,

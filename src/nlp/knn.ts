@@ -31,6 +31,9 @@ export function unitRows(x: Float32Array, dim: number): Float32Array {
  * Probabilities (n x classes) of n query rows, given unit-length reference rows `ref` with labels
  * `y`. `query` need not be unit length.
  */
+/** Queries up to this many rows are scored with plain dot products rather than the wasm matmul. */
+const SMALL_QUERY = 8;
+
 export async function knnProba(
   ref: Float32Array,
   y: Int32Array,
@@ -52,7 +55,22 @@ export async function knnProba(
   const floor = 1e-4;
   for (let start = 0; start < n; start += chunk) {
     const rows = Math.min(chunk, n - start);
-    ops.matmulBT(q.subarray(start * dim, (start + rows) * dim), rows, dim, ref, m, sims);
+    if (rows <= SMALL_QUERY) {
+      // One sentence at a time (serving): matmulBT would transpose and copy the whole reference
+      // into the wasm heap for every call (~200 ms at BANKING77's 10k rows); dot products here take
+      // a few milliseconds.
+      for (let r = 0; r < rows; r++) {
+        const qa = (start + r) * dim;
+        for (let i = 0; i < m; i++) {
+          let dot = 0;
+          const ra = i * dim;
+          for (let c = 0; c < dim; c++) dot += q[qa + c]! * ref[ra + c]!;
+          sims[r * m + i] = dot;
+        }
+      }
+    } else {
+      ops.matmulBT(q.subarray(start * dim, (start + rows) * dim), rows, dim, ref, m, sims);
+    }
     for (let r = 0; r < rows; r++) {
       // Top k by insertion into a small sorted list (k is small).
       let filled = 0;
