@@ -425,9 +425,9 @@ async function main() {
       live_probes: e.probe.live.length,
       live_p50_ms: ms(pct(e.probe.live, 50)),
       live_p99_ms: ms(pct(e.probe.live, 99)),
-      live_max_ms: ms(Math.max(...e.probe.live)),
+      live_max_ms: ms(e.probe.live.reduce((a, b) => Math.max(a, b), 0)),
       ready_p99_ms: ms(pct(e.probe.ready, 99)),
-      ready_max_ms: ms(Math.max(...e.probe.ready)),
+      ready_max_ms: ms(e.probe.ready.reduce((a, b) => Math.max(a, b), 0)),
     }));
     ingestRows.push({
       engine: 'duckdb (copy of the SQLite tables read)',
