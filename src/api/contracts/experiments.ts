@@ -9,6 +9,18 @@ import { RunSchema } from './training.js';
 
 const Json = Type.Unknown();
 
+/** McNemar's test on the examples two models both scored (run comparison and promote-check). */
+export const McNemarSchema = Type.Object({
+  b: Type.Integer({ description: 'baseline right, candidate wrong' }),
+  c: Type.Integer({ description: 'baseline wrong, candidate right' }),
+  method: Type.String(),
+  statistic: Type.Number(),
+  p_value: Type.Number(),
+  significant: Type.Boolean(),
+  alpha: Type.Number(),
+  shared_examples: Type.Integer(),
+});
+
 export const ModelVersionSchema = Type.Object(
   {
     id: Type.Integer(),
@@ -52,19 +64,7 @@ export const ComparisonSchema = Type.Object({
       candidate: Type.Integer(),
       metric_deltas: Type.Record(Type.String(), Delta),
       intent_f1_deltas: Type.Array(Type.Intersect([Type.Object({ intent: Type.String() }), Delta])),
-      mcnemar: Type.Union([
-        Type.Object({
-          b: Type.Integer({ description: 'baseline right, candidate wrong' }),
-          c: Type.Integer({ description: 'baseline wrong, candidate right' }),
-          method: Type.String(),
-          statistic: Type.Number(),
-          p_value: Type.Number(),
-          significant: Type.Boolean(),
-          alpha: Type.Number(),
-          shared_examples: Type.Integer(),
-        }),
-        Type.Null(),
-      ]),
+      mcnemar: Type.Union([McNemarSchema, Type.Null()]),
       verdict: Type.String(),
     }),
   ),

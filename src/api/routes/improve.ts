@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { datasetDiff, datasetVersions, deriveDataset, promoteCheck } from '../../improve/index.js';
 import type { LabApp } from '../app.js';
+import { McNemarSchema } from '../contracts/experiments.js';
 import { errorResponses } from '../schemas.js';
 
 /** Nested objects documented by their fields in the README; every property is returned. */
@@ -108,16 +109,7 @@ const PromoteSchema = Type.Object({
   dataset: Ref,
   held_out: Type.Object({ test_examples: Type.Integer(), reviewed_turns: Type.Integer(), total: Type.Integer() }),
   metrics: Type.Object({ accuracy: Pair, macro_f1: Pair }),
-  mcnemar: Type.Object({
-    b: Type.Integer({ description: 'baseline right, candidate wrong' }),
-    c: Type.Integer({ description: 'baseline wrong, candidate right' }),
-    method: Type.String(),
-    statistic: Type.Number(),
-    p_value: Type.Number(),
-    significant: Type.Boolean(),
-    alpha: Type.Number(),
-    shared_examples: Type.Integer(),
-  }),
+  mcnemar: McNemarSchema,
   intent_f1_deltas: Type.Array(
     Type.Object({
       intent: Type.String(),
