@@ -7,9 +7,11 @@ import { FALLBACK_LABELS } from '../analytics/fallback.js';
 import type { LabContext } from '../core/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { getDatasetRow } from '../datasets/repository.js';
+import { POOL_NAMES, type Pool } from '../api/contracts/discovery.js';
 
-export const POOLS = ['fallback', 'low-confidence', 'unlabelled'] as const;
-export type Pool = (typeof POOLS)[number];
+/** The pools, declared once with the API's contract. */
+export const POOLS: readonly Pool[] = POOL_NAMES;
+export type { Pool };
 
 /** Clustering is O(n²) in time and memory: larger pools keep their least confident turns. */
 export const MAX_POOL = 3000;

@@ -3,43 +3,14 @@ import type { LabContext } from '../core/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { DiscoveryClustersTable, DiscoveryRunsTable } from '../db/schema.js';
 import type { Selectable } from 'kysely';
+import type { DiscoveryCluster, DiscoveryRun } from '../api/contracts/discovery.js';
 
 /** Representative turns shown per cluster (the closest to its centroid). */
 export const EXAMPLES_PER_CLUSTER = 8;
 
-export interface ClusterView {
-  id: number;
-  run_id: number;
-  dataset_id: number;
-  size: number;
-  name_suggestion: string;
-  terms: Array<{ term: string; weight: number }>;
-  examples: Array<{ turn_id: number; text: string; similarity: number }>;
-  nearest_intents: Array<{ intent: string; similarity: number }>;
-  trend: { granularity: string | null; points: Array<{ period: string; turns: number; share: number }> };
-  status: 'open' | 'accepted' | 'merged' | 'dismissed';
-  intent: string | null;
-  decided_by: string | null;
-  decided_at: string | null;
-}
-
-export interface DiscoveryRunView {
-  id: number;
-  dataset_id: number;
-  pool: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed';
-  params: Record<string, unknown>;
-  progress: { phase: string; done: number; total: number } | null;
-  pool_size: number | null;
-  clustered: number | null;
-  /** Pool turns left in no cluster. */
-  noise: number | null;
-  error: string | null;
-  job_id: number | null;
-  created_at: string;
-  finished_at: string | null;
-  clusters: ClusterView[];
-}
+/** A cluster and a run as the API, the CLI and the dashboard show them (the API's contract). */
+export type ClusterView = DiscoveryCluster;
+export type DiscoveryRunView = DiscoveryRun;
 
 export function parseId(raw: unknown, field: string): number {
   const text = String(raw ?? '').trim();

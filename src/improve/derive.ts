@@ -10,9 +10,11 @@ import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Dataset } from '../db/schema.js';
 import { duplicateKey, preprocessText, resolvePreprocess } from '../datasets/preprocess.js';
 import { getDatasetRow, toView } from '../datasets/repository.js';
-import type { DatasetView, PreprocessOptions, ValidationFinding } from '../datasets/types.js';
-import { computeReport, reportView, type ValidationReport } from '../datasets/validation.js';
+import type { PreprocessOptions, ValidationFinding } from '../datasets/types.js';
+import { computeReport, reportView } from '../datasets/validation.js';
 import { getLogDataset, latestDecisions } from '../review/turns.js';
+import type { Dataset as DatasetAnswer } from '../api/contracts/datasets.js';
+import type { DeriveResult, Provenance, ReviewConflict } from '../api/contracts/improve.js';
 
 export interface DeriveRequest {
   /** The training dataset (id, name or name@version). */
@@ -31,43 +33,15 @@ export interface DeriveRequest {
   holdout?: number;
 }
 
-export interface Provenance {
-  source_dataset: number;
-  turn_id: number;
-  decision_id: number;
-  decision: string;
-  reviewer: string;
-}
-
-export interface ReviewConflict {
-  text: string;
-  turn_id: number;
-  decision_id: number;
-  decided_intent: string;
-  /** The label the text already has: in the old examples, or from another decision. */
-  existing_label: string;
-  existing: 'example' | 'decision';
-}
-
-export interface DeriveResult {
-  dataset: DatasetView;
-  /** False when the same derivation (same source, same decisions, same options) already exists. */
-  created: boolean;
-  from: { id: number; name: string; version: number };
-  reviews: Array<{ id: number; name: string }>;
-  added: {
-    total: number;
-    train: number;
-    test: number;
-    by_intent: Array<{ intent: string; count: number; new_intent: boolean }>;
-  };
-  /** Reviewed texts already present with the same label. */
-  duplicates: number;
-  conflicts: ReviewConflict[];
-  validation: ValidationReport['summary'];
-}
+export type { DeriveResult, Provenance, ReviewConflict };
 
 const INSERT_BATCH = 500;
+
+/** The new version as the datasets API answers it (its preprocess options as a plain record). */
+function datasetAnswer(row: Dataset): DatasetAnswer {
+  const view = toView(row);
+  return { ...view, preprocess: { ...view.preprocess } };
+}
 
 /** A training dataset: labelled examples and no conversations. */
 export async function getTrainingDataset(lab: LabContext, ref: string | number, field = 'from'): Promise<Dataset> {
@@ -242,7 +216,7 @@ export async function deriveDataset(lab: LabContext, req: DeriveRequest): Promis
         existing.id,
         JSON.parse(existing.validation ?? 'null') ?? (await computeReport(trx, existing.id, null)),
       );
-      return { ...base, dataset: toView(existing), created: false, validation: stored.summary };
+      return { ...base, dataset: datasetAnswer(existing), created: false, validation: stored.summary };
     }
     const latestVersion = await trx
       .selectFrom('datasets')
@@ -324,6 +298,6 @@ export async function deriveDataset(lab: LabContext, req: DeriveRequest): Promis
       .where('id', '=', id)
       .execute();
     const row = await trx.selectFrom('datasets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    return { ...base, dataset: toView(row), created: true, validation: reportView(id, report).summary };
+    return { ...base, dataset: datasetAnswer(row), created: true, validation: reportView(id, report).summary };
   });
 }

@@ -9,6 +9,7 @@ import type { RunView } from '../experiments/runs.js';
 import { trainModel } from '../training/pipeline.js';
 import { deriveDataset, type DeriveResult } from './derive.js';
 import { promoteCheck, type PromoteCheckResult } from './promote-check.js';
+import type { ImproveResult } from '../api/contracts/improve.js';
 
 export interface ImproveRequest {
   dataset: string | number;
@@ -28,11 +29,7 @@ export type ImproveStep =
   | { step: 'train'; run: RunView }
   | { step: 'promote-check'; result: PromoteCheckResult };
 
-export interface ImproveResult {
-  derive: DeriveResult;
-  run: RunView;
-  promote_check: PromoteCheckResult;
-}
+export type { ImproveResult };
 
 export async function improveModel(
   lab: LabContext,

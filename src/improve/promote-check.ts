@@ -11,11 +11,12 @@ import { FALLBACK_LABELS } from '../analytics/fallback.js';
 import { duplicateKey } from '../datasets/preprocess.js';
 import { resolveModel, setAlias, validateAlias, type ModelVersionView } from '../experiments/registry.js';
 import { getRun } from '../experiments/runs.js';
-import { classificationReport, mcnemar, type McNemarResult } from '../nlp/evaluation/index.js';
+import { classificationReport, mcnemar } from '../nlp/evaluation/index.js';
 import { findDataset, loadExamples } from '../training/data.js';
 import { trainTestOf } from '../training/pipeline.js';
 import { getPredictor } from '../training/predict.js';
 import { latestDecisions } from '../review/turns.js';
+import type { ComparedModel, PromoteCheck, Verdict } from '../api/contracts/improve.js';
 
 export interface PromoteCheckRequest {
   /** A model version (`7`, `name:7`, an alias) or a run (`run:12`). */
@@ -34,32 +35,11 @@ export interface PromoteCheckRequest {
   minIntentSupport?: number;
 }
 
-export type Verdict = 'promote' | 'hold' | 'regressed';
+export type { Verdict };
+/** The answer of promote-check (the API's contract). */
+export type PromoteCheckResult = PromoteCheck;
 
-interface ModelSummary {
-  version: number;
-  name: string;
-  model_type: string;
-  run_id: number | null;
-  dataset_id: number | null;
-  aliases: string[];
-}
-
-export interface PromoteCheckResult {
-  candidate: ModelSummary;
-  baseline: ModelSummary;
-  dataset: { id: number; name: string; version: number };
-  held_out: { test_examples: number; reviewed_turns: number; total: number };
-  metrics: Record<'accuracy' | 'macro_f1', { baseline: number; candidate: number; delta: number }>;
-  mcnemar: McNemarResult & { shared_examples: number };
-  intent_f1_deltas: Array<{ intent: string; support: number; baseline: number; candidate: number; delta: number }>;
-  verdict: Verdict;
-  reasons: string[];
-  alias: string;
-  applied: boolean;
-}
-
-const summary = (m: ModelVersionView): ModelSummary => ({
+const summary = (m: ModelVersionView): ComparedModel => ({
   version: m.version,
   name: m.name,
   model_type: m.model_type,

@@ -6,19 +6,9 @@ import { sql } from 'kysely';
 import type { LabContext } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
 import { getDatasetRow } from '../datasets/repository.js';
-import type { Provenance } from './derive.js';
+import type { DatasetDiff, DatasetVersion, Provenance } from '../api/contracts/improve.js';
 
-export interface DatasetVersion {
-  id: number;
-  name: string;
-  version: number;
-  source: string;
-  example_count: number;
-  label_count: number;
-  /** Examples that came from review decisions (they carry provenance). */
-  reviewed_examples: number;
-  created_at: string;
-}
+export type { DatasetDiff, DatasetVersion };
 
 export async function datasetVersions(lab: LabContext, ref: string | number): Promise<DatasetVersion[]> {
   const row = await getDatasetRow(lab, ref);
@@ -51,16 +41,6 @@ export async function datasetVersions(lab: LabContext, ref: string | number): Pr
     reviewed_examples: byId.get(v.id) ?? 0,
     created_at: v.created_at,
   }));
-}
-
-export interface DatasetDiff {
-  dataset: { id: number; name: string; version: number };
-  against: { id: number; name: string; version: number } | null;
-  by_intent: Array<{ intent: string; before: number; after: number; delta: number; new_intent: boolean }>;
-  added_total: number;
-  removed_total: number;
-  /** Examples added from reviews since `against`, with provenance (first 200). */
-  reviewed: Array<{ id: number; split: string; text: string; label: string | null; provenance: Provenance }>;
 }
 
 async function labelCounts(lab: LabContext, datasetId: number): Promise<Map<string, number>> {

@@ -6,17 +6,12 @@
 import type { LabContext } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
 import { DEFAULT_THRESHOLD, FALLBACK_LABELS } from '../analytics/fallback.js';
-import {
-  getLogDataset,
-  latestDecisions,
-  nearDuplicateKey,
-  predictedTurns,
-  type ReviewTurn,
-  type TopIntent,
-} from './turns.js';
+import { STRATEGY_NAMES, type QueueItem, type ReviewQueue, type Strategy } from '../api/contracts/review.js';
+import { getLogDataset, latestDecisions, nearDuplicateKey, predictedTurns, type ReviewTurn } from './turns.js';
 
-export const STRATEGIES = ['uncertainty', 'margin', 'disagreement', 'fallback', 'random'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
+/** The ranking strategies, declared once with the API's contract. */
+export const STRATEGIES: readonly Strategy[] = STRATEGY_NAMES;
+export type { QueueItem, ReviewQueue, Strategy };
 
 export interface QueueOptions {
   strategy?: string;
@@ -32,35 +27,6 @@ export interface QueueOptions {
   intent?: string;
   /** Put skipped turns back in the queue. */
   includeSkipped?: boolean;
-}
-
-export interface QueueItem {
-  turn_id: number;
-  conversation_id: number;
-  text: string;
-  given_intent: string | null;
-  predicted_intent: string;
-  confidence: number;
-  /** Top-1 minus top-2 confidence (a lower bound 2·top1 − 1 when only the top-1 is stored). */
-  margin: number;
-  top: TopIntent[];
-  /** Near-duplicate undecided turns, this one included: a decision applies to all of them. */
-  group_size: number;
-  group_turn_ids: number[];
-  /** The group's ranking value under the strategy (lower comes first). */
-  score: number;
-}
-
-export interface ReviewQueue {
-  dataset: { id: number; name: string };
-  strategy: Strategy;
-  threshold: number;
-  /** Undecided groups / turns matching the strategy and filters. */
-  groups: number;
-  turns: number;
-  offset: number;
-  limit: number;
-  items: QueueItem[];
 }
 
 export function checkStrategy(value: unknown): Strategy {

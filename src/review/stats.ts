@@ -5,6 +5,7 @@
  * sample it is unbiased; on an uncertainty-ranked sample it is pessimistic).
  */
 import type { LabContext } from '../core/context.js';
+import type { AccuracyEstimate, ReviewStats } from '../api/contracts/review.js';
 import { getLogDataset, latestDecisions, predictedTurns, type DecisionKind } from './turns.js';
 
 const Z95 = 1.959963984540054;
@@ -20,28 +21,7 @@ export function wilsonInterval(k: number, n: number, z = Z95): { low: number; hi
   return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
 
-export interface AccuracyEstimate {
-  /** Reviewed turns with a verdict on the prediction (accept, correct, new intent, out of scope). */
-  judged: number;
-  /** Of those, accepted: the prediction was right. */
-  correct: number;
-  accuracy: number | null;
-  ci95: { low: number; high: number } | null;
-}
-
-export interface ReviewStats {
-  dataset: { id: number; name: string };
-  /** User turns with a prediction. */
-  total: number;
-  reviewed: number;
-  skipped: number;
-  pending: number;
-  by_decision: Record<DecisionKind, number>;
-  by_source: Array<{ source: string; count: number }>;
-  accuracy: AccuracyEstimate;
-  /** Per predicted intent: when the model says X, how often is it right. Worst first. */
-  per_intent: Array<AccuracyEstimate & { intent: string }>;
-}
+export type { AccuracyEstimate, ReviewStats };
 
 function estimate(correct: number, judged: number): AccuracyEstimate {
   return { judged, correct, accuracy: judged ? correct / judged : null, ci95: wilsonInterval(correct, judged) };

@@ -7,14 +7,11 @@ import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Dataset } from '../db/schema.js';
 import { getDatasetRow } from '../datasets/repository.js';
 import { duplicateKey } from '../datasets/preprocess.js';
+import { DECISION_NAMES, type DecisionKind, type ReviewDecision, type TopIntent } from '../api/contracts/review.js';
 
-export type DecisionKind = 'accept' | 'correct' | 'new_intent' | 'oos' | 'skip';
-export const DECISION_KINDS: DecisionKind[] = ['accept', 'correct', 'new_intent', 'oos', 'skip'];
-
-export interface TopIntent {
-  intent: string;
-  confidence: number;
-}
+export type { DecisionKind, TopIntent };
+/** The decision kinds, declared once with the API's contract. */
+export const DECISION_KINDS: readonly DecisionKind[] = DECISION_NAMES;
 
 export interface ReviewTurn {
   id: number;
@@ -29,18 +26,8 @@ export interface ReviewTurn {
   ts: number | null;
 }
 
-export interface DecisionView {
-  id: number;
-  dataset_id: number;
-  turn_id: number;
-  decision: DecisionKind;
-  intent: string | null;
-  predicted_intent: string | null;
-  reviewer: string;
-  source: string;
-  cluster_id: number | null;
-  created_at: string;
-}
+/** A review decision as the API, the CLI and the statistics see it. */
+export type DecisionView = ReviewDecision;
 
 /**
  * A log the loop can review: a dataset of conversations that no training run learned from. A
@@ -149,7 +136,7 @@ export function decisionView(r: {
     intent: r.intent,
     predicted_intent: r.predicted_intent,
     reviewer: r.reviewer,
-    source: r.source,
+    source: r.source as DecisionView['source'],
     cluster_id: r.cluster_id === null ? null : Number(r.cluster_id),
     created_at: r.created_at,
   };

@@ -58,7 +58,7 @@ describe('chatlab datasets derive, promote-check, improve', () => {
     expect(models.find((m) => m.version === 2)!.aliases).toContain('production');
 
     const versions = cli('datasets', 'versions', 'banking77-subset', '--json');
-    expect(JSON.parse(versions.stdout).map((v: { version: number }) => v.version)).toEqual([1, 2]);
+    expect(JSON.parse(versions.stdout).versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
     const diff = cli('datasets', 'diff', 'banking77-subset');
     expect(diff.status, diff.stderr).toBe(0);
     expect(diff.stdout).toMatch(/banking77-subset@2 against banking77-subset@1: \+\d+ \/ -0 examples/);

@@ -30,13 +30,16 @@ describe('chatlab review', () => {
 
     const decide = cli('review', 'decide', String(ids.get('where is my card')), '--accept', '--json');
     expect(decide.status, decide.stderr).toBe(0);
-    expect(JSON.parse(decide.stdout).map((d: { reviewer: string }) => d.reviewer)).toEqual(['cli', 'cli']);
+    expect(JSON.parse(decide.stdout).decisions.map((d: { reviewer: string }) => d.reviewer)).toEqual(['cli', 'cli']);
     expect(cli('review', 'decide', String(ids.get('I lost my card')), '--intent', 'lost_card').stdout).toMatch(
       /correct lost_card/,
     );
     expect(cli('review', 'decide', String(ids.get('I lost my card')), '--oos').status).toBe(0);
     const history = cli('review', 'history', String(ids.get('I lost my card')), '--json');
-    expect(JSON.parse(history.stdout).map((d: { decision: string }) => d.decision)).toEqual(['correct', 'oos']);
+    expect(JSON.parse(history.stdout).decisions.map((d: { decision: string }) => d.decision)).toEqual([
+      'correct',
+      'oos',
+    ]);
     const only = cli(
       'review',
       'decide',
@@ -46,7 +49,7 @@ describe('chatlab review', () => {
       '--only-this',
       '--json',
     );
-    expect(JSON.parse(only.stdout)).toHaveLength(1);
+    expect(JSON.parse(only.stdout).decisions).toHaveLength(1);
 
     const stats = cli('review', 'stats', '--dataset', String(dataset));
     expect(stats.status, stats.stderr).toBe(0);

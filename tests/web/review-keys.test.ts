@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decisionForKey, type QueueItem } from '../../web/src/lib/review.js';
+import { decisionForKey } from '../../web/src/lib/review.js';
+import type { QueueItem } from '../../web/src/lib/types.js';
 
 const item: QueueItem = {
   turn_id: 7,
@@ -15,6 +16,7 @@ const item: QueueItem = {
   ],
   group_size: 1,
   group_turn_ids: [7],
+  score: 0.4,
 };
 
 describe('review keyboard shortcuts', () => {

@@ -96,7 +96,8 @@ export function registerImprove(program: Command): void {
     .action(async (ref: string, o) => {
       await withLab(async (lab) => {
         const { datasetVersions } = await import('../../improve/index.js');
-        output(await datasetVersions(lab, ref), o, (rows) =>
+        const versions = await datasetVersions(lab, ref);
+        output({ versions }, o, ({ versions: rows }) =>
           table(
             rows.map((v) => ({
               id: v.id,

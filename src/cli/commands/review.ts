@@ -127,8 +127,9 @@ export function registerReview(program: Command): void {
       const input = decisionFromFlags(intOption('turn', turn)!, o);
       await withLab(async (lab) => {
         const { recordDecisions } = await import('../../review/index.js');
-        const written = await recordDecisions(lab, [input], { reviewer: 'cli' }, 'turn');
-        output(written, o, (rows) =>
+        const decisions = await recordDecisions(lab, [input], { reviewer: 'cli' }, 'turn');
+        // The API's answer (POST /review/decisions).
+        output({ decisions }, o, ({ decisions: rows }) =>
           rows
             .map((r) => `turn ${r.turn_id}: ${r.decision}${r.intent ? ` ${r.intent}` : ''} (decision ${r.id})`)
             .join('\n'),
@@ -144,7 +145,8 @@ export function registerReview(program: Command): void {
     .action(async (turn: string, o) => {
       await withLab(async (lab) => {
         const { decisionHistory } = await import('../../review/index.js');
-        output(await decisionHistory(lab, intOption('turn', turn)!), o, (rows) =>
+        const decisions = await decisionHistory(lab, intOption('turn', turn)!);
+        output({ decisions }, o, ({ decisions: rows }) =>
           table(
             rows.map((r) => ({
               id: r.id,

@@ -4,5 +4,22 @@
 export type { PredictResponse, Run, RunDetail, RunList, RunStatus } from '../../../src/api/contracts/training.js';
 export type { ModelVersion } from '../../../src/api/contracts/experiments.js';
 export type { Dataset, DatasetList, ExamplePage, ExampleRow } from '../../../src/api/contracts/datasets.js';
+export type {
+  AccuracyEstimate,
+  DecisionInput,
+  QueueItem,
+  ReviewDecision,
+  ReviewQueue,
+  ReviewStats,
+  Strategy,
+} from '../../../src/api/contracts/review.js';
+export type { DiscoveryCluster, DiscoveryRun, DiscoveryRunList, Pool } from '../../../src/api/contracts/discovery.js';
+export type {
+  DatasetDiff,
+  DatasetVersion,
+  DatasetVersionList,
+  DeriveResult,
+  PromoteCheck,
+} from '../../../src/api/contracts/improve.js';
 
 export { MODEL_TYPES } from './model-types.js';

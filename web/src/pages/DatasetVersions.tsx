@@ -4,31 +4,8 @@ import { Async, ErrorState } from '../components/States';
 import { api } from '../lib/api';
 import { fmtDate } from '../lib/format';
 import { href, navigate } from '../lib/router';
-import type { Dataset, DatasetList } from '../lib/types';
+import type { Dataset, DatasetDiff, DatasetList, DatasetVersionList, DeriveResult } from '../lib/types';
 import { useApi } from '../lib/useApi';
-
-interface Version {
-  id: number;
-  version: number;
-  source: string;
-  example_count: number;
-  reviewed_examples: number;
-  created_at: string;
-}
-
-interface Diff {
-  against: { id: number; name: string; version: number } | null;
-  by_intent: Array<{ intent: string; before: number; after: number; delta: number; new_intent: boolean }>;
-  added_total: number;
-  removed_total: number;
-  reviewed: Array<{
-    id: number;
-    split: string;
-    text: string;
-    label: string | null;
-    provenance: { source_dataset: number; turn_id: number; decision_id: number; decision: string; reviewer: string };
-  }>;
-}
 
 /** Derive the next version from reviewed logs (training datasets only). */
 function DeriveForm({ id }: { id: string }) {
@@ -45,7 +22,7 @@ function DeriveForm({ id }: { id: string }) {
     setBusy(true);
     setError(null);
     try {
-      const r = await api<{ dataset: { id: number } }>(`/datasets/${id}/derive`, {
+      const r = await api<DeriveResult>(`/datasets/${id}/derive`, {
         method: 'POST',
         body: { reviews: [Number(chosen)], with_oos: withOos },
       });
@@ -83,8 +60,8 @@ function DeriveForm({ id }: { id: string }) {
 
 /** Dataset page: versions with provenance, the diff against the previous one, and Derive. */
 export function DatasetVersions({ id, dataset }: { id: string; dataset: Dataset }) {
-  const versions = useApi<{ versions: Version[] }>(`/datasets/${id}/versions`);
-  const diff = useApi<Diff>(`/datasets/${id}/diff`);
+  const versions = useApi<DatasetVersionList>(`/datasets/${id}/versions`);
+  const diff = useApi<DatasetDiff>(`/datasets/${id}/diff`);
   return (
     <Card title="Versions" id="versions">
       <Async state={versions} feature="Dataset versions">

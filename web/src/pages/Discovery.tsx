@@ -5,48 +5,23 @@ import { Async, Empty, ErrorState } from '../components/States';
 import { api } from '../lib/api';
 import { lineChart } from '../lib/charts';
 import { href } from '../lib/router';
-import type { Dataset, DatasetList } from '../lib/types';
+import type { Dataset, DatasetList, DiscoveryCluster, DiscoveryRun, DiscoveryRunList, Pool } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
-/** The API's discovery shapes (GET /discovery/runs/{id}). */
-interface Cluster {
-  id: number;
-  size: number;
-  name_suggestion: string;
-  terms: Array<{ term: string; weight: number }>;
-  examples: Array<{ turn_id: number; text: string; similarity: number }>;
-  nearest_intents: Array<{ intent: string; similarity: number }>;
-  trend: { granularity: string | null; points: Array<{ period: string; turns: number; share: number }> };
-  status: 'open' | 'accepted' | 'merged' | 'dismissed';
-  intent: string | null;
-  decided_by: string | null;
-}
-interface DiscoveryRun {
-  id: number;
-  dataset_id: number;
-  pool: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed';
-  params: Record<string, unknown>;
-  progress: { phase: string; done: number; total: number } | null;
-  pool_size: number | null;
-  noise: number | null;
-  error: string | null;
-  created_at: string;
-  clusters: Cluster[];
-}
-
-const POOLS = [
-  { value: 'fallback', label: 'fallback (under the threshold, or out-of-scope)' },
-  { value: 'low-confidence', label: 'low confidence (under 0.7 too)' },
-  { value: 'unlabelled', label: 'every unlabelled turn' },
-];
+/** Every pool the API clusters (a Record, so a pool added to the contract must be described here). */
+const POOL_LABELS: Record<Pool, string> = {
+  fallback: 'fallback (under the threshold, or out-of-scope)',
+  'low-confidence': 'low confidence (under 0.7 too)',
+  unlabelled: 'every unlabelled turn',
+};
+const POOLS = Object.entries(POOL_LABELS).map(([value, label]) => ({ value, label }));
 
 function go(query: Record<string, string | number>) {
   const params = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
   window.location.hash = `#/discovery?${params.toString()}`;
 }
 
-function TrendChart({ cluster }: { cluster: Cluster }) {
+function TrendChart({ cluster }: { cluster: DiscoveryCluster }) {
   if (cluster.trend.points.length === 0) return <p className="muted">No timestamps, so no trend over time.</p>;
   return (
     <Chart
@@ -70,7 +45,7 @@ function TrendChart({ cluster }: { cluster: Cluster }) {
   );
 }
 
-function ClusterCard({ cluster, onChanged }: { cluster: Cluster; onChanged: () => void }) {
+function ClusterCard({ cluster, onChanged }: { cluster: DiscoveryCluster; onChanged: () => void }) {
   const [name, setName] = useState(cluster.name_suggestion);
   const [into, setInto] = useState(cluster.nearest_intents[0]?.intent ?? '');
   const [busy, setBusy] = useState(false);
@@ -254,7 +229,7 @@ function StartForm({ logs, datasetId }: { logs: Dataset[]; datasetId: string }) 
   const [pool, setPool] = useState('fallback');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
-  const runs = useApi<{ runs: Array<{ id: number; status: string; pool: string; created_at: string }> }>(
+  const runs = useApi<DiscoveryRunList>(
     datasetId ? `/discovery/runs?dataset_id=${encodeURIComponent(datasetId)}` : null,
   );
   const submit = async (event: FormEvent) => {

@@ -2,8 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ErrorState } from '../components/States';
 import { api } from '../lib/api';
 import { fmtPercent } from '../lib/format';
-import type { PromoteCheck } from '../lib/review';
-import type { ModelVersion } from '../lib/types';
+import type { ModelVersion, PromoteCheck } from '../lib/types';
 
 const signed = (v: number) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(2)}`;
 

@@ -4,11 +4,19 @@ import { Async, Empty, ErrorState } from '../components/States';
 import { api } from '../lib/api';
 import { fmtPercent } from '../lib/format';
 import { href, navigate } from '../lib/router';
-import { decisionForKey, type DecisionBody, type QueueItem, type ReviewQueue, type ReviewStats } from '../lib/review';
-import type { DatasetList } from '../lib/types';
+import { decisionForKey, type DecisionBody } from '../lib/review';
+import type { DatasetList, ModelVersion, QueueItem, ReviewQueue, ReviewStats, Strategy } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
-const STRATEGIES = ['uncertainty', 'margin', 'disagreement', 'fallback', 'random'];
+/** Every strategy the API ranks by (a Record, so a strategy added to the contract must be listed). */
+const STRATEGY_OPTIONS: Record<Strategy, true> = {
+  uncertainty: true,
+  margin: true,
+  disagreement: true,
+  fallback: true,
+  random: true,
+};
+const STRATEGIES = Object.keys(STRATEGY_OPTIONS);
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -200,7 +208,7 @@ export function ReviewPage({ query }: { query: URLSearchParams }) {
     dataset ? `/review/queue?dataset=${encodeURIComponent(dataset)}&strategy=${strategy}&limit=50` : null,
   );
   const stats = useApi<ReviewStats>(dataset ? `/review/stats?dataset=${encodeURIComponent(dataset)}` : null);
-  const production = useApi<{ models: Array<{ labels: string[]; aliases: string[] }> }>('/models');
+  const production = useApi<{ models: ModelVersion[] }>('/models');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const [done, setDone] = useState(0);
