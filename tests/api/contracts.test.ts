@@ -3,6 +3,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp, type LabApp } from '../../src/api/app.js';
 import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
 import { seedBanking77, SUBSET_INTENTS } from '../training/support.js';
+import { seedCraftedLog } from '../discovery/fixtures.js';
+import { ingestReviewLog } from '../review/fixtures.js';
+import { waitFor } from '../support/wait.js';
 
 interface Violation {
   route: string;
@@ -60,8 +63,10 @@ describeEachDialect('API contracts: answers match their declared response schema
     return { status: res.statusCode, body: res.json() as Record<string, unknown> & { id?: number } };
   };
 
+  let datasetId: number;
+
   it('datasets, runs, models, predictions, comparison, evaluation and errors keep their contracts', async () => {
-    const datasetId = await seedBanking77(lab, {
+    datasetId = await seedBanking77(lab, {
       intents: SUBSET_INTENTS.slice(0, 3),
       trainPerIntent: 20,
       testPerIntent: 6,
@@ -108,6 +113,66 @@ describeEachDialect('API contracts: answers match their declared response schema
       'GET /runs/compare',
       'GET /models',
       'POST /intents/predict',
+    ])
+      expect(routes, `${route} was checked`).toContain(route);
+  });
+
+  it('review, discovery and the improvement loop keep their contracts', async () => {
+    const before = violations.length;
+    const log = await ingestReviewLog(lab, lab.dir);
+    expect((await inject('GET', `/review/queue?dataset=${log.dataset}&strategy=margin`)).status).toBe(200);
+    const decided = await inject('POST', '/review/decisions', {
+      decisions: [
+        { turn_id: await log.turn('where is my card'), decision: 'accept' },
+        { turn_id: await log.turn('I lost my card'), decision: 'correct', intent: 'lost_card' },
+        { turn_id: await log.turn('transfer 50 to savings'), decision: 'new_intent', intent: 'savings' },
+      ],
+    });
+    expect(decided.status, JSON.stringify(decided.body)).toBe(201);
+    expect((await inject('GET', `/review/stats?dataset=${log.dataset}`)).status).toBe(200);
+    expect((await inject('GET', `/review/turns/${await log.turn('I lost my card')}/decisions`)).status).toBe(200);
+    expect((await inject('POST', '/review/decisions', { turn_id: 1, decision: 'maybe' })).status).toBe(400);
+
+    // Version 2 of the training dataset from the decisions, its versions and diff.
+    const derived = await inject('POST', `/datasets/${datasetId}/derive`, { reviews: [log.dataset], holdout: 0 });
+    expect(derived.status, JSON.stringify(derived.body)).toBe(201);
+    expect((await inject('GET', `/datasets/${datasetId}/versions`)).status).toBe(200);
+    const diff = await inject('GET', `/datasets/${(derived.body.dataset as { id: number }).id}/diff`);
+    expect(diff.status).toBe(200);
+    expect((diff.body.reviewed as unknown[]).length).toBeGreaterThan(0);
+    // Version 1 against production (version 2) on the first dataset's test split.
+    const check = await inject('POST', '/models/1/promote-check', { dataset: datasetId, reviews: [] });
+    expect(check.status, JSON.stringify(check.body)).toBe(200);
+
+    const discoveryLog = await seedCraftedLog(lab, lab.dir, true);
+    const started = await inject('POST', '/discovery/runs', { dataset_id: discoveryLog, threshold: 0.5 });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const run = await waitFor(async () => {
+      const r = await inject('GET', `/discovery/runs/${started.body.id}`);
+      return r.body.status === 'succeeded' || r.body.status === 'failed' ? r.body : undefined;
+    }, 'the discovery run to end');
+    expect(run.status, String(run.error)).toBe('succeeded');
+    const [first, second] = run.clusters as Array<{ id: number }>;
+    expect((await inject('POST', `/discovery/clusters/${first!.id}/accept`, { intent: 'new_topic' })).status).toBe(200);
+    expect((await inject('POST', `/discovery/clusters/${second!.id}/dismiss`)).status).toBe(200);
+    expect((await inject('GET', `/discovery/runs?dataset_id=${discoveryLog}`)).status).toBe(200);
+
+    expect(violations.slice(before)).toEqual([]);
+    const routes = new Set(checked.map((c) => c.route));
+    for (const route of [
+      'GET /review/queue',
+      'POST /review/decisions',
+      'GET /review/stats',
+      'GET /review/turns/:id/decisions',
+      'POST /datasets/:id/derive',
+      'GET /datasets/:id/versions',
+      'GET /datasets/:id/diff',
+      'POST /models/:version/promote-check',
+      'POST /discovery/runs',
+      'GET /discovery/runs',
+      'GET /discovery/runs/:id',
+      'POST /discovery/clusters/:id/accept',
+      'POST /discovery/clusters/:id/dismiss',
     ])
       expect(routes, `${route} was checked`).toContain(route);
   });
