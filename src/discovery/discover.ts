@@ -20,6 +20,7 @@ import { embedTexts } from '../nlp/encoder.js';
 import { resolveEncoder } from '../nlp/encoders/index.js';
 import { checkPool, findLog, selectPool, selectReferences, type Pool, type PoolTurn } from './pool.js';
 import { getDiscoveryRun, type DiscoveryRunView } from './repository.js';
+import type { DiscoveryParams } from '../api/contracts/discovery.js';
 
 export interface DiscoverRequest {
   /** The log: id, name or name@version. */
@@ -35,16 +36,7 @@ export interface DiscoverRequest {
   minClusterSize?: number;
 }
 
-export interface DiscoveryParams {
-  threshold: number;
-  threshold_source: string;
-  low_confidence: number;
-  min_cluster_size: number;
-  min_samples: number;
-  encoder: string;
-  /** The pool had more turns than were clustered (the least confident were kept). */
-  truncated: boolean;
-}
+export type { DiscoveryParams };
 
 export interface PreparedDiscovery {
   runId: number;

@@ -18,6 +18,19 @@ export const DiscoveryStatusSchema = Type.Union(
   (['queued', 'running', 'succeeded', 'failed'] as const).map((s) => Type.Literal(s)),
 );
 
+/** The choices a run made: the threshold from the start, the rest once it has clustered. */
+export const DiscoveryParamsSchema = Type.Object({
+  threshold: Type.Number({ description: 'confidence under which a turn is a fallback' }),
+  threshold_source: Type.Optional(Type.String({ description: 'where the threshold came from' })),
+  low_confidence: Type.Optional(Type.Number()),
+  min_cluster_size: Type.Optional(Type.Integer()),
+  min_samples: Type.Optional(Type.Integer()),
+  encoder: Type.Optional(Type.String({ description: 'the sentence encoder that embedded the turns' })),
+  truncated: Type.Optional(
+    Type.Boolean({ description: 'the pool had more turns than were clustered (the least confident were kept)' }),
+  ),
+});
+
 export const DiscoveryClusterSchema = Type.Object(
   {
     id: Type.Integer(),
@@ -51,9 +64,7 @@ export const DiscoveryRunSchema = Type.Object(
     dataset_id: Type.Integer(),
     pool: PoolSchema,
     status: DiscoveryStatusSchema,
-    params: Type.Record(Type.String(), Type.Unknown(), {
-      description: 'threshold, min_cluster_size, min_samples, model, truncated, ... as the run used them',
-    }),
+    params: DiscoveryParamsSchema,
     progress: Nullable(Type.Object({ phase: Type.String(), done: Type.Number(), total: Type.Number() })),
     pool_size: Nullable(Type.Integer()),
     clustered: Nullable(Type.Integer()),
@@ -101,6 +112,8 @@ export const StartDiscoveryBody = Type.Object(
 );
 
 export type Pool = Static<typeof PoolSchema>;
+/** As a run that has clustered records them (every field present). */
+export type DiscoveryParams = Required<Static<typeof DiscoveryParamsSchema>>;
 export type DiscoveryCluster = Static<typeof DiscoveryClusterSchema>;
 /** Type.Ref does not carry its target's type: a run holds clusters. */
 export type DiscoveryRun = Omit<Static<typeof DiscoveryRunSchema>, 'clusters'> & { clusters: DiscoveryCluster[] };

@@ -37,7 +37,7 @@ function clusterLine(c: ClusterView): Record<string, unknown> {
 }
 
 function describeRun(run: DiscoveryRunView): string {
-  const params = run.params as { threshold?: number; min_cluster_size?: number; truncated?: boolean };
+  const params = run.params;
   return [
     `Discovery run ${run.id} on dataset ${run.dataset_id}: pool ${run.pool} (threshold ${params.threshold}), ` +
       `${run.pool_size} turns${params.truncated ? ' (the least confident kept)' : ''}, ${run.clusters.length} clusters, ` +

@@ -192,8 +192,7 @@ function RunView({ runId }: { runId: string }) {
         <>
           <Card title={`Run ${r.id}`} id="discovery-run">
             <p data-testid="discovery-run-status">
-              <StatusBadge status={r.status} /> pool <strong>{r.pool}</strong>
-              {r.params.threshold !== undefined && <> (threshold {String(r.params.threshold)})</>}
+              <StatusBadge status={r.status} /> pool <strong>{r.pool}</strong> (threshold {r.params.threshold})
               {r.pool_size !== null && (
                 <>
                   {' '}
