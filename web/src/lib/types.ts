@@ -4,5 +4,33 @@
 export type { PredictResponse, Run, RunDetail, RunList, RunStatus } from '../../../src/api/contracts/training.js';
 export type { ModelVersion } from '../../../src/api/contracts/experiments.js';
 export type { Dataset, DatasetList, ExamplePage, ExampleRow } from '../../../src/api/contracts/datasets.js';
+export type {
+  Conversation,
+  ConversationDetail,
+  ConversationPage,
+  FallbackResult,
+  FlowsResult,
+  IntentsResult,
+  OverviewResult,
+  SentimentResult,
+  SessionsResult,
+  Turn,
+} from '../../../src/api/contracts/analytics.js';
+export type {
+  AlertHistory,
+  Alerts,
+  HistoryPoint,
+  LoggedPrediction,
+  ModelMonitoring,
+  MovedIntent,
+  PredictionLogPage,
+  RequestHistory,
+  RequestsSummary,
+  RouteSummary,
+  SignalStatus,
+  SystemSnapshot,
+} from '../../../src/api/contracts/monitoring.js';
+export type { QueuedRun } from '../../../src/api/contracts/training.js';
+export type { RunEvent } from '../../../src/api/contracts/run-events.js';
 
 export { MODEL_TYPES } from './model-types.js';
