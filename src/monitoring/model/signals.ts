@@ -15,15 +15,7 @@ import { NotFoundError } from '../../core/errors.js';
 import type { Database } from '../../db/schema.js';
 import { resolveModel, type ModelVersionView } from '../../experiments/registry.js';
 import { CONFIDENCE_BINS, confidenceBin, loadBaseline, type BaselineProfile } from './baseline.js';
-import {
-  histogramPsi,
-  jsDistance,
-  ksFromHistograms,
-  ksPValue,
-  mmd2,
-  psi,
-  topMovedIntents,
-} from './drift.js';
+import { histogramPsi, jsDistance, ksFromHistograms, ksPValue, mmd2, psi, topMovedIntents } from './drift.js';
 import { LENGTH_BUCKETS, hashedEmbedding } from './text-features.js';
 export { parseWindow } from './window.js';
 
