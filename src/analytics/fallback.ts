@@ -13,40 +13,15 @@ import {
   type AnalyticsFilters,
 } from './filters.js';
 import { dailyRollupsApply, dailySource } from './rollups/read.js';
+import type { FallbackResult, FallbackRow } from '../api/contracts/analytics.js';
+
+/** The answer's shape is declared in the API contract (src/api/contracts/analytics.ts). */
+export type { FallbackResult, FallbackRow } from '../api/contracts/analytics.js';
 
 /** Labels that mean "the bot did not understand" (compared lower-case). */
 export const FALLBACK_LABELS = ['fallback', 'nlu_fallback', 'out_of_scope', 'out-of-scope', 'oos', 'unknown'];
 /** Confidence threshold used when the caller names none (the classifier's usual default). */
 export const DEFAULT_THRESHOLD = 0.5;
-
-export interface FallbackRow {
-  intent: string;
-  turns: number;
-  fallback: number;
-  share: number;
-  mean_confidence: number | null;
-}
-
-export interface FallbackResult {
-  filters: ReturnType<typeof describeFilters>;
-  threshold: number;
-  fallback_labels: string[];
-  turns: number;
-  /** Turns with a stored prediction confidence. */
-  scored_turns: number;
-  fallback: number;
-  share: number;
-  by_intent: FallbackRow[];
-  series: Array<{ period: string; turns: number; fallback: number; share: number }>;
-  lowest_confidence: Array<{
-    turn_id: number;
-    conversation: string;
-    text: string;
-    intent: string | null;
-    predicted_intent: string | null;
-    confidence: number;
-  }>;
-}
 
 interface FallbackGroup {
   intent: string | null;

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { LabContext } from '../core/context.js';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../core/errors.js';
+import type { AnalyticsFiltersView } from '../api/contracts/analytics.js';
 
 /**
  * The filters every analytics query takes, and the SQL fragments that apply them on both dialects.
@@ -102,7 +103,7 @@ export async function assertDatasetExists(lab: LabContext, filters: AnalyticsFil
 }
 
 /** Filters in a form fit for report headers and JSON answers (ISO times). */
-export function describeFilters(filters: AnalyticsFilters): Record<string, string | number | null> {
+export function describeFilters(filters: AnalyticsFilters): AnalyticsFiltersView {
   return {
     dataset: filters.datasetId ?? null,
     from: filters.from === undefined ? null : new Date(filters.from).toISOString(),

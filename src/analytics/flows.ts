@@ -2,35 +2,10 @@ import { sql } from 'kysely';
 import type { LabContext } from '../core/context.js';
 import { describeFilters, effectiveIntent, num, round, turnWhere, type AnalyticsFilters } from './filters.js';
 import { conversationRollupsApply, conversationRollupWhere, PATH_SEPARATOR } from './rollups/index.js';
+import type { FlowLink, FlowNode, FlowsResult } from '../api/contracts/analytics.js';
 
-export interface FlowNode {
-  name: string;
-  /** Journey steps at this intent (consecutive user turns on one intent are one step). */
-  steps: number;
-  /** Conversations whose first user intent is this one. */
-  entries: number;
-  /** Conversations whose last user intent is this one (drop-off point). */
-  exits: number;
-}
-
-export interface FlowLink {
-  source: string;
-  target: string;
-  count: number;
-}
-
-export interface FlowsResult {
-  filters: ReturnType<typeof describeFilters>;
-  conversations: number;
-  transitions: number;
-  nodes: FlowNode[];
-  /** Sankey links: consecutive user turns of one conversation whose effective intent changes. */
-  links: FlowLink[];
-  entries: Array<{ intent: string; count: number; share: number }>;
-  exits: Array<{ intent: string; count: number; share: number }>;
-  /** Most common full journeys (consecutive repeats collapsed), top N. */
-  paths: Array<{ path: string[]; count: number; share: number }>;
-}
+/** The answer's shape is declared in the API contract (src/api/contracts/analytics.ts). */
+export type { FlowLink, FlowNode, FlowsResult } from '../api/contracts/analytics.js';
 
 /**
  * Flows between consecutive USER intents within a conversation (the speaker filter may change

@@ -1,5 +1,13 @@
 import type { LabContext } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
+import type {
+  FallbackResult,
+  FlowsResult,
+  IntentsResult,
+  OverviewResult,
+  SentimentResult,
+  SessionsResult,
+} from '../api/contracts/analytics.js';
 import { fallbackAnalysis } from './fallback.js';
 import { assertDatasetExists, type AnalyticsFilters } from './filters.js';
 import { flowAnalysis } from './flows.js';
@@ -56,28 +64,40 @@ export function parseOptions(
   return options;
 }
 
+/** Each kind's answer, as the API contract declares it. */
+export interface AnalyticsResults {
+  overview: OverviewResult;
+  intents: IntentsResult;
+  flows: FlowsResult;
+  fallback: FallbackResult;
+  sessions: SessionsResult;
+  sentiment: SentimentResult;
+}
+
+const runners: {
+  [K in AnalyticsKind]: (
+    lab: LabContext,
+    filters: AnalyticsFilters,
+    options: AnalyticsOptions,
+  ) => Promise<AnalyticsResults[K]>;
+} = {
+  overview,
+  intents: intentDistribution,
+  flows: flowAnalysis,
+  fallback: fallbackAnalysis,
+  sessions: sessionAnalysis,
+  sentiment: sentimentAnalysis,
+};
+
 /** Runs one analytics kind; the single entry point for the API, the CLI and the reports. */
-export async function runAnalytics(
+export async function runAnalytics<K extends AnalyticsKind>(
   lab: LabContext,
-  kind: AnalyticsKind,
+  kind: K,
   filters: AnalyticsFilters,
   options: AnalyticsOptions = {},
-) {
+): Promise<AnalyticsResults[K]> {
   await assertDatasetExists(lab, filters);
-  switch (kind) {
-    case 'overview':
-      return overview(lab, filters, options);
-    case 'intents':
-      return intentDistribution(lab, filters, options);
-    case 'flows':
-      return flowAnalysis(lab, filters, options);
-    case 'fallback':
-      return fallbackAnalysis(lab, filters, options);
-    case 'sessions':
-      return sessionAnalysis(lab, filters, options);
-    case 'sentiment':
-      return sentimentAnalysis(lab, filters, options);
-  }
+  return runners[kind](lab, filters, options);
 }
 
 export { fallbackAnalysis, flowAnalysis, intentDistribution, overview, sentimentAnalysis, sessionAnalysis };

@@ -13,34 +13,12 @@ import {
 } from './filters.js';
 import { dailyRollupsApply, dailySource } from './rollups/read.js';
 import { dict } from '../core/dict.js';
+import type { IntentSeriesPoint, IntentShare, IntentsResult } from '../api/contracts/analytics.js';
+
+/** The answer's shape is declared in the API contract (src/api/contracts/analytics.ts). */
+export type { IntentSeriesPoint, IntentShare, IntentsResult } from '../api/contracts/analytics.js';
 
 export const OTHER = '(other)';
-
-export interface IntentShare {
-  intent: string;
-  count: number;
-  share: number;
-}
-
-export interface IntentSeriesPoint {
-  period: string;
-  counts: Record<string, number>;
-  total: number;
-}
-
-export interface IntentsResult {
-  filters: ReturnType<typeof describeFilters>;
-  /** Turns counted (speaker USER unless the speaker filter says otherwise) with an effective intent. */
-  total: number;
-  /** Matching turns with neither a given nor a predicted intent. */
-  unlabelled: number;
-  distinct_intents: number;
-  top: number;
-  /** The top N intents by count, then one `(other)` row for the rest (when any). */
-  intents: IntentShare[];
-  /** The same top N + other per period (turns without a timestamp are not in the series). */
-  series: IntentSeriesPoint[];
-}
 
 /** Intent distribution (top N + other) and the same as a time series. */
 export async function intentDistribution(

@@ -3,22 +3,10 @@ import type { LabContext } from '../core/context.js';
 import { describeFilters, num, numOrNull, round, turnWhere, type AnalyticsFilters } from './filters.js';
 import { conversationAggregate, lengthHistogram, quantileFromHistogram } from './sessions.js';
 import { conversationRollupsApply, conversationRollupWhere, dailySource, type SourceOptions } from './rollups/read.js';
+import type { OverviewResult } from '../api/contracts/analytics.js';
 
-export interface OverviewResult {
-  filters: ReturnType<typeof describeFilters>;
-  conversations: number;
-  turns: number;
-  user_turns: number;
-  /** Distinct effective intents among matching user turns. */
-  distinct_intents: number;
-  /** User turns with a classifier prediction stored (`chatlab analyze`). */
-  predicted_turns: number;
-  turns_per_conversation: { mean: number | null; median: number | null; p90: number | null };
-  /** Milliseconds between first and last turn, over conversations with timestamps. */
-  duration_ms: { mean: number | null; median: number | null; conversations: number };
-  first_turn_at: string | null;
-  last_turn_at: string | null;
-}
+/** The answer's shape is declared in the API contract (src/api/contracts/analytics.ts). */
+export type { OverviewResult } from '../api/contracts/analytics.js';
 
 interface UserTurnGroup {
   /** Effective intent. */

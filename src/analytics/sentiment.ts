@@ -11,27 +11,14 @@ import {
   type AnalyticsFilters,
 } from './filters.js';
 import { conversationRollupsApply, conversationRollupWhere, dailyRollupsApply, dailySource } from './rollups/read.js';
+import type { SentimentBucket, SentimentResult } from '../api/contracts/analytics.js';
+
+/** The answer's shape is declared in the API contract (src/api/contracts/analytics.ts). */
+export type { SentimentBucket, SentimentResult } from '../api/contracts/analytics.js';
 
 /** VADER's own cut-offs on the compound score: <= -0.05 negative, >= 0.05 positive. */
 export const NEGATIVE_AT = -0.05;
 export const POSITIVE_AT = 0.05;
-
-export interface SentimentBucket {
-  turns: number;
-  mean: number | null;
-  negative: number;
-  neutral: number;
-  positive: number;
-}
-
-export interface SentimentResult {
-  filters: ReturnType<typeof describeFilters>;
-  /** Every matching turn with a stored score (user turns: scored at ingestion or by analyze). */
-  overall: SentimentBucket;
-  series: Array<{ period: string } & SentimentBucket>;
-  by_intent: Array<{ intent: string } & SentimentBucket>;
-  most_negative: Array<{ conversation: string; conversation_id: number; turns: number; mean: number; min: number }>;
-}
 
 interface Sums {
   n: number;

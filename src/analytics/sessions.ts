@@ -11,6 +11,10 @@ import {
   type AnalyticsFilters,
 } from './filters.js';
 import { conversationAggregateFromRollups, conversationRollupsApply, type SourceOptions } from './rollups/read.js';
+import type { LengthBin, SessionsResult } from '../api/contracts/analytics.js';
+
+/** The answer's shape is declared in the API contract (src/api/contracts/analytics.ts). */
+export type { LengthBin, SessionsResult } from '../api/contracts/analytics.js';
 
 /**
  * One row per conversation with at least one matching turn: its matching turn count `n` and
@@ -37,11 +41,6 @@ export function conversationAggregate(filters: AnalyticsFilters, options: Source
   const where = turnWhere(filters, { intentScope: 'conversation' });
   return sql`select t.conversation_id as c, count(*) as n, min(t.ts) as first_ts, max(t.ts) as last_ts
     from turns t where ${where} group by t.conversation_id`;
-}
-
-export interface LengthBin {
-  turns: number;
-  conversations: number;
 }
 
 /** Value at quantile q (nearest-rank on the sorted lengths) from a length histogram. */
@@ -75,15 +74,6 @@ export async function lengthHistogram(lab: LabContext, filters: AnalyticsFilters
     duration_sum: num(r.dur),
     with_time: num(r.dur_n),
   }));
-}
-
-export interface SessionsResult {
-  filters: ReturnType<typeof describeFilters>;
-  conversations: number;
-  /** Conversations by length in matching turns. */
-  length_histogram: LengthBin[];
-  /** Conversations per period of their first matching turn (those with timestamps). */
-  per_period: Array<{ period: string; conversations: number; turns: number; mean_turns: number }>;
 }
 
 export async function sessionAnalysis(

@@ -3,32 +3,12 @@ import type { LabContext } from '../core/context.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Conversation } from '../db/schema.js';
 import { likePattern, parseCursor, type Page } from '../db/pagination.js';
+import type { Conversation as ConversationView, Turn as TurnView } from '../api/contracts/analytics.js';
 
 /** Reading stored conversations and their turns. */
 
-export interface ConversationView {
-  id: number;
-  dataset_id: number;
-  external_id: string;
-  split: string | null;
-  turn_count: number;
-  started_at: number | null;
-  ended_at: number | null;
-  metadata: Record<string, unknown> | null;
-}
-
-export interface TurnView {
-  id: number;
-  idx: number;
-  speaker: string;
-  text: string;
-  intent: string | null;
-  predicted_intent: string | null;
-  confidence: number | null;
-  sentiment: number | null;
-  ts: number | null;
-  metadata: Record<string, unknown> | null;
-}
+/** The shapes the API declares (src/api/contracts/analytics.ts). */
+export type { Conversation as ConversationView, Turn as TurnView } from '../api/contracts/analytics.js';
 
 export interface ConversationFilters {
   dataset_id?: number;

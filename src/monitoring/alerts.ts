@@ -1,6 +1,10 @@
 import type { AlertRule } from '../config/settings.js';
 import type { Db } from '../db/connection.js';
 import type { AlertChannel, AlertEvent } from './channels/index.js';
+import type { AlertRuleStatus as RuleStatus, Alert as AlertRow } from '../api/contracts/monitoring.js';
+
+/** The answers' shapes are declared in the API contract (src/api/contracts/monitoring.ts). */
+export type { AlertRuleStatus as RuleStatus, Alert as AlertRow } from '../api/contracts/monitoring.js';
 
 /**
  * A metric's value, null when there is none yet (e.g. no requests in the window, or too few
@@ -28,18 +32,6 @@ export const ALERT_METRICS = [
   'model_embedding_drift',
   'prediction_rate',
 ] as const;
-
-export interface RuleStatus {
-  rule: string;
-  metric: string;
-  threshold: number;
-  direction: 'above' | 'below';
-  for_s: number;
-  state: 'ok' | 'pending' | 'firing' | 'no_data' | 'unknown_metric';
-  value: number | null;
-  /** When the current breach began (pending or firing). */
-  since: string | null;
-}
 
 interface RuleState {
   rule: AlertRule;
@@ -246,18 +238,6 @@ function describeDetails(details: Record<string, unknown> | undefined): string {
     parts.push(`top moved intents: ${list}`);
   }
   return parts.length ? `; ${parts.join('; ')}` : '';
-}
-
-export interface AlertRow {
-  id: number;
-  rule: string;
-  metric: string;
-  state: string;
-  value: number;
-  threshold: number;
-  message: string;
-  started_at: string;
-  resolved_at: string | null;
 }
 
 /** Stored incidents, newest first. */

@@ -1,5 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { LatencyHistogram } from './latency.js';
+import type { RequestsSummary } from '../api/contracts/monitoring.js';
+
+/** The answers' shapes are declared in the API contract (src/api/contracts/monitoring.ts). */
+export type { RouteSummary, RequestsSummary } from '../api/contracts/monitoring.js';
 
 /** Requests that matched no route share one label so random URLs cannot explode cardinality. */
 export const UNMATCHED_ROUTE = '(unmatched)';
@@ -21,25 +25,6 @@ interface MinuteRouteStats {
   requests: number;
   errors: number;
   latency: LatencyHistogram;
-}
-
-export interface RouteSummary {
-  route: string;
-  requests: number;
-  errors: number;
-  rate_per_s: number;
-  error_rate: number;
-  p50_ms: number | null;
-  p95_ms: number | null;
-  p99_ms: number | null;
-}
-
-export interface RequestsSummary {
-  window: WindowName;
-  from: string;
-  to: string;
-  total: Omit<RouteSummary, 'route'>;
-  routes: RouteSummary[];
 }
 
 export interface MinuteSample {

@@ -1,5 +1,9 @@
 import type { Db } from '../db/connection.js';
 import type { RequestMetrics } from './request-metrics.js';
+import type { HistoryPoint } from '../api/contracts/monitoring.js';
+
+/** The answers' shapes are declared in the API contract (src/api/contracts/monitoring.ts). */
+export type { HistoryPoint } from '../api/contracts/monitoring.js';
 
 /** Request history older than this is deleted by the sampler. */
 export const SAMPLE_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
@@ -43,16 +47,6 @@ export function every(intervalMs: number, tick: () => Promise<unknown>, onError:
       await running;
     },
   };
-}
-
-export interface HistoryPoint {
-  ts: number;
-  route: string;
-  requests: number;
-  errors: number;
-  p50_ms: number | null;
-  p95_ms: number | null;
-  p99_ms: number | null;
 }
 
 /** Stored per-minute history since `from` (epoch ms), oldest first. */

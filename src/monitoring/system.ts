@@ -4,22 +4,10 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Settings } from '../config/settings.js';
 import { ping, type Db } from '../db/connection.js';
 import type { ReadinessCheck } from '../core/readiness.js';
+import type { SystemSnapshot } from '../api/contracts/monitoring.js';
 
-export interface SystemSnapshot {
-  time: string;
-  cpu: { process_percent: number; system_percent: number; cores: number; load_avg_1m: number };
-  memory: {
-    rss_bytes: number;
-    heap_used_bytes: number;
-    heap_total_bytes: number;
-    system_total_bytes: number;
-    system_available_bytes: number;
-    system_used_percent: number;
-  };
-  event_loop: { delay_p99_ms: number | null; delay_mean_ms: number | null };
-  disk: { path: string; free_bytes: number | null; total_bytes: number | null; free_percent: number | null };
-  database: { dialect: string; ok: boolean; round_trip_ms: number | null; error?: string };
-}
+/** The answers' shapes are declared in the API contract (src/api/contracts/monitoring.ts). */
+export type { SystemSnapshot } from '../api/contracts/monitoring.js';
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 

@@ -3,11 +3,14 @@
  * imports: types and the pure src/core/dict.ts), so the dashboard in the browser and the PDF renderer on the server draw the
  * very same charts.
  */
-import type { FallbackResult } from '../analytics/fallback.js';
-import type { FlowLink, FlowsResult } from '../analytics/flows.js';
-import type { IntentsResult } from '../analytics/intents.js';
-import type { SentimentResult } from '../analytics/sentiment.js';
-import type { SessionsResult } from '../analytics/sessions.js';
+import type {
+  FallbackResult,
+  FlowLink,
+  FlowsResult,
+  IntentsResult,
+  SentimentResult,
+  SessionsResult,
+} from '../api/contracts/analytics.js';
 import { own } from '../core/dict.js';
 
 // Loosely typed on purpose: the full ECharts option type would make this module import echarts.

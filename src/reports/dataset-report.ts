@@ -1,10 +1,4 @@
-import type { FallbackResult } from '../analytics/fallback.js';
 import { describeFilters, runAnalytics, type AnalyticsFilters } from '../analytics/index.js';
-import type { FlowsResult } from '../analytics/flows.js';
-import type { IntentsResult } from '../analytics/intents.js';
-import type { OverviewResult } from '../analytics/overview.js';
-import type { SentimentResult } from '../analytics/sentiment.js';
-import type { SessionsResult } from '../analytics/sessions.js';
 import type { LabContext } from '../core/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import {
@@ -36,13 +30,13 @@ export async function datasetReportData(lab: LabContext, filters: AnalyticsFilte
   if (!dataset) throw new NotFoundError('dataset', filters.datasetId);
   return {
     dataset,
-    overview: (await runAnalytics(lab, 'overview', filters)) as OverviewResult,
-    intents: (await runAnalytics(lab, 'intents', filters, { top: 15 })) as IntentsResult,
-    allIntents: (await runAnalytics(lab, 'intents', filters, { top: 1000 })) as IntentsResult,
-    flows: (await runAnalytics(lab, 'flows', filters, { top: 10 })) as FlowsResult,
-    fallback: (await runAnalytics(lab, 'fallback', filters, { limit: 10 })) as FallbackResult,
-    sessions: (await runAnalytics(lab, 'sessions', filters)) as SessionsResult,
-    sentiment: (await runAnalytics(lab, 'sentiment', filters, { limit: 10 })) as SentimentResult,
+    overview: await runAnalytics(lab, 'overview', filters),
+    intents: await runAnalytics(lab, 'intents', filters, { top: 15 }),
+    allIntents: await runAnalytics(lab, 'intents', filters, { top: 1000 }),
+    flows: await runAnalytics(lab, 'flows', filters, { top: 10 }),
+    fallback: await runAnalytics(lab, 'fallback', filters, { limit: 10 }),
+    sessions: await runAnalytics(lab, 'sessions', filters),
+    sentiment: await runAnalytics(lab, 'sentiment', filters, { limit: 10 }),
   };
 }
 

@@ -3,19 +3,10 @@
  * recent events so a client connecting late sees where the run is.
  */
 import { EventEmitter } from 'node:events';
+import type { RunEvent } from '../api/contracts/run-events.js';
 
-export type RunEvent =
-  | { type: 'status'; run_id: number; status: string; error?: string | null }
-  | { type: 'phase'; run_id: number; phase: string; done?: number; total?: number; message?: string }
-  | {
-      type: 'epoch';
-      run_id: number;
-      epoch: number;
-      epochs: number;
-      loss: number;
-      val_accuracy?: number;
-      eta_seconds: number | null;
-    };
+/** What a run's event stream carries: declared in the API contract (src/api/contracts/run-events.ts). */
+export type { RunEvent } from '../api/contracts/run-events.js';
 
 const emitter = new EventEmitter();
 emitter.setMaxListeners(0);

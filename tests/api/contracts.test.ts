@@ -1,6 +1,10 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { labelTurns } from '../../src/analytics/label.js';
 import { buildApp, type LabApp } from '../../src/api/app.js';
+import { RunEventSchema } from '../../src/api/contracts/run-events.js';
+import { parseSseChunk } from '../../web/src/lib/sse.js';
+import { ingestCraftedLog, stubPredictor } from '../analytics/fixtures.js';
 import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
 import { seedBanking77, SUBSET_INTENTS } from '../training/support.js';
 import { seedCraftedLog } from '../discovery/fixtures.js';
@@ -36,11 +40,16 @@ describeEachDialect('API contracts: answers match their declared response schema
 
   beforeAll(async () => {
     lab = await createTestLab(dialect);
+    // A rule the monitoring test breaches, so /alerts answers with a rule and a firing alert.
+    lab.settings.alerts = [{ metric: 'error_rate', threshold: 0.5, for: 0, direction: 'above' }];
     app = await buildApp(lab);
     app.addHook('preSerialization', async (request, reply, payload) => {
       const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
       const schemas = request.routeOptions.schema?.response as Record<string, object> | undefined;
-      const schema = schemas?.[String(reply.statusCode)];
+      const declared = schemas?.[String(reply.statusCode)] as
+        { content?: Record<string, { schema: object }> } | undefined;
+      // A route answering more than one media type declares the JSON one under content.
+      const schema = declared?.content ? declared.content['application/json']?.schema : declared;
       if (!schema) return payload;
       const validate = validatorOf(schema, request.server.getSchemas());
       checked.push({ route, status: reply.statusCode });
@@ -64,6 +73,7 @@ describeEachDialect('API contracts: answers match their declared response schema
   };
 
   let datasetId: number;
+  const runs: number[] = [];
 
   it('datasets, runs, models, predictions, comparison, evaluation and errors keep their contracts', async () => {
     datasetId = await seedBanking77(lab, {
@@ -76,7 +86,6 @@ describeEachDialect('API contracts: answers match their declared response schema
     expect((await inject('GET', `/datasets/${datasetId}/summary`)).status).toBe(200);
     expect((await inject('GET', `/datasets/${datasetId}/examples?limit=5`)).status).toBe(200);
 
-    const runs: number[] = [];
     for (const seed of [1, 2]) {
       const trained = await inject('POST', '/training/run', {
         dataset_id: datasetId,
@@ -173,8 +182,88 @@ describeEachDialect('API contracts: answers match their declared response schema
       'GET /discovery/runs/:id',
       'POST /discovery/clusters/:id/accept',
       'POST /discovery/clusters/:id/dismiss',
+  it('analytics and conversations keep their contracts', async () => {
+    const datasetId = await ingestCraftedLog(lab, lab.dir);
+    await labelTurns(lab, { datasetId }, { predictor: stubPredictor });
+    for (const kind of ['overview', 'intents', 'flows', 'fallback', 'sessions', 'sentiment']) {
+      const answer = await inject('GET', `/analytics/${kind}?dataset=${datasetId}&granularity=week`);
+      expect(answer.status, kind).toBe(200);
+    }
+    // Every kind across all datasets too (no dataset filter: the rollup path).
+    expect((await inject('GET', '/analytics/overview')).status).toBe(200);
+    const page = await inject('GET', `/conversations?dataset_id=${datasetId}&limit=2`);
+    expect(page.status).toBe(200);
+    const first = (page.body.items as Array<{ id: number }>)[0]!;
+    expect((await inject('GET', `/conversations/${first.id}`)).status).toBe(200);
+
+    expect(violations).toEqual([]);
+    const routes = new Set(checked.map((c) => c.route));
+    for (const kind of ['overview', 'intents', 'flows', 'fallback', 'sessions', 'sentiment'])
+      expect(routes, `GET /analytics/${kind} was checked`).toContain(`GET /analytics/${kind}`);
+    expect(routes).toContain('GET /conversations');
+    expect(routes).toContain('GET /conversations/:id');
+  });
+
+  it('monitoring keeps its contracts: requests, system, alerts, model signals and the prediction log', async () => {
+    // Relies on the first test: model version 2 is `production` and has served two predictions.
+    // More 5xx answers than the earlier tests made requests: the error rate breaches the rule.
+    for (let i = 0; i < 500; i++)
+      app.monitoring.metrics.record({ method: 'GET', route: '/x', statusCode: 500, durationMs: 5 });
+    expect((await app.monitoring.alerts.evaluate()).map((e) => e.state)).toEqual(['firing']);
+    await app.monitoring.alerts.idle();
+    expect((await inject('GET', '/monitoring/requests?window=1h')).status).toBe(200);
+    expect((await inject('GET', '/monitoring/requests/history')).status).toBe(200);
+    expect((await inject('GET', '/monitoring/system')).status).toBe(200);
+    const alerts = await inject('GET', '/alerts');
+    expect(alerts.status).toBe(200);
+    expect(alerts.body.firing).toHaveLength(1);
+    expect((await inject('GET', '/alerts/history')).status).toBe(200);
+    const model = await inject('GET', '/monitoring/model?window=1h');
+    expect(model.status, JSON.stringify(model.body)).toBe(200);
+    const logged = await inject('GET', '/monitoring/model/predictions?limit=5');
+    expect(logged.status).toBe(200);
+    expect(logged.body.predictions).toHaveLength(2);
+
+    expect(violations).toEqual([]);
+    const routes = new Set(checked.map((c) => c.route));
+    for (const route of [
+      'GET /monitoring/requests',
+      'GET /monitoring/requests/history',
+      'GET /monitoring/system',
+      'GET /alerts',
+      'GET /alerts/history',
+      'GET /monitoring/model',
+      'GET /monitoring/model/predictions',
     ])
       expect(routes, `${route} was checked`).toContain(route);
+  });
+
+  it("a run's event stream carries RunEvent messages, named by their type, and /docs declares RunEvent", async () => {
+    // The first test's finished run: its status, the phases this process saw, then the final status.
+    const res = await app.inject({ method: 'GET', url: `/training/runs/${runs[0]}/events` });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+    const { messages } = parseSseChunk(res.body);
+    expect(messages.length).toBeGreaterThan(2);
+    const validate = validatorOf(RunEventSchema, {});
+    for (const message of messages) {
+      const event = JSON.parse(message.data) as { type: string };
+      expect(validate(event), `${message.data}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      expect(message.event).toBe(event.type);
+    }
+    expect(messages.some((m) => m.event === 'phase')).toBe(true);
+    expect(JSON.parse(messages[messages.length - 1]!.data)).toMatchObject({ type: 'status', status: 'succeeded' });
+
+    const docs = (await app.inject({ url: '/docs/json' })).json() as {
+      paths: Record<string, { get: { responses: Record<string, { content: Record<string, { schema: object }> }> } }>;
+      components: { schemas: Record<string, { title?: string }> };
+    };
+    const content = docs.paths['/training/runs/{id}/events']!.get.responses['200']!.content;
+    expect(Object.keys(content)).toEqual(['text/event-stream']);
+    const ref = (content['text/event-stream']!.schema as { $ref: string }).$ref;
+    const declared = docs.components.schemas[ref.replace('#/components/schemas/', '')]!;
+    expect(declared.title).toBe('RunEvent');
+    expect(JSON.stringify(declared)).toMatch(/"status"[\s\S]*"phase"[\s\S]*"epoch"/);
   });
 
   it('a contract drift fails the check (an answer missing a declared field)', () => {

@@ -5,6 +5,7 @@ import { toCsv } from '../../reports/csv.js';
 import { pickTable } from '../../reports/tables.js';
 import type { LabApp } from '../app.js';
 import { errorResponses } from '../schemas.js';
+import { AnalyticsResultSchemas } from '../contracts/analytics.js';
 
 const AnalyticsQuery = Type.Object(
   {
@@ -103,7 +104,16 @@ export default async function analyticsRoutes(app: LabApp): Promise<void> {
           summary: summaries[kind],
           description: 'JSON by default; `format=csv` downloads one table of the answer as RFC 4180 CSV.',
           querystring: AnalyticsQuery,
-          response: { 200: Type.Unknown(), ...errorResponses(400, 404) },
+          response: {
+            200: {
+              description: 'the answer as JSON, or one of its tables as CSV with `format=csv`',
+              content: {
+                'application/json': { schema: AnalyticsResultSchemas[kind] },
+                'text/csv': { schema: Type.String({ description: 'RFC 4180, a header row first' }) },
+              },
+            },
+            ...errorResponses(400, 404),
+          },
         },
       },
       async (request, reply) => {

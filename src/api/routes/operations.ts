@@ -7,33 +7,13 @@ import { requestHistory } from '../../monitoring/sampler.js';
 import { createApiKey, listApiKeys, revokeApiKey, ROLES } from '../../security/keys.js';
 import type { LabApp } from '../app.js';
 import { errorResponses } from '../schemas.js';
-
-const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
-const Ms = Nullable(Type.Number());
-
-const RouteFigures = Type.Object({
-  route: Type.String({ description: '"METHOD /route/:pattern"' }),
-  requests: Type.Integer(),
-  errors: Type.Integer({ description: '5xx answers' }),
-  rate_per_s: Type.Number(),
-  error_rate: Type.Number(),
-  p50_ms: Ms,
-  p95_ms: Ms,
-  p99_ms: Ms,
-});
-const { route: _route, ...totalProps } = RouteFigures.properties;
-
-const Alert = Type.Object({
-  id: Type.Integer(),
-  rule: Type.String(),
-  metric: Type.String(),
-  state: Type.String(),
-  value: Type.Number(),
-  threshold: Type.Number(),
-  message: Type.String(),
-  started_at: Type.String(),
-  resolved_at: Type.Union([Type.String(), Type.Null()]),
-});
+import {
+  AlertHistorySchema,
+  AlertsSchema,
+  RequestHistorySchema,
+  RequestsSummarySchema,
+  SystemSnapshotSchema,
+} from '../contracts/monitoring.js';
 
 const Backup = Type.Object({
   name: Type.String(),
@@ -89,16 +69,7 @@ export default async function operationsRoutes(app: LabApp): Promise<void> {
         querystring: Type.Object({
           window: Type.Union([Type.Literal('5m'), Type.Literal('1h'), Type.Literal('24h')], { default: '5m' }),
         }),
-        response: {
-          200: Type.Object({
-            window: Type.String(),
-            from: Type.String(),
-            to: Type.String(),
-            total: Type.Object(totalProps),
-            routes: Type.Array(RouteFigures),
-          }),
-          ...errorResponses(400),
-        },
+        response: { 200: RequestsSummarySchema, ...errorResponses(400) },
       },
     },
     async (request) => metrics.summary(request.query.window as WindowName),
@@ -114,22 +85,7 @@ export default async function operationsRoutes(app: LabApp): Promise<void> {
           window: Type.Union([Type.Literal('5m'), Type.Literal('1h'), Type.Literal('24h')], { default: '24h' }),
           route: Type.Optional(Type.String({ maxLength: 300 })),
         }),
-        response: {
-          200: Type.Object({
-            points: Type.Array(
-              Type.Object({
-                ts: Type.Number({ description: 'minute start, epoch ms' }),
-                route: Type.String(),
-                requests: Type.Integer(),
-                errors: Type.Integer(),
-                p50_ms: Ms,
-                p95_ms: Ms,
-                p99_ms: Ms,
-              }),
-            ),
-          }),
-          ...errorResponses(400),
-        },
+        response: { 200: RequestHistorySchema, ...errorResponses(400) },
       },
     },
     async (request) => ({
@@ -147,7 +103,7 @@ export default async function operationsRoutes(app: LabApp): Promise<void> {
       schema: {
         tags: ['monitoring'],
         summary: 'CPU, memory, heap, event-loop delay, free disk of DATA_DIR, database round trip',
-        response: { 200: Type.Object({}, { additionalProperties: true }) },
+        response: { 200: SystemSnapshotSchema },
       },
     },
     async () => system.sample(),
@@ -159,23 +115,7 @@ export default async function operationsRoutes(app: LabApp): Promise<void> {
       schema: {
         tags: ['monitoring'],
         summary: 'Alert rules with their current state, and the alerts firing now',
-        response: {
-          200: Type.Object({
-            rules: Type.Array(
-              Type.Object({
-                rule: Type.String(),
-                metric: Type.String(),
-                threshold: Type.Number(),
-                direction: Type.String(),
-                for_s: Type.Number(),
-                state: Type.String({ description: 'ok, pending, firing, no_data or unknown_metric' }),
-                value: Ms,
-                since: Type.Union([Type.String(), Type.Null()]),
-              }),
-            ),
-            firing: Type.Array(Alert),
-          }),
-        },
+        response: { 200: AlertsSchema },
       },
     },
     async () => ({ rules: alerts.status(), firing: await alertHistory(app.lab.db, { state: 'firing', limit: 1000 }) }),
@@ -191,7 +131,7 @@ export default async function operationsRoutes(app: LabApp): Promise<void> {
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
           state: Type.Optional(Type.Union([Type.Literal('firing'), Type.Literal('resolved')])),
         }),
-        response: { 200: Type.Object({ alerts: Type.Array(Alert) }), ...errorResponses(400) },
+        response: { 200: AlertHistorySchema, ...errorResponses(400) },
       },
     },
     async (request) => ({ alerts: await alertHistory(app.lab.db, request.query) }),

@@ -1,7 +1,7 @@
-import { Type } from '@sinclair/typebox';
 import { getRun, TERMINAL_STATUSES } from '../../experiments/runs.js';
 import { subscribe, recentEvents, type RunEvent } from '../../training/events.js';
 import type { LabApp } from '../app.js';
+import { RunEventSchema } from '../contracts/run-events.js';
 import { IdParams } from '../contracts/training.js';
 import { errorResponses } from '../schemas.js';
 import { tailRunEvents } from '../../workers/event-store.js';
@@ -12,6 +12,7 @@ export function queuedReply(q: { run_id: number; job_id: number; status: 'queued
 
 /** The Server-Sent Events transport of a run. */
 export default async function runEventsRoutes(app: LabApp): Promise<void> {
+  app.addSchema(RunEventSchema);
   app.get(
     '/training/runs/:id/events',
     {
@@ -20,8 +21,17 @@ export default async function runEventsRoutes(app: LabApp): Promise<void> {
         summary:
           'Server-Sent Events of a run: status, phase, epoch (loss, validation accuracy, ETA); ends when the run ends',
         params: IdParams,
-        produces: ['text/event-stream'],
-        response: { 200: Type.String({ description: 'text/event-stream' }), ...errorResponses(400, 404) },
+        description:
+          'Each message is `event: <type>` with `data:` one RunEvent as JSON (status, phase or epoch). ' +
+          "It opens with the run's status, replays the phases and epochs this process saw, and ends after a " +
+          'status of succeeded, failed or cancelled. Comment lines keep the connection alive.',
+        response: {
+          200: {
+            description: 'a text/event-stream of RunEvent messages',
+            content: { 'text/event-stream': { schema: { $ref: 'RunEvent' } } },
+          },
+          ...errorResponses(400, 404),
+        },
       },
     },
     async (request, reply) => {
@@ -36,7 +46,7 @@ export default async function runEventsRoutes(app: LabApp): Promise<void> {
         'x-accel-buffering': 'no',
       });
       let open = true;
-      const send = (event: RunEvent | { type: 'status'; run_id: number; status: string; error?: string | null }) => {
+      const send = (event: RunEvent) => {
         if (open) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
       };
       const isEnd = (e: RunEvent) => e.type === 'status' && (TERMINAL_STATUSES as string[]).includes(e.status);

@@ -1,3 +1,7 @@
+import type { MovedIntent } from '../../api/contracts/monitoring.js';
+
+/** The answers' shapes are declared in the API contract (src/api/contracts/monitoring.ts). */
+export type { MovedIntent } from '../../api/contracts/monitoring.js';
 /**
  * Drift statistics, pure (numbers in, numbers out). Distributions over intents are count maps
  * keyed by intent (Maps: an intent may be called `__proto__`).
@@ -57,14 +61,6 @@ export function psi(actual: Counts, expected: Counts, epsilon = PSI_EPSILON): nu
 export function histogramPsi(actual: number[], expected: number[], epsilon = PSI_EPSILON): number {
   const toMap = (h: number[]) => new Map(h.map((v, i) => [String(i), v]));
   return psi(toMap(actual), toMap(expected), epsilon);
-}
-
-export interface MovedIntent {
-  intent: string;
-  baseline_share: number;
-  window_share: number;
-  /** window − baseline share. */
-  delta: number;
 }
 
 /** The intents whose share moved most (by absolute change), largest first. */

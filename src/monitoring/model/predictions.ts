@@ -2,6 +2,10 @@
 import type { LabContext } from '../../core/context.js';
 import { ValidationError } from '../../core/errors.js';
 import { resolveModel } from '../../experiments/registry.js';
+import type { LoggedPrediction } from '../../api/contracts/monitoring.js';
+
+/** The answers' shapes are declared in the API contract (src/api/contracts/monitoring.ts). */
+export type { LoggedPrediction } from '../../api/contracts/monitoring.js';
 
 export interface PredictionFilters {
   version?: string;
@@ -15,27 +19,6 @@ export interface PredictionFilters {
   limit?: number;
   /** The `next_cursor` of the previous page. */
   cursor?: number;
-}
-
-export interface LoggedPrediction {
-  id: number;
-  turn_id: number;
-  dataset_id: number;
-  conversation_id: number;
-  conversation: string;
-  time: string;
-  model_name: string;
-  model_version: number;
-  /** The user's text, or `[sha256:…]` in hashed mode. */
-  text: string;
-  text_stored: boolean;
-  intent: string;
-  confidence: number;
-  fallback: boolean;
-  top: Array<{ intent: string; confidence: number }>;
-  latency_ms: number;
-  session_id: string | null;
-  user_ref: string | null;
 }
 
 export async function listPredictions(

@@ -1,3 +1,7 @@
+import type { SignalStatus, SignalSet, ModelSignals, SeriesPoint } from '../../api/contracts/monitoring.js';
+
+/** The answers' shapes are declared in the API contract (src/api/contracts/monitoring.ts). */
+export type { SignalStatus, SignalSet, ModelSignals, SeriesPoint } from '../../api/contracts/monitoring.js';
 /**
  * Drift signals of one model version over a window of its logged predictions, against the
  * version's baseline. Aggregation runs in SQL (the same on both dialects), so a window of a day
@@ -11,16 +15,7 @@ import { NotFoundError } from '../../core/errors.js';
 import type { Database } from '../../db/schema.js';
 import { resolveModel, type ModelVersionView } from '../../experiments/registry.js';
 import { CONFIDENCE_BINS, confidenceBin, loadBaseline, type BaselineProfile } from './baseline.js';
-import {
-  histogramPsi,
-  jsDistance,
-  ksFromHistograms,
-  ksPValue,
-  mmd2,
-  psi,
-  topMovedIntents,
-  type MovedIntent,
-} from './drift.js';
+import { histogramPsi, jsDistance, ksFromHistograms, ksPValue, mmd2, psi, topMovedIntents } from './drift.js';
 import { LENGTH_BUCKETS, hashedEmbedding } from './text-features.js';
 export { parseWindow } from './window.js';
 
@@ -51,8 +46,6 @@ export function minPredictions(labelCount: number): number {
 }
 /** Window texts embedded for the MMD test (the most recent ones with stored text). */
 export const EMBEDDING_WINDOW_SAMPLE = 200;
-
-export type SignalStatus = 'ok' | 'warn' | 'not_enough_data' | 'unavailable';
 
 /** The version the monitoring looks at: the given one, else `production`, else the newest logged or registered one. */
 export async function watchedVersion(lab: LabContext, ref?: string): Promise<ModelVersionView> {
@@ -109,62 +102,6 @@ function windowRows(db: Db, version: ModelVersionView, spec: WindowSpec) {
     .where('ts', '<', spec.to);
   if (spec.limit !== undefined) q = q.orderBy('ts', 'desc').orderBy('id', 'desc').limit(spec.limit);
   return q;
-}
-
-export interface SignalSet {
-  intent_drift: {
-    status: SignalStatus;
-    js_distance: number | null;
-    psi: number | null;
-    warn: { js_distance: number; psi: number };
-    top_moved: MovedIntent[];
-  };
-  confidence: {
-    status: SignalStatus;
-    mean: number | null;
-    baseline_mean: number | null;
-    share_below_threshold: number | null;
-    baseline_share_below_threshold: number | null;
-    ks_statistic: number | null;
-    ks_p_value: number | null;
-    warn: { ks_statistic: number; mean_drop: number };
-  };
-  fallback_rate: { status: SignalStatus; value: number | null; baseline: number | null; warn_above: number | null };
-  text_length: {
-    status: SignalStatus;
-    mean: number | null;
-    baseline_mean: number | null;
-    psi: number | null;
-    warn: { psi: number };
-  };
-  oov_rate: { status: SignalStatus; value: number | null; baseline: number | null; warn_above: number | null };
-  embedding_drift: {
-    status: SignalStatus;
-    mmd2: number | null;
-    method: string;
-    sample: number;
-    warn: number;
-    note?: string;
-  };
-}
-
-export interface ModelSignals {
-  model: { name: string; version: number; model_type: string; threshold: number; aliases: string[] };
-  window: { from: string; to: string; limit: number | null };
-  predictions: number;
-  min_predictions: number;
-  /** `no_baseline` when the version was registered without one (e.g. before monitoring existed). */
-  status: 'ok' | 'warn' | 'not_enough_data' | 'no_baseline';
-  baseline: {
-    examples: number;
-    fallback_rate: number;
-    confidence_mean: number;
-    oov_rate: number;
-    length_mean: number;
-  } | null;
-  signals: SignalSet;
-  /** Every intent's share in the baseline and the window, largest baseline share first. */
-  intents: Array<{ intent: string; baseline_share: number; window_share: number }>;
 }
 
 const round = (x: number | null, digits = 4) => (x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits);
@@ -385,13 +322,6 @@ async function embeddingDrift(
     mmd2: round(value),
     sample: rows.length,
   };
-}
-
-export interface SeriesPoint {
-  t: string;
-  predictions: number;
-  fallback_rate: number | null;
-  confidence_mean: number | null;
 }
 
 /** Per-bucket prediction count, fallback rate and mean confidence over [from, to). */

@@ -1,19 +1,17 @@
 /** What `GET /monitoring/model` and `chatlab monitor model` show: signals plus series over one window. */
 import type { LabContext } from '../../core/context.js';
 import { parseWindow } from './window.js';
-import { computeSignals, signalSeries, watchedVersion, type ModelSignals, type SeriesPoint } from './signals.js';
+import { computeSignals, signalSeries, watchedVersion } from './signals.js';
+import type { ModelMonitoring as ModelMonitoringView } from '../../api/contracts/monitoring.js';
+
+/** The answers' shapes are declared in the API contract (src/api/contracts/monitoring.ts). */
+export type { ModelMonitoring as ModelMonitoringView } from '../../api/contracts/monitoring.js';
 
 const BUCKETS_MS = [60_000, 5 * 60_000, 15 * 60_000, 3_600_000, 6 * 3_600_000, 86_400_000];
 
 /** The smallest bucket giving at most 48 points over the window. */
 export function bucketFor(windowMs: number): number {
   return BUCKETS_MS.find((b) => windowMs / b <= 48) ?? Math.ceil(windowMs / 48);
-}
-
-export interface ModelMonitoringView extends ModelSignals {
-  window_name: string;
-  bucket_s: number;
-  series: SeriesPoint[];
 }
 
 export async function modelMonitoringView(

@@ -1,4 +1,5 @@
 import { AUTH_REQUIRED_EVENT, getApiKey } from './api.js';
+import type { RunEvent } from './types.js';
 
 export interface SseMessage {
   event: string;
@@ -55,4 +56,16 @@ export async function streamSse(
     buffer = parsed.rest;
     parsed.messages.forEach(onMessage);
   }
+}
+
+/**
+ * Streams a run's events (`GET /training/runs/{id}/events`) until the run ends or `signal` aborts.
+ * Each message's data is one RunEvent as JSON; one that is not fails the stream.
+ */
+export function streamRunEvents(runId: number, onEvent: (event: RunEvent) => void, signal: AbortSignal): Promise<void> {
+  return streamSse(
+    `/training/runs/${runId}/events`,
+    (message) => onEvent(JSON.parse(message.data) as RunEvent),
+    signal,
+  );
 }

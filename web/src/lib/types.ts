@@ -21,5 +21,33 @@ export type {
   DeriveResult,
   PromoteCheck,
 } from '../../../src/api/contracts/improve.js';
+export type {
+  Conversation,
+  ConversationDetail,
+  ConversationPage,
+  FallbackResult,
+  FlowsResult,
+  IntentsResult,
+  OverviewResult,
+  SentimentResult,
+  SessionsResult,
+  Turn,
+} from '../../../src/api/contracts/analytics.js';
+export type {
+  AlertHistory,
+  Alerts,
+  HistoryPoint,
+  LoggedPrediction,
+  ModelMonitoring,
+  MovedIntent,
+  PredictionLogPage,
+  RequestHistory,
+  RequestsSummary,
+  RouteSummary,
+  SignalStatus,
+  SystemSnapshot,
+} from '../../../src/api/contracts/monitoring.js';
+export type { QueuedRun } from '../../../src/api/contracts/training.js';
+export type { RunEvent } from '../../../src/api/contracts/run-events.js';
 
 export { MODEL_TYPES } from './model-types.js';

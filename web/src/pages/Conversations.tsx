@@ -5,7 +5,16 @@ import { Card, Code, PageHeader, Stat } from '../components/Page';
 import { Async, Empty } from '../components/States';
 import { withQuery } from '../lib/api';
 import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
-import type { DatasetList } from '../lib/types';
+import type {
+  ConversationDetail,
+  ConversationPage,
+  DatasetList,
+  FallbackResult,
+  FlowsResult,
+  IntentsResult,
+  SentimentResult,
+  SessionsResult,
+} from '../lib/types';
 import {
   fallbackByIntentOption,
   fallbackSeriesOption,
@@ -19,11 +28,6 @@ import {
   sessionsPerPeriodOption,
 } from '../lib/shared-charts';
 import { useApi } from '../lib/useApi';
-import type { FallbackResult } from '../../../src/analytics/fallback';
-import type { FlowsResult } from '../../../src/analytics/flows';
-import type { IntentsResult } from '../../../src/analytics/intents';
-import type { SentimentResult } from '../../../src/analytics/sentiment';
-import type { SessionsResult } from '../../../src/analytics/sessions';
 
 type Filters = Record<string, string>;
 
@@ -261,35 +265,15 @@ function FallbackSection({ filters }: { filters: Filters }) {
   );
 }
 
-interface ConversationRow {
-  id: number;
-  external_id: string;
-  dataset_id: number;
-  turn_count: number;
-  started_at: number | null;
-  split?: string | null;
-}
-interface TurnRow {
-  id: number;
-  idx: number;
-  speaker: string;
-  text: string;
-  intent: string | null;
-  predicted_intent: string | null;
-  confidence: number | null;
-  sentiment: number | null;
-  ts: number | null;
-}
-
 function ConversationViewer({ datasetId, initial }: { datasetId: string; initial: string | null }) {
   const [draft, setDraft] = useState('');
   const [q, setQ] = useState('');
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
   const [open, setOpen] = useState<string | null>(initial);
-  const list = useApi<{ items: ConversationRow[]; next_cursor: string | null }>(
+  const list = useApi<ConversationPage>(
     withQuery('/conversations', { dataset_id: datasetId, q, limit: 15, cursor: cursors[cursors.length - 1] }),
   );
-  const detail = useApi<Record<string, unknown>>(open ? `/conversations/${open}` : null);
+  const detail = useApi<ConversationDetail>(open ? `/conversations/${open}` : null);
   const next = list.data?.next_cursor ?? null;
 
   return (
@@ -366,17 +350,15 @@ function ConversationViewer({ datasetId, initial }: { datasetId: string; initial
           <Empty title="Pick a conversation on the left to read its turns." />
         ) : (
           <Async state={detail} feature="Conversation">
-            {(data) => {
-              const conversation = data;
-              const turns = data.turns as TurnRow[];
+            {(conversation) => {
               return (
                 <div data-testid="conversation-detail">
-                  <h3>Conversation {String(conversation.external_id ?? open)}</h3>
+                  <h3>Conversation {conversation.external_id}</h3>
                   <DataTable
                     title="Turns"
                     testId="turns-table"
-                    rows={turns}
-                    rowKey={(t) => t.id ?? t.idx}
+                    rows={conversation.turns}
+                    rowKey={(t) => t.id}
                     columns={[
                       { key: 'idx', label: '#', value: (t) => t.idx, numeric: true },
                       {
@@ -400,8 +382,7 @@ function ConversationViewer({ datasetId, initial }: { datasetId: string; initial
                         key: 'sentiment',
                         label: 'Sentiment',
                         value: (t) => t.sentiment,
-                        render: (t) =>
-                          t.sentiment === null || t.sentiment === undefined ? '—' : t.sentiment.toFixed(2),
+                        render: (t) => (t.sentiment === null ? '—' : t.sentiment.toFixed(2)),
                         numeric: true,
                       },
                     ]}

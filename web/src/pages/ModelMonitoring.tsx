@@ -6,71 +6,10 @@ import { Async, Empty } from '../components/States';
 import { barChart, lineChart, type ChartOption } from '../lib/charts';
 import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
 import { href } from '../lib/router';
+import type { ModelMonitoring, PredictionLogPage } from '../lib/types';
 import { useApi } from '../lib/useApi';
 
-type Status = 'ok' | 'warn' | 'not_enough_data' | 'unavailable';
-interface Moved {
-  intent: string;
-  baseline_share: number;
-  window_share: number;
-  delta: number;
-}
-interface ModelView {
-  model: { name: string; version: number; model_type: string; threshold: number; aliases: string[] };
-  window_name: string;
-  bucket_s: number;
-  predictions: number;
-  min_predictions: number;
-  status: 'ok' | 'warn' | 'not_enough_data' | 'no_baseline';
-  baseline: { examples: number; fallback_rate: number; confidence_mean: number } | null;
-  signals: {
-    intent_drift: {
-      status: Status;
-      js_distance: number | null;
-      psi: number | null;
-      warn: { js_distance: number; psi: number };
-      top_moved: Moved[];
-    };
-    confidence: {
-      status: Status;
-      mean: number | null;
-      baseline_mean: number | null;
-      ks_statistic: number | null;
-      ks_p_value: number | null;
-      share_below_threshold: number | null;
-      warn: { ks_statistic: number; mean_drop: number };
-    };
-    fallback_rate: { status: Status; value: number | null; baseline: number | null; warn_above: number | null };
-    text_length: {
-      status: Status;
-      mean: number | null;
-      baseline_mean: number | null;
-      psi: number | null;
-      warn: { psi: number };
-    };
-    oov_rate: { status: Status; value: number | null; baseline: number | null; warn_above: number | null };
-    embedding_drift: { status: Status; mmd2: number | null; warn: number; method: string; note?: string };
-  };
-  intents: Array<{ intent: string; baseline_share: number; window_share: number }>;
-  series: Array<{ t: string; predictions: number; fallback_rate: number | null; confidence_mean: number | null }>;
-}
-interface LoggedPrediction {
-  id: number;
-  turn_id: number;
-  dataset_id: number;
-  conversation_id: number;
-  conversation: string;
-  time: string;
-  model_version: number;
-  text: string;
-  intent: string;
-  confidence: number;
-  fallback: boolean;
-  latency_ms: number;
-  user_ref: string | null;
-}
-
-const fixed = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? '—' : v.toFixed(digits));
+const fixed = (v: number | null, digits = 3) => (v === null ? '—' : v.toFixed(digits));
 
 /** A series over time with the baseline as a flat dashed line. */
 export function withBaseline(
@@ -107,7 +46,7 @@ export function withBaseline(
   };
 }
 
-function DriftTable({ view }: { view: ModelView }) {
+function DriftTable({ view }: { view: ModelMonitoring }) {
   const s = view.signals;
   const rows = [
     {
@@ -170,7 +109,7 @@ function DriftTable({ view }: { view: ModelView }) {
 
 function LatestPredictions({ version }: { version: number }) {
   const [onlyFallback, setOnlyFallback] = useState(false);
-  const latest = useApi<{ predictions: LoggedPrediction[] }>(
+  const latest = useApi<PredictionLogPage>(
     `/monitoring/model/predictions?version=${version}&limit=50${onlyFallback ? '&fallback=true' : ''}`,
   );
   return (
@@ -232,7 +171,7 @@ function LatestPredictions({ version }: { version: number }) {
 /** The Model monitoring section of the Monitoring page: is the served model's traffic drifting from its training data? */
 export function ModelMonitoringSection() {
   const [span, setSpan] = useState('24h');
-  const view = useApi<ModelView>(`/monitoring/model?window=${span}`);
+  const view = useApi<ModelMonitoring>(`/monitoring/model?window=${span}`);
   return (
     <Card
       title="Model monitoring"

@@ -5,39 +5,23 @@ import { Card, Code, PageHeader, Stat, StatusBadge } from '../components/Page';
 import { Async, Empty } from '../components/States';
 import { barChart, lineChart } from '../lib/charts';
 import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
-import { num } from '../lib/shapes';
-import type {} from '../lib/types';
+import type {
+  AlertHistory,
+  Alerts,
+  HistoryPoint,
+  RequestHistory,
+  RequestsSummary,
+  RouteSummary,
+  SystemSnapshot,
+} from '../lib/types';
 import { useApi } from '../lib/useApi';
 import { ModelMonitoringSection } from './ModelMonitoring';
-
-interface RouteSummary {
-  route: string;
-  requests: number;
-  errors: number;
-  rate_per_s: number;
-  error_rate: number;
-  p50_ms: number | null;
-  p95_ms: number | null;
-  p99_ms: number | null;
-}
-interface RequestsSummary {
-  window: string;
-  total: Omit<RouteSummary, 'route'>;
-  routes: RouteSummary[];
-}
-interface SystemSnapshot {
-  cpu: { process_percent: number; system_percent: number; cores: number };
-  memory: { rss_bytes: number; heap_used_bytes: number; system_used_percent: number };
-  event_loop: { delay_p99_ms: number | null };
-  disk: { free_percent: number | null };
-  database: { dialect: string; ok: boolean; round_trip_ms: number | null };
-}
 
 /** The 20 routes with the most requests: the chart stays readable on a busy server. */
 const busiest = (routes: RouteSummary[]) => [...routes].sort((a, b) => b.requests - a.requests).slice(0, 20);
 
-const mib = (bytes: number | undefined) => (bytes === undefined ? '—' : `${(bytes / 2 ** 20).toFixed(0)} MiB`);
-const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v.toFixed(1)} ms`);
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const ms = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)} ms`);
 
 /** Re-fetches every `seconds` while the page is open. */
 function useInterval(callback: () => void, seconds: number) {
@@ -47,15 +31,11 @@ function useInterval(callback: () => void, seconds: number) {
   }, [callback, seconds]);
 }
 
-interface HistoryPoint {
-  ts: number;
-  route: string;
-  requests: number;
-  errors: number;
-}
-
 /** Per-minute samples summed over routes: requests per second and 5xx errors per minute. */
-export function rateSeries(points: HistoryPoint[]): { rate: Array<[number, number]>; errors: Array<[number, number]> } {
+export function rateSeries(points: Array<Pick<HistoryPoint, 'ts' | 'requests' | 'errors'>>): {
+  rate: Array<[number, number]>;
+  errors: Array<[number, number]>;
+} {
   const byMinute = new Map<number, { requests: number; errors: number }>();
   for (const p of points) {
     const m = byMinute.get(p.ts) ?? { requests: 0, errors: 0 };
@@ -71,7 +51,7 @@ export function rateSeries(points: HistoryPoint[]): { rate: Array<[number, numbe
 }
 
 function RateHistory({ window }: { window: string }) {
-  const history = useApi<{ points: HistoryPoint[] }>(`/monitoring/requests/history?window=${window}`);
+  const history = useApi<RequestHistory>(`/monitoring/requests/history?window=${window}`);
   return (
     <Async state={history} feature="Request history">
       {(data) => {
@@ -115,8 +95,8 @@ export function MonitoringPage() {
   const [span, setSpan] = useState('5m');
   const requests = useApi<RequestsSummary>(`/monitoring/requests?window=${span}`);
   const system = useApi<SystemSnapshot>('/monitoring/system');
-  const alerts = useApi<{ rules: Array<Record<string, unknown>> }>('/alerts');
-  const history = useApi<{ alerts: Array<Record<string, unknown>> }>('/alerts/history');
+  const alerts = useApi<Alerts>('/alerts');
+  const history = useApi<AlertHistory>('/alerts/history');
   useInterval(requests.reload, 10);
   useInterval(system.reload, 10);
 
@@ -236,7 +216,7 @@ export function MonitoringPage() {
                 title="Alert rules"
                 testId="alerts-table"
                 rows={data.rules}
-                rowKey={(r, i) => String(r.rule ?? i)}
+                rowKey={(r) => r.rule}
                 empty={
                   <Empty title="No alert rules configured.">
                     Add rules under <Code>ALERTS</Code> in <code>config.json</code> (e.g. <code>p95_latency_ms</code>{' '}
@@ -244,19 +224,19 @@ export function MonitoringPage() {
                   </Empty>
                 }
                 columns={[
-                  { key: 'rule', label: 'Rule', value: (r) => String(r.rule ?? r.metric) },
+                  { key: 'rule', label: 'Rule', value: (r) => r.rule },
                   {
                     key: 'state',
                     label: 'State',
-                    value: (r) => String(r.state),
-                    render: (r) => <StatusBadge status={String(r.state)} />,
+                    value: (r) => r.state,
+                    render: (r) => <StatusBadge status={r.state} />,
                   },
-                  { key: 'value', label: 'Value', value: (r) => num(r.value) ?? null, numeric: true },
+                  { key: 'value', label: 'Value', value: (r) => r.value, numeric: true },
                   {
                     key: 'since',
                     label: 'Since',
-                    value: (r) => (r.since as string | null) ?? '',
-                    render: (r) => fmtDate(r.since as string | null),
+                    value: (r) => r.since ?? '',
+                    render: (r) => fmtDate(r.since),
                   },
                 ]}
               />
@@ -269,28 +249,28 @@ export function MonitoringPage() {
               <DataTable
                 title="Alert history"
                 rows={data.alerts}
-                rowKey={(r, i) => String(r.id ?? i)}
+                rowKey={(r) => r.id}
                 empty={<Empty title="No alert has fired." />}
                 columns={[
-                  { key: 'rule', label: 'Rule', value: (r) => String(r.rule) },
+                  { key: 'rule', label: 'Rule', value: (r) => r.rule },
                   {
                     key: 'state',
                     label: 'State',
-                    value: (r) => String(r.state),
-                    render: (r) => <StatusBadge status={String(r.state)} />,
+                    value: (r) => r.state,
+                    render: (r) => <StatusBadge status={r.state} />,
                   },
-                  { key: 'value', label: 'Value', value: (r) => num(r.value) ?? null, numeric: true },
+                  { key: 'value', label: 'Value', value: (r) => r.value, numeric: true },
                   {
                     key: 'started',
                     label: 'Started',
-                    value: (r) => String(r.started_at ?? ''),
-                    render: (r) => fmtDate(r.started_at as string),
+                    value: (r) => r.started_at,
+                    render: (r) => fmtDate(r.started_at),
                   },
                   {
                     key: 'resolved',
                     label: 'Resolved',
-                    value: (r) => String(r.resolved_at ?? ''),
-                    render: (r) => fmtDate(r.resolved_at as string | null),
+                    value: (r) => r.resolved_at ?? '',
+                    render: (r) => fmtDate(r.resolved_at),
                   },
                 ]}
               />

@@ -8,9 +8,8 @@ import { api } from '../lib/api';
 import { lineChart } from '../lib/charts';
 import { fmtDate, fmtDuration, fmtNumber, fmtPercent } from '../lib/format';
 import { href } from '../lib/router';
-import { num } from '../lib/shapes';
-import { streamSse } from '../lib/sse';
-import { MODEL_TYPES, type Run, type DatasetList, type RunList } from '../lib/types';
+import { streamRunEvents } from '../lib/sse';
+import { MODEL_TYPES, type Run, type DatasetList, type QueuedRun, type RunEvent, type RunList } from '../lib/types';
 import { useApi } from '../lib/useApi';
 import { dict } from '../lib/dict';
 
@@ -30,21 +29,23 @@ interface Progress {
   error?: string;
 }
 
-/** One SSE event of the run (status, phase or epoch: src/training/events.ts) as the progress panel shows it. */
-export function toProgress(event: string, payload: Record<string, unknown>): Progress {
-  return {
-    phase: (payload.phase as string | undefined) ?? (event === 'epoch' ? 'train' : undefined),
-    status: payload.status as string | undefined,
-    epoch: num(payload.epoch),
-    epochs: num(payload.epochs),
-    loss: num(payload.loss),
-    val_accuracy: num(payload.val_accuracy),
-    done: num(payload.done),
-    total: num(payload.total),
-    eta_s: num(payload.eta_seconds),
-    message: payload.message as string | undefined,
-    error: payload.error as string | undefined,
-  };
+/** What one event of the run's stream changes in the progress panel. */
+export function toProgress(event: RunEvent): Progress {
+  switch (event.type) {
+    case 'status':
+      return { status: event.status, error: event.error ?? undefined };
+    case 'phase':
+      return { phase: event.phase, done: event.done, total: event.total, message: event.message };
+    case 'epoch':
+      return {
+        phase: 'train',
+        epoch: event.epoch,
+        epochs: event.epochs,
+        loss: event.loss,
+        val_accuracy: event.val_accuracy,
+        eta_s: event.eta_seconds ?? undefined,
+      };
+  }
 }
 
 export function LiveRun({ runId, onFinished }: { runId: number; onFinished: () => void }) {
@@ -63,23 +64,15 @@ export function LiveRun({ runId, onFinished }: { runId: number; onFinished: () =
       setStatus(final);
       onFinished();
     };
-    streamSse(
-      `/training/runs/${runId}/events`,
-      (message) => {
-        let payload: Record<string, unknown>;
-        try {
-          payload = JSON.parse(message.data) as Record<string, unknown>;
-        } catch {
-          payload = { message: message.data };
-        }
-        const p = toProgress(message.event, payload);
+    streamRunEvents(
+      runId,
+      (event) => {
+        const p = toProgress(event);
         setProgress((old) => ({ ...old, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) }));
         if (p.epoch !== undefined && p.loss !== undefined)
           setLosses((l) => [...l.filter(([e]) => e !== p.epoch), [p.epoch!, p.loss!]]);
-        const st = p.status ?? (message.event === 'status' ? (payload.status as string) : undefined);
-        if (st) setStatus(st);
-        if (st && FINISHED.has(st)) finish(st);
-        if (p.phase && FINISHED.has(p.phase)) finish(p.phase);
+        if (p.status) setStatus(p.status);
+        if (p.status && FINISHED.has(p.status)) finish(p.status);
       },
       controller.signal,
     )
@@ -196,7 +189,7 @@ function TrainForm({ initialDataset, onStarted }: { initialDataset: string; onSt
     if (encoder.trim() && modelType === 'encoder-mlp') overrides.encoder = encoder.trim();
     if (encoder.trim() && modelType === 'ensemble') overrides.mlp_encoder = encoder.trim();
     try {
-      const answer = await api<Record<string, unknown>>('/training/run', {
+      const queued = await api<QueuedRun>('/training/run', {
         method: 'POST',
         body: {
           dataset_id: Number(datasetId),
@@ -206,9 +199,7 @@ function TrainForm({ initialDataset, onStarted }: { initialDataset: string; onSt
           async_run: true,
         },
       });
-      const id = num(answer.run_id ?? (answer.run as Record<string, unknown> | undefined)?.id ?? answer.id);
-      if (id === undefined) throw new Error('the server did not return a run id');
-      onStarted(id);
+      onStarted(queued.run_id);
     } catch (e) {
       setError(e as Error);
     } finally {
