@@ -182,6 +182,10 @@ describeEachDialect('API contracts: answers match their declared response schema
       'GET /discovery/runs/:id',
       'POST /discovery/clusters/:id/accept',
       'POST /discovery/clusters/:id/dismiss',
+    ])
+      expect(routes, `${route} was checked`).toContain(route);
+  });
+
   it('analytics and conversations keep their contracts', async () => {
     const datasetId = await ingestCraftedLog(lab, lab.dir);
     await labelTurns(lab, { datasetId }, { predictor: stubPredictor });
