@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { Chart } from '../components/Chart';
 import { DataTable } from '../components/DataTable';
 import { Card, Code, PageHeader, Stat } from '../components/Page';
+import { Pager, useCursorPages } from '../components/Pager';
 import { Async, Empty } from '../components/States';
 import { withQuery } from '../lib/api';
 import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
@@ -284,13 +285,12 @@ interface TurnRow {
 function ConversationViewer({ datasetId, initial }: { datasetId: string; initial: string | null }) {
   const [draft, setDraft] = useState('');
   const [q, setQ] = useState('');
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  const pages = useCursorPages();
   const [open, setOpen] = useState<string | null>(initial);
   const list = useApi<{ items: ConversationRow[]; next_cursor: string | null }>(
-    withQuery('/conversations', { dataset_id: datasetId, q, limit: 15, cursor: cursors[cursors.length - 1] }),
+    withQuery('/conversations', { dataset_id: datasetId, q, limit: 15, cursor: pages.cursor }),
   );
   const detail = useApi<Record<string, unknown>>(open ? `/conversations/${open}` : null);
-  const next = list.data?.next_cursor ?? null;
 
   return (
     <div className="viewer">
@@ -301,7 +301,7 @@ function ConversationViewer({ datasetId, initial }: { datasetId: string; initial
           onSubmit={(e) => {
             e.preventDefault();
             setQ(draft);
-            setCursors([null]);
+            pages.reset();
           }}
         >
           <label>
@@ -348,15 +348,7 @@ function ConversationViewer({ datasetId, initial }: { datasetId: string; initial
                   },
                 ]}
               />
-              <div className="pager">
-                <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-                  ← Previous
-                </button>
-                <span className="muted">Page {cursors.length}</span>
-                <button type="button" disabled={!next} onClick={() => setCursors((c) => [...c, next])}>
-                  Next →
-                </button>
-              </div>
+              <Pager pages={pages} nextCursor={data.next_cursor} />
             </>
           )}
         </Async>

@@ -3,6 +3,7 @@ import { Chart } from '../components/Chart';
 import { DataTable } from '../components/DataTable';
 import { DownloadButton } from '../components/DownloadButton';
 import { Card, Code, PageHeader, Stat } from '../components/Page';
+import { Pager, useCursorPages } from '../components/Pager';
 import { Async, Empty, ErrorState } from '../components/States';
 import { UploadForm } from '../components/UploadForm';
 import { api, withQuery } from '../lib/api';
@@ -300,13 +301,11 @@ function ExampleBrowser({
   const [q, setQ] = useState(initialQuery);
   const [split, setSplit] = useState('');
   const [label, setLabel] = useState('');
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const pages = useCursorPages();
   const limit = 25;
-  const path = withQuery(`/datasets/${id}/examples`, { q, split, label, limit, cursor });
+  const path = withQuery(`/datasets/${id}/examples`, { q, split, label, limit, cursor: pages.cursor });
   const state = useApi<ExamplePage>(path);
-  const reset = () => setCursors([null]);
-  const next = state.data?.next_cursor ?? null;
+  const reset = pages.reset;
 
   return (
     <>
@@ -359,15 +358,7 @@ function ExampleBrowser({
                 { key: 'text', label: 'Text', value: (e) => e.text },
               ]}
             />
-            <div className="pager">
-              <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-                ← Previous
-              </button>
-              <span className="muted">Page {cursors.length}</span>
-              <button type="button" disabled={!next} onClick={() => setCursors((c) => [...c, next])}>
-                Next →
-              </button>
-            </div>
+            <Pager pages={pages} nextCursor={data.next_cursor} />
           </>
         )}
       </Async>
