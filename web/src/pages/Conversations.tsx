@@ -3,6 +3,7 @@ import { Chart } from '../components/Chart';
 import { DataTable } from '../components/DataTable';
 import { Card, Code, PageHeader, Stat } from '../components/Page';
 import { Pager, useCursorPages } from '../components/Pager';
+import { countShareColumns } from '../components/columns';
 import { Async, Empty } from '../components/States';
 import { withQuery } from '../lib/api';
 import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
@@ -61,14 +62,7 @@ function IntentsSection({ filters }: { filters: Filters }) {
               rowKey={(i) => i.intent}
               columns={[
                 { key: 'intent', label: 'Intent', value: (i) => i.intent },
-                { key: 'count', label: 'User turns', value: (i) => i.count, numeric: true },
-                {
-                  key: 'share',
-                  label: 'Share',
-                  value: (i) => i.share,
-                  render: (i) => fmtPercent(i.share),
-                  numeric: true,
-                },
+                ...countShareColumns<IntentsResult['intents'][number]>('User turns'),
               ]}
             />
           </>
@@ -99,14 +93,7 @@ function FlowsSection({ filters }: { filters: Filters }) {
                 rowKey={(e) => e.intent}
                 columns={[
                   { key: 'intent', label: 'First intent', value: (e) => e.intent },
-                  { key: 'count', label: 'Conversations', value: (e) => e.count, numeric: true },
-                  {
-                    key: 'share',
-                    label: 'Share',
-                    value: (e) => e.share,
-                    render: (e) => fmtPercent(e.share),
-                    numeric: true,
-                  },
+                  ...countShareColumns<FlowsResult['entries'][number]>('Conversations'),
                 ]}
               />
               <DataTable
@@ -115,14 +102,7 @@ function FlowsSection({ filters }: { filters: Filters }) {
                 rowKey={(e) => e.intent}
                 columns={[
                   { key: 'intent', label: 'Last intent', value: (e) => e.intent },
-                  { key: 'count', label: 'Conversations', value: (e) => e.count, numeric: true },
-                  {
-                    key: 'share',
-                    label: 'Share',
-                    value: (e) => e.share,
-                    render: (e) => fmtPercent(e.share),
-                    numeric: true,
-                  },
+                  ...countShareColumns<FlowsResult['exits'][number]>('Conversations'),
                 ]}
               />
             </div>
@@ -132,14 +112,7 @@ function FlowsSection({ filters }: { filters: Filters }) {
               rowKey={(p) => p.path.join('>')}
               columns={[
                 { key: 'path', label: 'Path', value: (p) => p.path.join(' → ') },
-                { key: 'count', label: 'Conversations', value: (p) => p.count, numeric: true },
-                {
-                  key: 'share',
-                  label: 'Share',
-                  value: (p) => p.share,
-                  render: (p) => fmtPercent(p.share),
-                  numeric: true,
-                },
+                ...countShareColumns<FlowsResult['paths'][number]>('Conversations'),
               ]}
             />
           </>
