@@ -1,29 +1,22 @@
-import { useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { LiveRun } from './LiveRun';
 import { ErrorState } from './States';
 import { api } from '../lib/api';
 import type { QueuedRun } from '../lib/types';
+import { useAction } from '../lib/useAction';
 
 /**
  * Queues a run (training, search, cross-validation) from a form: `launch(body)` posts it with
  * `async_run: true` and hands the queued run's id to `onStarted`; `busy` and `error` drive the form.
  */
 export function useRunLauncher(path: string, onStarted: (runId: number) => void) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const launch = async (body: Record<string, unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const action = useAction();
+  const launch = (body: Record<string, unknown>) =>
+    action.run(async () => {
       const queued = await api<QueuedRun>(path, { method: 'POST', body: { ...body, async_run: true } });
       onStarted(queued.run_id);
-    } catch (e) {
-      setError(e as Error);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, setError, launch };
+    });
+  return { ...action, launch };
 }
 
 /** The submit button of a run form, and the error its last try answered. */

@@ -12,6 +12,7 @@ import { fmtDate, fmtNumber, parseMaybeJson } from '../lib/format';
 import { href, navigate } from '../lib/router';
 import { num } from '../lib/shapes';
 import type { Dataset, DatasetList, ExamplePage } from '../lib/types';
+import { useAction } from '../lib/useAction';
 import { useApi } from '../lib/useApi';
 import { DatasetVersions } from './DatasetVersions';
 
@@ -39,13 +40,10 @@ function IngestForm({ onDone }: { onDone: () => void }) {
   const [path, setPath] = useState('');
   const [name, setName] = useState('');
   const [language, setLanguage] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const submit = async (event: FormEvent) => {
+  const { busy, error, run } = useAction();
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const created = await api<Dataset & { dataset?: Dataset }>('/datasets/upload', {
         method: 'POST',
         body: {
@@ -58,11 +56,7 @@ function IngestForm({ onDone }: { onDone: () => void }) {
       onDone();
       const id = created.dataset?.id ?? created.id;
       if (id !== undefined) navigate(`/datasets/${id}`);
-    } catch (e) {
-      setError(e as Error);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="form-inline" onSubmit={(e) => void submit(e)} aria-label="Ingest a dataset">
