@@ -15,7 +15,9 @@ export function useDatasetChoice(keep: (d: Dataset) => boolean = trainable, init
   const datasets = (state.data?.items ?? []).filter(keep);
   const [picked, setPicked] = useState(initial);
   const chosen = picked || (datasets[0] ? String(datasets[0].id) : '');
-  return { state, datasets, chosen, choose: setPicked };
+  /** The props a DatasetSelect of this choice takes, besides its name. */
+  const select = { datasets, value: chosen, onChange: setPicked };
+  return { state, datasets, chosen, select };
 }
 
 /** A select of datasets by id, name and version (with `anyLabel`, a filter whose first option is "any"). */

@@ -3,6 +3,7 @@ import { Chart } from '../components/Chart';
 import { DataTable } from '../components/DataTable';
 import { Card, Code, PageHeader, Stat } from '../components/Page';
 import { Pager, useCursorPages } from '../components/Pager';
+import { SearchBox } from '../components/SearchBox';
 import { countShareColumns } from '../components/columns';
 import { Async, Empty } from '../components/States';
 import { withQuery } from '../lib/api';
@@ -256,7 +257,6 @@ interface TurnRow {
 }
 
 function ConversationViewer({ datasetId, initial }: { datasetId: string; initial: string | null }) {
-  const [draft, setDraft] = useState('');
   const [q, setQ] = useState('');
   const pages = useCursorPages();
   const [open, setOpen] = useState<string | null>(initial);
@@ -268,21 +268,14 @@ function ConversationViewer({ datasetId, initial }: { datasetId: string; initial
   return (
     <div className="viewer">
       <div>
-        <form
-          className="form-inline"
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setQ(draft);
+        <SearchBox
+          label="Search turns"
+          name="conversation-q"
+          onSearch={(text) => {
+            setQ(text);
             pages.reset();
           }}
-        >
-          <label>
-            Search turns
-            <input type="search" value={draft} onChange={(e) => setDraft(e.target.value)} name="conversation-q" />
-          </label>
-          <button type="submit">Search</button>
-        </form>
+        />
         <Async state={list} feature="Conversations">
           {(data) => (
             <>

@@ -53,12 +53,7 @@ function CrossvalForm({ onStarted }: { onStarted: (runId: number) => void }) {
   };
   return (
     <form className="form-inline" onSubmit={submit} aria-label="Start a cross-validation">
-      <DatasetSelect
-        datasets={datasets.datasets}
-        value={datasets.chosen}
-        onChange={datasets.choose}
-        name="cv-dataset"
-      />
+      <DatasetSelect {...datasets.select} name="cv-dataset" />
       <ModelTypeSelect value={model} onChange={setModel} name="cv-model" describe={false} />
       <label>
         Folds

@@ -4,6 +4,7 @@ import { DataTable } from '../components/DataTable';
 import { DownloadButton } from '../components/DownloadButton';
 import { Card, Code, PageHeader, Stat } from '../components/Page';
 import { Pager, useCursorPages } from '../components/Pager';
+import { SearchBox } from '../components/SearchBox';
 import { Async, Empty, ErrorState } from '../components/States';
 import { UploadForm } from '../components/UploadForm';
 import { api, withQuery } from '../lib/api';
@@ -291,7 +292,6 @@ function ExampleBrowser({
   splits: string[];
   initialQuery?: string;
 }) {
-  const [draft, setDraft] = useState(initialQuery);
   const [q, setQ] = useState(initialQuery);
   const [split, setSplit] = useState('');
   const [label, setLabel] = useState('');
@@ -303,19 +303,15 @@ function ExampleBrowser({
 
   return (
     <>
-      <form
-        className="form-inline"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setQ(draft);
+      <SearchBox
+        label="Search text"
+        name="q"
+        initial={initialQuery}
+        onSearch={(text) => {
+          setQ(text);
           reset();
         }}
       >
-        <label>
-          Search text
-          <input type="search" value={draft} onChange={(e) => setDraft(e.target.value)} name="q" />
-        </label>
         <label>
           Split
           <select value={split} onChange={(e) => (setSplit(e.target.value), reset())} name="split">
@@ -334,8 +330,7 @@ function ExampleBrowser({
             ))}
           </select>
         </label>
-        <button type="submit">Search</button>
-      </form>
+      </SearchBox>
       <Async state={state} feature="Example browser">
         {(data) => (
           <>

@@ -64,12 +64,7 @@ function SearchForm({ onStarted }: { onStarted: (runId: number) => void }) {
   return (
     <form onSubmit={submit} aria-label="Start a hyper-parameter search">
       <div className="form-inline">
-        <DatasetSelect
-          datasets={datasets.datasets}
-          value={datasets.chosen}
-          onChange={datasets.choose}
-          name="search-dataset"
-        />
+        <DatasetSelect {...datasets.select} name="search-dataset" />
         <ModelTypeSelect
           value={model}
           name="search-model"

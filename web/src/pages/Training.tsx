@@ -54,13 +54,7 @@ function TrainForm({ initialDataset, onStarted }: { initialDataset: string; onSt
 
   return (
     <form className="form-grid" onSubmit={submit} aria-label="Start a training run">
-      <DatasetSelect
-        datasets={datasets.datasets}
-        value={datasets.chosen}
-        onChange={datasets.choose}
-        name="dataset_id"
-        showCounts
-      />
+      <DatasetSelect {...datasets.select} name="dataset_id" showCounts />
       <ModelTypeSelect
         value={modelType}
         onChange={setModelType}
