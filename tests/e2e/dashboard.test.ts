@@ -191,7 +191,16 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
   it('trains a model from the form and follows its live progress to the end', async () => {
     await visit(`/training?dataset=${banking.id}`);
     await poll(() => page.locator('select[name=dataset_id]').inputValue()).toBe(String(banking.id));
-    await page.locator('select[name=model_type]').selectOption('tfidf-linear');
+    // The model types offered, and the chosen one's description, are the server's registry (GET /model-types).
+    const types = (await server.api('/model-types')).body.items as Array<{ type: string; description: string }>;
+    expect(types.length).toBeGreaterThan(0);
+    const modelSelect = page.locator('select[name=model_type]');
+    await poll(() => modelSelect.locator('option').allTextContents()).toEqual(types.map((t) => t.type));
+    for (const t of types) {
+      await modelSelect.selectOption(t.type);
+      await poll(() => page.getByTestId('model_type-description').textContent()).toBe(t.description);
+    }
+    await modelSelect.selectOption('tfidf-linear');
     await page.getByRole('button', { name: 'Start training' }).click();
     const live = page.getByTestId('live-run');
     await poll(() => live.count()).toBe(1);
@@ -247,6 +256,9 @@ describe.runIf(availability.run)('dashboard in Chromium', () => {
     await visit('/experiments');
     const table = page.getByTestId('runs-table');
     await poll(() => table.locator('tbody tr').count()).toBe(2);
+    // The model filter offers "all" and then the server's model types.
+    const types = ((await server.api('/model-types')).body.items as Array<{ type: string }>).map((t) => t.type);
+    await poll(() => page.locator('select[name=filter-model] option').allTextContents()).toEqual(['all', ...types]);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Export Runs as CSV' }).click(),

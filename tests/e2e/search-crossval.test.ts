@@ -61,7 +61,7 @@ describe.runIf(availability.run)('search and cross-validation pages in Chromium'
     const best = searches.body.runs[0].metrics.best_score as number;
     await poll(() => page.getByTestId('best-score').textContent()).toContain(`${(best * 100).toFixed(1)}`);
     await shot('search');
-  });
+  }, 300_000);
 
   it('shows a cross-validation: mean ± std, one row per fold, and its likely label errors', async () => {
     const started = await server.api('/training/crossval', {
@@ -84,5 +84,5 @@ describe.runIf(availability.run)('search and cross-validation pages in Chromium'
       await poll(() => page.getByTestId('cv-label-errors').locator('tbody tr').count()).toBeGreaterThan(0);
     }
     await shot('crossval');
-  });
+  }, 300_000);
 });

@@ -4,7 +4,6 @@ import { buildProgram } from '../../src/cli/program.js';
 import { ValidationError } from '../../src/core/errors.js';
 import { MODEL_TYPE_REGISTRY, MODEL_TYPES, loadClassifier } from '../../src/nlp/registry.js';
 import { checkModelType } from '../../src/training/pipeline.js';
-import { MODEL_TYPES as WEB_MODEL_TYPES } from '../../web/src/lib/model-types.js';
 import { createTestApi, type TestApi } from '../support/api.js';
 
 /** The full help of a command, with the text added after its options. */
@@ -63,10 +62,6 @@ describe('the model-type registry drives every list of model types', () => {
       expect(train).toContain(entry.description);
       for (const param of Object.keys(entry.paramSpec)) expect(train).toContain(`${param}=`);
     }
-  });
-
-  it("the dashboard's list is the registry's", () => {
-    expect([...WEB_MODEL_TYPES]).toEqual(MODEL_TYPES);
   });
 
   it("rejects an unknown model type with the registry's list, in the domain and over HTTP", async () => {

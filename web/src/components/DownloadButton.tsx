@@ -1,21 +1,10 @@
-import { useState } from 'react';
 import { downloadFromApi } from '../lib/api';
+import { useAction } from '../lib/useAction';
 
 /** Fetches a server-made file (with the API key) and saves it; failures show beside the button. */
 export function DownloadButton({ path, filename, label }: { path: string; filename: string; label: string }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const click = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await downloadFromApi(path, filename);
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
+  const click = () => run(() => downloadFromApi(path, filename));
   return (
     <span className="download">
       <button type="button" onClick={() => void click()} disabled={busy}>
@@ -23,7 +12,7 @@ export function DownloadButton({ path, filename, label }: { path: string; filena
       </button>
       {error && (
         <span className="error-text" role="alert">
-          {error}
+          {error.message}
         </span>
       )}
     </span>

@@ -1,12 +1,13 @@
 import type { Column } from './DataTable';
 import { StatusBadge } from './Page';
-import { fmtNumber, fmtPercent } from '../lib/format';
+import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
 import { href } from '../lib/router';
 import { accuracyOf, runMetrics } from '../lib/runs';
 import type { Run } from '../lib/types';
 
 /** The run fields these columns read: any run listing (runs, a comparison's runs) has them. */
-type RunRow = Pick<Run, 'id' | 'dataset_id' | 'model_type' | 'status' | 'metrics'>;
+type RunRow = Pick<Run, 'id' | 'dataset_id' | 'model_type' | 'status' | 'metrics'> &
+  Partial<Pick<Run, 'started_at' | 'created_at'>>;
 
 /** Run table columns shared by the Overview, Training and Experiments pages. */
 export const runColumns = {
@@ -31,6 +32,12 @@ export const runColumns = {
     value: (r) => accuracyOf(r),
     render: (r) => fmtPercent(accuracyOf(r)),
     numeric: true,
+  },
+  started: {
+    key: 'started',
+    label: 'Started',
+    value: (r) => r.started_at ?? r.created_at ?? '',
+    render: (r) => fmtDate(r.started_at ?? r.created_at),
   },
 } satisfies Record<string, Column<RunRow>>;
 

@@ -2,6 +2,9 @@ import { useMemo, useState } from 'react';
 import { Chart } from '../components/Chart';
 import { DataTable } from '../components/DataTable';
 import { Card, Code, PageHeader, Stat } from '../components/Page';
+import { Pager, useCursorPages } from '../components/Pager';
+import { SearchBox } from '../components/SearchBox';
+import { countShareColumns } from '../components/columns';
 import { Async, Empty } from '../components/States';
 import { withQuery } from '../lib/api';
 import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
@@ -64,14 +67,7 @@ function IntentsSection({ filters }: { filters: Filters }) {
               rowKey={(i) => i.intent}
               columns={[
                 { key: 'intent', label: 'Intent', value: (i) => i.intent },
-                { key: 'count', label: 'User turns', value: (i) => i.count, numeric: true },
-                {
-                  key: 'share',
-                  label: 'Share',
-                  value: (i) => i.share,
-                  render: (i) => fmtPercent(i.share),
-                  numeric: true,
-                },
+                ...countShareColumns<IntentsResult['intents'][number]>('User turns'),
               ]}
             />
           </>
@@ -102,14 +98,7 @@ function FlowsSection({ filters }: { filters: Filters }) {
                 rowKey={(e) => e.intent}
                 columns={[
                   { key: 'intent', label: 'First intent', value: (e) => e.intent },
-                  { key: 'count', label: 'Conversations', value: (e) => e.count, numeric: true },
-                  {
-                    key: 'share',
-                    label: 'Share',
-                    value: (e) => e.share,
-                    render: (e) => fmtPercent(e.share),
-                    numeric: true,
-                  },
+                  ...countShareColumns<FlowsResult['entries'][number]>('Conversations'),
                 ]}
               />
               <DataTable
@@ -118,14 +107,7 @@ function FlowsSection({ filters }: { filters: Filters }) {
                 rowKey={(e) => e.intent}
                 columns={[
                   { key: 'intent', label: 'Last intent', value: (e) => e.intent },
-                  { key: 'count', label: 'Conversations', value: (e) => e.count, numeric: true },
-                  {
-                    key: 'share',
-                    label: 'Share',
-                    value: (e) => e.share,
-                    render: (e) => fmtPercent(e.share),
-                    numeric: true,
-                  },
+                  ...countShareColumns<FlowsResult['exits'][number]>('Conversations'),
                 ]}
               />
             </div>
@@ -135,14 +117,7 @@ function FlowsSection({ filters }: { filters: Filters }) {
               rowKey={(p) => p.path.join('>')}
               columns={[
                 { key: 'path', label: 'Path', value: (p) => p.path.join(' → ') },
-                { key: 'count', label: 'Conversations', value: (p) => p.count, numeric: true },
-                {
-                  key: 'share',
-                  label: 'Share',
-                  value: (p) => p.share,
-                  render: (p) => fmtPercent(p.share),
-                  numeric: true,
-                },
+                ...countShareColumns<FlowsResult['paths'][number]>('Conversations'),
               ]}
             />
           </>
@@ -266,34 +241,25 @@ function FallbackSection({ filters }: { filters: Filters }) {
 }
 
 function ConversationViewer({ datasetId, initial }: { datasetId: string; initial: string | null }) {
-  const [draft, setDraft] = useState('');
   const [q, setQ] = useState('');
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  const pages = useCursorPages();
   const [open, setOpen] = useState<string | null>(initial);
   const list = useApi<ConversationPage>(
-    withQuery('/conversations', { dataset_id: datasetId, q, limit: 15, cursor: cursors[cursors.length - 1] }),
+    withQuery('/conversations', { dataset_id: datasetId, q, limit: 15, cursor: pages.cursor }),
   );
   const detail = useApi<ConversationDetail>(open ? `/conversations/${open}` : null);
-  const next = list.data?.next_cursor ?? null;
 
   return (
     <div className="viewer">
       <div>
-        <form
-          className="form-inline"
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setQ(draft);
-            setCursors([null]);
+        <SearchBox
+          label="Search turns"
+          name="conversation-q"
+          onSearch={(text) => {
+            setQ(text);
+            pages.reset();
           }}
-        >
-          <label>
-            Search turns
-            <input type="search" value={draft} onChange={(e) => setDraft(e.target.value)} name="conversation-q" />
-          </label>
-          <button type="submit">Search</button>
-        </form>
+        />
         <Async state={list} feature="Conversations">
           {(data) => (
             <>
@@ -332,15 +298,7 @@ function ConversationViewer({ datasetId, initial }: { datasetId: string; initial
                   },
                 ]}
               />
-              <div className="pager">
-                <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-                  ← Previous
-                </button>
-                <span className="muted">Page {cursors.length}</span>
-                <button type="button" disabled={!next} onClick={() => setCursors((c) => [...c, next])}>
-                  Next →
-                </button>
-              </div>
+              <Pager pages={pages} nextCursor={data.next_cursor} />
             </>
           )}
         </Async>

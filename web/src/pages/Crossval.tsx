@@ -1,16 +1,18 @@
-import { useCallback, useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { Chart } from '../components/Chart';
 import { DataTable } from '../components/DataTable';
+import { DatasetSelect, useDatasetChoice } from '../components/DatasetSelect';
+import { ModelTypeSelect } from '../components/ModelTypeSelect';
 import { Card, Code, PageHeader, Stat } from '../components/Page';
-import { Async, Empty, ErrorState } from '../components/States';
-import { runColumns } from '../components/runColumns';
-import { api, withQuery } from '../lib/api';
+import { LaunchButton, StartedRun, useRunLauncher } from '../components/RunLauncher';
+import { RunsOfKindTable, useRunsOfKind } from '../components/RunsOfKind';
+import { Async, Empty } from '../components/States';
+import { percentColumn } from '../components/columns';
 import { barChart } from '../lib/charts';
 import { fmtPercent } from '../lib/format';
 import { href } from '../lib/router';
-import { MODEL_TYPES, type Dataset, type Run } from '../lib/types';
+import type { Run } from '../lib/types';
 import { useApi } from '../lib/useApi';
-import { LiveRun } from './Training';
 
 interface CrossvalRun extends Run {
   metric_history?: Array<{ key: string; step: number; value: number }>;
@@ -31,54 +33,28 @@ interface Finding {
   examples?: LabelIssue[];
 }
 
+interface FoldRow {
+  fold: number;
+  accuracy?: number;
+  macro_f1?: number;
+}
+
 const pm = (mean: unknown, std: unknown) =>
   typeof mean === 'number' ? `${fmtPercent(mean)} ± ${fmtPercent(typeof std === 'number' ? std : 0)}` : '—';
 
 function CrossvalForm({ onStarted }: { onStarted: (runId: number) => void }) {
-  const datasets = useApi<{ items: Dataset[] }>('/datasets');
-  const trainable = (datasets.data?.items ?? []).filter((d) => d.example_count > 0);
-  const [dataset, setDataset] = useState('');
+  const datasets = useDatasetChoice();
+  const launcher = useRunLauncher('/training/crossval', onStarted);
   const [model, setModel] = useState<string>('tfidf-linear');
   const [folds, setFolds] = useState(5);
-  const [error, setError] = useState<Error | null>(null);
-  const [busy, setBusy] = useState(false);
-  const chosen = dataset || (trainable[0] ? String(trainable[0].id) : '');
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const queued = await api<{ run_id: number }>('/training/crossval', {
-        method: 'POST',
-        body: { dataset_id: Number(chosen), model_type: model, folds, async_run: true },
-      });
-      onStarted(queued.run_id);
-    } catch (e) {
-      setError(e as Error);
-    } finally {
-      setBusy(false);
-    }
+    void launcher.launch({ dataset_id: Number(datasets.chosen), model_type: model, folds });
   };
   return (
-    <form className="form-inline" onSubmit={(e) => void submit(e)} aria-label="Start a cross-validation">
-      <label>
-        Dataset
-        <select value={chosen} onChange={(e) => setDataset(e.target.value)} name="cv-dataset" required>
-          {trainable.map((d) => (
-            <option key={d.id} value={String(d.id)}>
-              {d.id} · {d.name} v{d.version}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Model
-        <select value={model} onChange={(e) => setModel(e.target.value)} name="cv-model">
-          {MODEL_TYPES.map((m) => (
-            <option key={m}>{m}</option>
-          ))}
-        </select>
-      </label>
+    <form className="form-inline" onSubmit={submit} aria-label="Start a cross-validation">
+      <DatasetSelect {...datasets.select} name="cv-dataset" />
+      <ModelTypeSelect value={model} onChange={setModel} name="cv-model" describe={false} />
       <label>
         Folds
         <input
@@ -90,19 +66,19 @@ function CrossvalForm({ onStarted }: { onStarted: (runId: number) => void }) {
           name="cv-folds"
         />
       </label>
-      <button type="submit" className="primary" disabled={busy || !chosen} data-testid="start-crossval">
-        {busy ? 'Starting…' : 'Start cross-validation'}
-      </button>
-      {error && <ErrorState error={error} />}
+      <LaunchButton
+        launcher={launcher}
+        label="Start cross-validation"
+        disabled={!datasets.chosen}
+        testId="start-crossval"
+      />
     </form>
   );
 }
 
 export function CrossvalPage() {
   const [runId, setRunId] = useState<number | null>(null);
-  const runs = useApi<{ runs: Run[] }>(withQuery('/training/runs', { tag: 'kind=crossval', limit: 100 }));
-  const reload = runs.reload;
-  const finished = useCallback(() => reload(), [reload]);
+  const runs = useRunsOfKind('crossval');
   return (
     <>
       <PageHeader title="Cross-validation">
@@ -113,46 +89,30 @@ export function CrossvalPage() {
       <Card title="Start a cross-validation" id="start-crossval">
         <CrossvalForm onStarted={setRunId} />
         {runId !== null && (
-          <>
-            <LiveRun runId={runId} onFinished={finished} />
-            <p>
-              <a className="button" href={href(`/crossval/${runId}`)} data-testid="open-crossval">
-                Open cross-validation #{runId}
-              </a>
-            </p>
-          </>
+          <StartedRun
+            runId={runId}
+            onFinished={runs.reload}
+            resultHref={href(`/crossval/${runId}`)}
+            resultLabel={`Open cross-validation #${runId}`}
+            testId="open-crossval"
+          />
         )}
       </Card>
       <Card title="Cross-validations" id="crossvals">
-        <Async state={runs} feature="Cross-validations">
-          {(data) => (
-            <DataTable
-              title="Cross-validations"
-              rows={data.runs}
-              rowKey={(r) => r.id}
-              empty={<Empty title="No cross-validation yet." />}
-              columns={[
-                {
-                  key: 'id',
-                  label: 'Run',
-                  value: (r) => r.id,
-                  render: (r) => <a href={href(`/crossval/${r.id}`)}>#{r.id}</a>,
-                  numeric: true,
-                },
-                runColumns.dataset,
-                runColumns.model,
-                runColumns.status,
-                {
-                  key: 'accuracy',
-                  label: 'Accuracy',
-                  value: (r) => (r.metrics?.accuracy_mean as number | undefined) ?? null,
-                  render: (r) => pm(r.metrics?.accuracy_mean, r.metrics?.accuracy_std),
-                  numeric: true,
-                },
-              ]}
-            />
-          )}
-        </Async>
+        <RunsOfKindTable
+          state={runs}
+          title="Cross-validations"
+          idLabel="Run"
+          detailPath="/crossval"
+          empty="No cross-validation yet."
+          score={{
+            key: 'accuracy',
+            label: 'Accuracy',
+            value: (r) => (r.metrics?.accuracy_mean as number | undefined) ?? null,
+            render: (r) => pm(r.metrics?.accuracy_mean, r.metrics?.accuracy_std),
+            numeric: true,
+          }}
+        />
       </Card>
     </>
   );
@@ -165,7 +125,7 @@ export function CrossvalDetailPage({ id }: { id: string }) {
   const validation = useApi<{ findings?: Finding[] }>(datasetId ? `/datasets/${datasetId}/validation` : null);
   const m = run.data?.metrics ?? {};
   const folds = useMemo(() => {
-    const byFold = new Map<number, { fold: number; accuracy?: number; macro_f1?: number }>();
+    const byFold = new Map<number, FoldRow>();
     for (const h of run.data?.metric_history ?? []) {
       if (h.key !== 'fold_accuracy' && h.key !== 'fold_macro_f1') continue;
       const row = byFold.get(h.step) ?? { fold: h.step };
@@ -213,20 +173,8 @@ export function CrossvalDetailPage({ id }: { id: string }) {
                   rowKey={(f) => f.fold}
                   columns={[
                     { key: 'fold', label: 'Fold', value: (f) => f.fold + 1, numeric: true },
-                    {
-                      key: 'accuracy',
-                      label: 'Accuracy',
-                      value: (f) => f.accuracy ?? null,
-                      render: (f) => fmtPercent(f.accuracy),
-                      numeric: true,
-                    },
-                    {
-                      key: 'macro_f1',
-                      label: 'Macro F1',
-                      value: (f) => f.macro_f1 ?? null,
-                      render: (f) => fmtPercent(f.macro_f1),
-                      numeric: true,
-                    },
+                    percentColumn<FoldRow>('accuracy', 'Accuracy', (f) => f.accuracy),
+                    percentColumn<FoldRow>('macro_f1', 'Macro F1', (f) => f.macro_f1),
                   ]}
                 />
                 {folds.length > 0 && <Chart option={chart} height={260} testId="cv-fold-chart" />}
@@ -257,13 +205,7 @@ export function CrossvalDetailPage({ id }: { id: string }) {
                         },
                         { key: 'given', label: 'Labelled', value: (e) => e.given },
                         { key: 'suggested', label: 'Model says', value: (e) => e.suggested },
-                        {
-                          key: 'p',
-                          label: 'P(suggested)',
-                          value: (e) => e.suggested_probability,
-                          render: (e) => fmtPercent(e.suggested_probability),
-                          numeric: true,
-                        },
+                        percentColumn<LabelIssue>('p', 'P(suggested)', (e) => e.suggested_probability),
                       ]}
                     />
                   </>

@@ -3,6 +3,8 @@ import { Chart } from '../components/Chart';
 import { DataTable } from '../components/DataTable';
 import { DownloadButton } from '../components/DownloadButton';
 import { Card, Code, PageHeader, Stat } from '../components/Page';
+import { Pager, useCursorPages } from '../components/Pager';
+import { SearchBox } from '../components/SearchBox';
 import { Async, Empty, ErrorState } from '../components/States';
 import { UploadForm } from '../components/UploadForm';
 import { api, withQuery } from '../lib/api';
@@ -11,6 +13,7 @@ import { fmtDate, fmtNumber, parseMaybeJson } from '../lib/format';
 import { href, navigate } from '../lib/router';
 import { num } from '../lib/shapes';
 import type { Dataset, DatasetList, ExamplePage } from '../lib/types';
+import { useAction } from '../lib/useAction';
 import { useApi } from '../lib/useApi';
 import { DatasetVersions } from './DatasetVersions';
 
@@ -38,13 +41,10 @@ function IngestForm({ onDone }: { onDone: () => void }) {
   const [path, setPath] = useState('');
   const [name, setName] = useState('');
   const [language, setLanguage] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const submit = async (event: FormEvent) => {
+  const { busy, error, run } = useAction();
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const created = await api<Dataset & { dataset?: Dataset }>('/datasets/upload', {
         method: 'POST',
         body: {
@@ -57,11 +57,7 @@ function IngestForm({ onDone }: { onDone: () => void }) {
       onDone();
       const id = created.dataset?.id ?? created.id;
       if (id !== undefined) navigate(`/datasets/${id}`);
-    } catch (e) {
-      setError(e as Error);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="form-inline" onSubmit={(e) => void submit(e)} aria-label="Ingest a dataset">
@@ -296,33 +292,26 @@ function ExampleBrowser({
   splits: string[];
   initialQuery?: string;
 }) {
-  const [draft, setDraft] = useState(initialQuery);
   const [q, setQ] = useState(initialQuery);
   const [split, setSplit] = useState('');
   const [label, setLabel] = useState('');
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const pages = useCursorPages();
   const limit = 25;
-  const path = withQuery(`/datasets/${id}/examples`, { q, split, label, limit, cursor });
+  const path = withQuery(`/datasets/${id}/examples`, { q, split, label, limit, cursor: pages.cursor });
   const state = useApi<ExamplePage>(path);
-  const reset = () => setCursors([null]);
-  const next = state.data?.next_cursor ?? null;
+  const reset = pages.reset;
 
   return (
     <>
-      <form
-        className="form-inline"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setQ(draft);
+      <SearchBox
+        label="Search text"
+        name="q"
+        initial={initialQuery}
+        onSearch={(text) => {
+          setQ(text);
           reset();
         }}
       >
-        <label>
-          Search text
-          <input type="search" value={draft} onChange={(e) => setDraft(e.target.value)} name="q" />
-        </label>
         <label>
           Split
           <select value={split} onChange={(e) => (setSplit(e.target.value), reset())} name="split">
@@ -341,8 +330,7 @@ function ExampleBrowser({
             ))}
           </select>
         </label>
-        <button type="submit">Search</button>
-      </form>
+      </SearchBox>
       <Async state={state} feature="Example browser">
         {(data) => (
           <>
@@ -359,15 +347,7 @@ function ExampleBrowser({
                 { key: 'text', label: 'Text', value: (e) => e.text },
               ]}
             />
-            <div className="pager">
-              <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-                ← Previous
-              </button>
-              <span className="muted">Page {cursors.length}</span>
-              <button type="button" disabled={!next} onClick={() => setCursors((c) => [...c, next])}>
-                Next →
-              </button>
-            </div>
+            <Pager pages={pages} nextCursor={data.next_cursor} />
           </>
         )}
       </Async>

@@ -3,6 +3,7 @@ import { Chart } from '../components/Chart';
 import { DataTable } from '../components/DataTable';
 import { Card, Stat, StatusBadge } from '../components/Page';
 import { Async, Empty } from '../components/States';
+import { WindowSelect } from '../components/WindowSelect';
 import { barChart, lineChart, type ChartOption } from '../lib/charts';
 import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
 import { href } from '../lib/router';
@@ -177,14 +178,16 @@ export function ModelMonitoringSection() {
       title="Model monitoring"
       id="model-monitoring"
       actions={
-        <label>
-          Window{' '}
-          <select value={span} onChange={(e) => setSpan(e.target.value)} name="model-window">
-            <option value="1h">1 hour</option>
-            <option value="24h">24 hours</option>
-            <option value="7d">7 days</option>
-          </select>
-        </label>
+        <WindowSelect
+          value={span}
+          onChange={setSpan}
+          name="model-window"
+          windows={[
+            ['1h', '1 hour'],
+            ['24h', '24 hours'],
+            ['7d', '7 days'],
+          ]}
+        />
       }
     >
       <Async state={view} feature="Model monitoring">

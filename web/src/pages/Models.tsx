@@ -7,6 +7,7 @@ import { fmtDate, fmtPercent, parseMaybeJson } from '../lib/format';
 import { href } from '../lib/router';
 import { num } from '../lib/shapes';
 import type { ModelVersion } from '../lib/types';
+import { useAction } from '../lib/useAction';
 import { useApi } from '../lib/useApi';
 import { PromoteCheckForm } from './PromoteCheck';
 
@@ -17,20 +18,13 @@ function metric(v: ModelVersion, key: string): number | undefined {
 function PromoteForm({ versions, onDone }: { versions: ModelVersion[]; onDone: () => void }) {
   const [version, setVersion] = useState(String(versions[0]?.version ?? ''));
   const [alias, setAlias] = useState('production');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const submit = async (event: FormEvent) => {
+  const { busy, error, run } = useAction();
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       await api(`/models/${encodeURIComponent(version)}/aliases`, { method: 'POST', body: { alias } });
       onDone();
-    } catch (e) {
-      setError(e as Error);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="form-inline" onSubmit={(e) => void submit(e)} aria-label="Promote a model version">

@@ -3,6 +3,7 @@ import { Chart } from '../components/Chart';
 import { DataTable } from '../components/DataTable';
 import { Card, Code, PageHeader, Stat, StatusBadge } from '../components/Page';
 import { Async, Empty } from '../components/States';
+import { WindowSelect } from '../components/WindowSelect';
 import { barChart, lineChart } from '../lib/charts';
 import { fmtDate, fmtNumber, fmtPercent } from '../lib/format';
 import type {
@@ -105,14 +106,16 @@ export function MonitoringPage() {
       <PageHeader
         title="Monitoring"
         actions={
-          <label>
-            Window{' '}
-            <select value={span} onChange={(e) => setSpan(e.target.value)} name="window">
-              <option value="5m">5 minutes</option>
-              <option value="1h">1 hour</option>
-              <option value="24h">24 hours</option>
-            </select>
-          </label>
+          <WindowSelect
+            value={span}
+            onChange={setSpan}
+            name="window"
+            windows={[
+              ['5m', '5 minutes'],
+              ['1h', '1 hour'],
+              ['24h', '24 hours'],
+            ]}
+          />
         }
       >
         Request rate, latency and errors per route, process health and alerts. Refreshes every 10 s; Prometheus scrapes{' '}

@@ -8,7 +8,7 @@ import { href } from '../lib/router';
 import type { Run, DatasetList, RunList } from '../lib/types';
 import { api } from '../lib/api';
 import { useApi } from '../lib/useApi';
-import { LiveRun } from './Training';
+import { LiveRun } from '../components/LiveRun';
 
 interface Readiness {
   status: string;

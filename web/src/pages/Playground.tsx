@@ -7,6 +7,7 @@ import { barChart } from '../lib/charts';
 import { fmtPercent } from '../lib/format';
 import { href } from '../lib/router';
 import type { ModelVersion, PredictResponse } from '../lib/types';
+import { useAction } from '../lib/useAction';
 import { useApi } from '../lib/useApi';
 
 interface Ranked {
@@ -39,25 +40,18 @@ export function PlaygroundPage() {
   const [model, setModel] = useState('');
   const [topK, setTopK] = useState(5);
   const [result, setResult] = useState<Prediction | null>(null);
-  const [error, setError] = useState<Error | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    setResult(null);
+    void run(async () => {
       const answer = await api<PredictResponse>('/intents/predict', {
         method: 'POST',
         body: { text, top_k: topK, ...(model ? { model } : {}) },
       });
       setResult(readPrediction(answer));
-    } catch (e) {
-      setResult(null);
-      setError(e as Error);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const chart = useMemo(() => {

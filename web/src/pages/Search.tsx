@@ -1,16 +1,18 @@
-import { useCallback, useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { Chart } from '../components/Chart';
 import { DataTable } from '../components/DataTable';
+import { DatasetSelect, useDatasetChoice } from '../components/DatasetSelect';
+import { ModelTypeSelect } from '../components/ModelTypeSelect';
 import { Card, Code, PageHeader, Stat } from '../components/Page';
-import { Async, Empty, ErrorState } from '../components/States';
-import { runColumns } from '../components/runColumns';
-import { api, withQuery } from '../lib/api';
+import { LaunchButton, StartedRun, useRunLauncher } from '../components/RunLauncher';
+import { RunsOfKindTable, useRunsOfKind } from '../components/RunsOfKind';
+import { Async, Empty } from '../components/States';
+import { percentColumn } from '../components/columns';
 import { scatterChart } from '../lib/charts';
 import { fmtPercent } from '../lib/format';
 import { href } from '../lib/router';
-import { MODEL_TYPES, type Dataset, type Run } from '../lib/types';
+import type { Run } from '../lib/types';
 import { useApi } from '../lib/useApi';
-import { LiveRun } from './Training';
 
 /** A starting search space per model type: small grids a person edits rather than writes. */
 const DEFAULT_SPACES: Record<string, string> = {
@@ -28,9 +30,8 @@ interface LeaderboardEntry {
 
 /** Start a grid or random search from a form; its progress live; then its leaderboard. */
 function SearchForm({ onStarted }: { onStarted: (runId: number) => void }) {
-  const datasets = useApi<{ items: Dataset[] }>('/datasets');
-  const trainable = (datasets.data?.items ?? []).filter((d) => d.example_count > 0);
-  const [dataset, setDataset] = useState('');
+  const datasets = useDatasetChoice();
+  const launcher = useRunLauncher('/training/hyperparameter-search', onStarted);
   const [model, setModel] = useState<string>('tfidf-linear');
   const [space, setSpace] = useState(DEFAULT_SPACES['tfidf-linear']!);
   const [strategy, setStrategy] = useState('grid');
@@ -38,72 +39,41 @@ function SearchForm({ onStarted }: { onStarted: (runId: number) => void }) {
   const [folds, setFolds] = useState(0);
   const [metric, setMetric] = useState('accuracy');
   const [trainBest, setTrainBest] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const [busy, setBusy] = useState(false);
-  const chosen = dataset || (trainable[0] ? String(trainable[0].id) : '');
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
     let parsed: unknown;
     try {
       parsed = JSON.parse(space);
     } catch (e) {
-      setError(new Error(`the search space is not JSON: ${(e as Error).message}`));
+      launcher.setError(new Error(`the search space is not JSON: ${(e as Error).message}`));
       return;
     }
-    setBusy(true);
-    try {
-      const queued = await api<{ run_id: number }>('/training/hyperparameter-search', {
-        method: 'POST',
-        body: {
-          dataset_id: Number(chosen),
-          model_type: model,
-          space: parsed,
-          strategy,
-          ...(strategy === 'random' ? { trials } : {}),
-          folds,
-          metric,
-          train_best: trainBest,
-          async_run: true,
-        },
-      });
-      onStarted(queued.run_id);
-    } catch (e) {
-      setError(e as Error);
-    } finally {
-      setBusy(false);
-    }
+    void launcher.launch({
+      dataset_id: Number(datasets.chosen),
+      model_type: model,
+      space: parsed,
+      strategy,
+      ...(strategy === 'random' ? { trials } : {}),
+      folds,
+      metric,
+      train_best: trainBest,
+    });
   };
 
   return (
-    <form onSubmit={(e) => void submit(e)} aria-label="Start a hyper-parameter search">
+    <form onSubmit={submit} aria-label="Start a hyper-parameter search">
       <div className="form-inline">
-        <label>
-          Dataset
-          <select value={chosen} onChange={(e) => setDataset(e.target.value)} name="search-dataset" required>
-            {trainable.map((d) => (
-              <option key={d.id} value={String(d.id)}>
-                {d.id} · {d.name} v{d.version}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Model
-          <select
-            value={model}
-            name="search-model"
-            onChange={(e) => {
-              setModel(e.target.value);
-              setSpace(DEFAULT_SPACES[e.target.value] ?? '{}');
-            }}
-          >
-            {MODEL_TYPES.map((m) => (
-              <option key={m}>{m}</option>
-            ))}
-          </select>
-        </label>
+        <DatasetSelect {...datasets.select} name="search-dataset" />
+        <ModelTypeSelect
+          value={model}
+          name="search-model"
+          describe={false}
+          onChange={(type) => {
+            setModel(type);
+            setSpace(DEFAULT_SPACES[type] ?? '{}');
+          }}
+        />
         <label>
           Strategy
           <select value={strategy} onChange={(e) => setStrategy(e.target.value)} name="search-strategy">
@@ -165,19 +135,14 @@ function SearchForm({ onStarted }: { onStarted: (runId: number) => void }) {
           spellCheck={false}
         />
       </label>
-      <button type="submit" className="primary" disabled={busy || !chosen} data-testid="start-search">
-        {busy ? 'Starting…' : 'Start search'}
-      </button>
-      {error && <ErrorState error={error} />}
+      <LaunchButton launcher={launcher} label="Start search" disabled={!datasets.chosen} testId="start-search" />
     </form>
   );
 }
 
 export function SearchPage() {
   const [runId, setRunId] = useState<number | null>(null);
-  const searches = useApi<{ runs: Run[] }>(withQuery('/training/runs', { tag: 'kind=search', limit: 100 }));
-  const reload = searches.reload;
-  const finished = useCallback(() => reload(), [reload]);
+  const searches = useRunsOfKind('search');
   return (
     <>
       <PageHeader title="Hyper-parameter search">
@@ -187,46 +152,24 @@ export function SearchPage() {
       <Card title="Start a search" id="start-search">
         <SearchForm onStarted={setRunId} />
         {runId !== null && (
-          <>
-            <LiveRun runId={runId} onFinished={finished} />
-            <p>
-              <a className="button" href={href(`/search/${runId}`)} data-testid="open-search">
-                Open the leaderboard of search #{runId}
-              </a>
-            </p>
-          </>
+          <StartedRun
+            runId={runId}
+            onFinished={searches.reload}
+            resultHref={href(`/search/${runId}`)}
+            resultLabel={`Open the leaderboard of search #${runId}`}
+            testId="open-search"
+          />
         )}
       </Card>
       <Card title="Searches" id="searches">
-        <Async state={searches} feature="Searches">
-          {(data) => (
-            <DataTable
-              title="Searches"
-              rows={data.runs}
-              rowKey={(r) => r.id}
-              empty={<Empty title="No searches yet." />}
-              columns={[
-                {
-                  key: 'id',
-                  label: 'Search',
-                  value: (r) => r.id,
-                  render: (r) => <a href={href(`/search/${r.id}`)}>#{r.id}</a>,
-                  numeric: true,
-                },
-                runColumns.dataset,
-                runColumns.model,
-                runColumns.status,
-                {
-                  key: 'best',
-                  label: 'Best score',
-                  value: (r) => (r.metrics?.best_score as number | undefined) ?? null,
-                  render: (r) => fmtPercent(r.metrics?.best_score as number | undefined),
-                  numeric: true,
-                },
-              ]}
-            />
-          )}
-        </Async>
+        <RunsOfKindTable
+          state={searches}
+          title="Searches"
+          idLabel="Search"
+          detailPath="/search"
+          empty="No searches yet."
+          score={percentColumn('best', 'Best score', (r) => r.metrics?.best_score as number | undefined)}
+        />
       </Card>
     </>
   );
@@ -311,13 +254,7 @@ export function SearchDetailPage({ id }: { id: string }) {
                         render: (e) => <a href={href(`/runs/${e.run_id}`)}>#{e.run_id}</a>,
                         numeric: true,
                       },
-                      {
-                        key: 'score',
-                        label: metricName,
-                        value: (e) => e.score,
-                        render: (e) => fmtPercent(e.score),
-                        numeric: true,
-                      },
+                      percentColumn<LeaderboardEntry>('score', metricName, (e) => e.score),
                       ...paramNames.map((p) => ({
                         key: `param-${p}`,
                         label: p,

@@ -1,14 +1,17 @@
 import { useState } from 'react';
 import { DataTable } from '../../components/DataTable';
+import { DatasetSelect } from '../../components/DatasetSelect';
+import { ModelTypeSelect } from '../../components/ModelTypeSelect';
+import { percentColumn } from '../../components/columns';
 import { runColumns } from '../../components/runColumns';
 import { Card, Code, PageHeader } from '../../components/Page';
 import { Pager, useCursorPages } from '../../components/Pager';
 import { Async, Empty } from '../../components/States';
 import { withQuery } from '../../lib/api';
-import { fmtDate, fmtDuration, fmtPercent } from '../../lib/format';
+import { fmtDuration } from '../../lib/format';
 import { href, navigate } from '../../lib/router';
 import { macroF1Of, runTags } from '../../lib/runs';
-import { MODEL_TYPES, type Run } from '../../lib/types';
+import type { DatasetList, Run } from '../../lib/types';
 import { useApi } from '../../lib/useApi';
 
 export function ExperimentsPage() {
@@ -29,7 +32,7 @@ export function ExperimentsPage() {
       cursor: pages.cursor,
     }),
   );
-  const datasets = useApi<{ items: Array<{ id: number; name: string; version: number }> }>('/datasets');
+  const datasets = useApi<DatasetList>('/datasets');
   const rows = runs.data?.runs ?? [];
   const filtering = !!(dataset || model || status || tag.trim());
   const filter = (set: (value: string) => void) => (value: string) => {
@@ -66,26 +69,14 @@ export function ExperimentsPage() {
               initialSort={{ key: 'id', dir: 'desc' }}
               toolbar={
                 <div className="filters">
-                  <label>
-                    Dataset
-                    <select value={dataset} onChange={(e) => filter(setDataset)(e.target.value)} name="filter-dataset">
-                      <option value="">all</option>
-                      {(datasets.data?.items ?? []).map((d) => (
-                        <option key={d.id} value={String(d.id)}>
-                          {d.id} · {d.name} v{d.version}
-                        </option>
-                      ))}
-                    </select>
-                  </label>
-                  <label>
-                    Model
-                    <select value={model} onChange={(e) => filter(setModel)(e.target.value)} name="filter-model">
-                      <option value="">all</option>
-                      {MODEL_TYPES.map((d) => (
-                        <option key={d}>{d}</option>
-                      ))}
-                    </select>
-                  </label>
+                  <DatasetSelect
+                    datasets={datasets.data?.items ?? []}
+                    value={dataset}
+                    onChange={filter(setDataset)}
+                    name="filter-dataset"
+                    anyLabel="all"
+                  />
+                  <ModelTypeSelect value={model} onChange={filter(setModel)} name="filter-model" anyLabel="all" />
                   <label>
                     Status
                     <select value={status} onChange={(e) => filter(setStatus)(e.target.value)} name="filter-status">
@@ -139,13 +130,7 @@ export function ExperimentsPage() {
                 runColumns.model,
                 runColumns.status,
                 runColumns.accuracy,
-                {
-                  key: 'f1',
-                  label: 'Macro F1',
-                  value: (r) => macroF1Of(r),
-                  render: (r) => fmtPercent(macroF1Of(r)),
-                  numeric: true,
-                },
+                percentColumn<Run>('f1', 'Macro F1', macroF1Of),
                 { key: 'tags', label: 'Tags', value: (r) => runTags(r).join(' ') },
                 {
                   key: 'duration',
@@ -154,12 +139,7 @@ export function ExperimentsPage() {
                   render: (r) => fmtDuration(r.duration_ms),
                   numeric: true,
                 },
-                {
-                  key: 'started',
-                  label: 'Started',
-                  value: (r) => r.started_at ?? r.created_at ?? '',
-                  render: (r) => fmtDate(r.started_at ?? r.created_at),
-                },
+                runColumns.started,
               ]}
             />
           )}
