@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { num } from '../filters.js';
 import { PATH_SEPARATOR } from './build.js';
@@ -58,7 +58,7 @@ export function foldPath(fold: PathFold, path: string, count: number): void {
 }
 
 /** Paths are keyed by a digest: PostgreSQL cannot index text longer than a third of a page. */
-const pathKey = (path: string) => createHash('sha1').update(path).digest('hex');
+const pathKey = (path: string) => hash('sha1', path, 'hex');
 
 /** Changes to the flow rollups of one dataset: conversations per path, and their fold. */
 interface FlowDelta {
@@ -76,20 +76,17 @@ function addPath(deltas: Map<number, FlowDelta>, datasetId: number, path: string
 /** Adds the deltas to the flow rollups (creating rows as needed) and deletes rows left at zero. */
 async function applyFlowDeltas(db: Kysely<any>, deltas: Map<number, FlowDelta>): Promise<void> {
   for (const [datasetId, d] of deltas) {
-    const paths = [...d.paths].filter(([, n]) => n !== 0);
+    // In key order, so the rows go into the primary-key b-tree one after another.
+    const paths = [...d.paths]
+      .filter(([, n]) => n !== 0)
+      .map(([path, n]) => ({ dataset_id: datasetId, path_key: pathKey(path), path, conversations: n }))
+      .sort((a, b) => (a.path_key < b.path_key ? -1 : 1));
     const nodes = [...d.fold.nodes].filter(([, n]) => n.steps !== 0 || n.entries !== 0 || n.exits !== 0);
     const links = [...d.fold.links.values()].filter((l) => l.count !== 0);
     for (let i = 0; i < paths.length; i += BATCH) {
       await db
         .insertInto('flow_paths')
-        .values(
-          paths.slice(i, i + BATCH).map(([path, n]) => ({
-            dataset_id: datasetId,
-            path_key: pathKey(path),
-            path,
-            conversations: n,
-          })),
-        )
+        .values(paths.slice(i, i + BATCH))
         .onConflict((oc) =>
           oc
             .columns(['dataset_id', 'path_key'])
@@ -129,7 +126,7 @@ async function applyFlowDeltas(db: Kysely<any>, deltas: Map<number, FlowDelta>):
         .execute();
     }
     // A node with no step has no entry or exit either (both are steps).
-    if (paths.some(([, n]) => n < 0)) {
+    if (paths.some((p) => p.conversations < 0)) {
       await sql`delete from flow_paths where dataset_id = ${datasetId} and conversations = 0`.execute(db);
     }
     await sql`delete from flow_nodes where dataset_id = ${datasetId} and steps = 0`.execute(db);
@@ -148,11 +145,19 @@ export async function deleteDatasetFlows(db: Kysely<any>, datasetId: number): Pr
  */
 export async function buildFlows(db: Kysely<any>, datasetId?: number): Promise<void> {
   const inDataset = datasetId === undefined ? sql`1 = 1` : sql`cr.dataset_id = ${datasetId}`;
-  const { rows } = await sql<{ d: number; path: string; n: number }>`
-    select cr.dataset_id as d, cr.path as path, count(*) as n from conversation_rollups cr
-    where ${inDataset} and cr.path is not null group by cr.dataset_id, cr.path`.execute(db);
+  // Counted here rather than by a GROUP BY, which sorts every path text in a temporary b-tree.
+  const { rows } = await sql<{ d: number; path: string }>`
+    select cr.dataset_id as d, cr.path as path from conversation_rollups cr
+    where ${inDataset} and cr.path is not null`.execute(db);
+  const counts = new Map<number, Map<string, number>>();
+  for (const r of rows) {
+    const d = Number(r.d);
+    let paths = counts.get(d);
+    if (!paths) counts.set(d, (paths = new Map()));
+    paths.set(r.path, (paths.get(r.path) ?? 0) + 1);
+  }
   const deltas = new Map<number, FlowDelta>();
-  for (const r of rows) addPath(deltas, Number(r.d), r.path, num(r.n));
+  for (const [d, paths] of counts) for (const [path, n] of paths) addPath(deltas, d, path, n);
   await applyFlowDeltas(db, deltas);
 }
 
@@ -190,18 +195,25 @@ export async function readFlowRollups(
   datasetId: number | undefined,
   top: number,
 ): Promise<{ fold: PathFold; paths: Array<{ path: string; count: number }> }> {
-  const where = (alias: string) =>
-    datasetId === undefined ? sql`1 = 1` : sql`${sql.ref(`${alias}.dataset_id`)} = ${datasetId}`;
+  // One dataset's rows are already its figures; across datasets they are summed.
   const fold = emptyFold();
-  const nodes = await sql<{ intent: string; steps: number; entries: number; exits: number }>`
-    select n.intent as intent, sum(n.steps) as steps, sum(n.entries) as entries, sum(n.exits) as exits
-    from flow_nodes n where ${where('n')} group by n.intent`.execute(db);
+  const nodes = await (
+    datasetId === undefined
+      ? sql<FlowCounts & { intent: string }>`select n.intent as intent, sum(n.steps) as steps,
+        sum(n.entries) as entries, sum(n.exits) as exits from flow_nodes n group by n.intent`
+      : sql<FlowCounts & { intent: string }>`select n.intent as intent, n.steps as steps, n.entries as entries,
+        n.exits as exits from flow_nodes n where n.dataset_id = ${datasetId}`
+  ).execute(db);
   for (const r of nodes.rows) {
     fold.nodes.set(r.intent, { steps: num(r.steps), entries: num(r.entries), exits: num(r.exits) });
   }
-  const links = await sql<{ source: string; target: string; n: number }>`
-    select l.source as source, l.target as target, sum(l.transitions) as n
-    from flow_links l where ${where('l')} group by l.source, l.target`.execute(db);
+  const links = await (
+    datasetId === undefined
+      ? sql<{ source: string; target: string; n: number }>`select l.source as source, l.target as target,
+        sum(l.transitions) as n from flow_links l group by l.source, l.target`
+      : sql<{ source: string; target: string; n: number }>`select l.source as source, l.target as target,
+        l.transitions as n from flow_links l where l.dataset_id = ${datasetId}`
+  ).execute(db);
   for (const r of links.rows) {
     fold.links.set(`${r.source}\u0000${r.target}`, { source: r.source, target: r.target, count: num(r.n) });
   }

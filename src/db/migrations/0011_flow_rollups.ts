@@ -5,9 +5,9 @@ import type { Dialect } from '../connection.js';
 /**
  * Flow rollups per dataset (src/analytics/rollups/flows.ts): steps, entries and exits per intent,
  * transitions per source -> target and conversations per distinct path, indexed by count for the
- * top paths; and an index on each conversation's duration, so the overview's median is read at an
- * offset down the index instead of ranking every conversation. Built here from the conversation
- * rollups of migration 0010.
+ * top paths; an index on each conversation's duration, so the overview's median is read at an
+ * offset down the index instead of ranking every conversation, and one that serves the length
+ * histogram. Built here from the conversation rollups of migration 0010.
  */
 export function flowRollupsMigration(_dialect: Dialect): Migration {
   return {
@@ -42,6 +42,13 @@ export function flowRollupsMigration(_dialect: Dialect): Migration {
         .on('flow_paths')
         .columns(['dataset_id', 'conversations'])
         .execute();
+      // The length histogram of a dataset's conversations (overview, sessions) from the index
+      // alone, already in length order.
+      await db.schema
+        .createIndex('conversation_rollups_length_idx')
+        .on('conversation_rollups')
+        .columns(['dataset_id', 'turns', 'first_ts', 'last_ts'])
+        .execute();
       // The expression the overview orders by (src/analytics/overview.ts), spelt the same.
       await sql`create index conversation_rollups_duration_idx
         on conversation_rollups (dataset_id, (last_ts - first_ts))`.execute(db);
@@ -50,6 +57,7 @@ export function flowRollupsMigration(_dialect: Dialect): Migration {
     },
     async down(db: Kysely<any>) {
       await sql`drop index if exists conversation_rollups_duration_idx`.execute(db);
+      await sql`drop index if exists conversation_rollups_length_idx`.execute(db);
       for (const table of ['flow_paths', 'flow_links', 'flow_nodes']) {
         await db.schema.dropTable(table).ifExists().execute();
       }
