@@ -40,7 +40,8 @@ export interface FlowsResult {
  * joined into a path, and identical paths are counted. Links, entries, exits and the top paths all
  * follow from those path counts (a link is a pair of consecutive steps; the entry is the first step,
  * the exit the last). Turns without an effective intent are skipped, so a transition joins the two
- * nearest labelled user turns.
+ * nearest labelled user turns. Without a time bound each conversation's path comes from its rollup,
+ * and without an intent filter the whole fold is read from the flow rollups (./rollups/flows.ts).
  */
 export async function flowAnalysis(
   lab: LabContext,

@@ -8,7 +8,8 @@ import { buildFlows, conversationPaths, deleteDatasetFlows, moveFlowPaths } from
  * the rollups always summarise exactly the committed turns. Maintenance recomputes the touched keys
  * (a dataset, or the days and conversations a batch of turns falls in) from the raw turns rather
  * than applying deltas: min/max and collapsed paths cannot be decremented, and recomputation is
- * exact by construction.
+ * exact by construction. The flow rollups, plain counts, follow the recomputed conversations by
+ * deltas (./flows.ts).
  */
 
 const DAY = 86_400_000;
