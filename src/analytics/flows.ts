@@ -3,6 +3,7 @@ import type { LabContext } from '../core/context.js';
 import { describeFilters, effectiveIntent, num, round, turnWhere, type AnalyticsFilters } from './filters.js';
 import { conversationRollupsApply, conversationRollupWhere, PATH_SEPARATOR } from './rollups/index.js';
 import type { FlowLink, FlowNode, FlowsResult } from '../api/contracts/analytics.js';
+import { emptyFold, foldPath, readFlowRollups } from './rollups/flows.js';
 
 /** The answer's shape is declared in the API contract (src/api/contracts/analytics.ts). */
 export type { FlowLink, FlowNode, FlowsResult } from '../api/contracts/analytics.js';
@@ -14,7 +15,8 @@ export type { FlowLink, FlowNode, FlowsResult } from '../api/contracts/analytics
  * joined into a path, and identical paths are counted. Links, entries, exits and the top paths all
  * follow from those path counts (a link is a pair of consecutive steps; the entry is the first step,
  * the exit the last). Turns without an effective intent are skipped, so a transition joins the two
- * nearest labelled user turns.
+ * nearest labelled user turns. Without a time bound each conversation's path comes from its rollup,
+ * and without an intent filter the whole fold is read from the flow rollups (./rollups/flows.ts).
  */
 export async function flowAnalysis(
   lab: LabContext,
@@ -29,52 +31,41 @@ export async function flowAnalysis(
       ? sql`string_agg(intent, ${PATH_SEPARATOR} order by i)`
       : sql`group_concat(intent, ${PATH_SEPARATOR} order by i)`;
   // Each conversation's collapsed user path is kept in its rollup; time bounds or another speaker
-  // cut paths differently and take the raw query.
+  // cut paths differently and take the raw query. Without an intent filter the per-dataset flow
+  // rollups already hold the fold of every path.
   const fromRollups = conversationRollupsApply(filters, options) && (filters.speaker ?? 'USER') === 'USER';
-  const { rows } = await (
-    fromRollups
-      ? sql<{ path: string; n: number }>`
+  let fold = emptyFold();
+  let paths: Array<{ path: string; count: number }> = [];
+  if (fromRollups && filters.intent === undefined) {
+    ({ fold, paths } = await readFlowRollups(lab.db.kysely, filters.datasetId, top));
+  } else {
+    const { rows } = await (
+      fromRollups
+        ? sql<{ path: string; n: number }>`
     select cr.path as path, count(*) as n from conversation_rollups cr
     where ${conversationRollupWhere(filters)} and cr.path is not null group by cr.path`
-      : sql<{ path: string; n: number }>`
+        : sql<{ path: string; n: number }>`
     with u as (
       select t.conversation_id as c, t.idx as i, ${eff} as intent from turns t where ${where} and ${eff} is not null
     ),
     s as (select c, i, intent, lag(intent) over (partition by c order by i) as prev from u),
     p as (select c, ${agg} as path from s where prev is null or prev <> intent group by c)
     select path, count(*) as n from p group by path`
-  ).execute(lab.db.kysely);
-
-  const nodes = new Map<string, FlowNode>();
-  const node = (name: string) => {
-    let n = nodes.get(name);
-    if (!n) nodes.set(name, (n = { name, steps: 0, entries: 0, exits: 0 }));
-    return n;
-  };
-  const links = new Map<string, FlowLink>();
-  const paths: Array<{ path: string[]; count: number }> = [];
-  let conversations = 0;
-  for (const r of rows) {
-    const count = num(r.n);
-    const steps = r.path.split(PATH_SEPARATOR);
-    conversations += count;
-    paths.push({ path: steps, count });
-    node(steps[0]!).entries += count;
-    node(steps[steps.length - 1]!).exits += count;
-    steps.forEach((step, i) => {
-      node(step).steps += count;
-      if (i === 0) return;
-      const key = `${steps[i - 1]}\u0000${step}`;
-      const link = links.get(key) ?? { source: steps[i - 1]!, target: step, count: 0 };
-      link.count += count;
-      links.set(key, link);
-    });
+    ).execute(lab.db.kysely);
+    for (const r of rows) {
+      const count = num(r.n);
+      paths.push({ path: r.path, count });
+      foldPath(fold, r.path, count);
+    }
   }
+  const nodes = [...fold.nodes].map(([name, n]): FlowNode => ({ name, ...n }));
+  // Every conversation with a path enters it exactly once.
+  const conversations = nodes.reduce((s, n) => s + n.entries, 0);
 
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const share = (count: number) => (conversations === 0 ? 0 : round(count / conversations));
-  const nodeList = [...nodes.values()].sort((a, b) => b.steps - a.steps || byName(a.name, b.name));
-  const linkList = [...links.values()].sort(
+  const nodeList = nodes.sort((a, b) => b.steps - a.steps || byName(a.name, b.name));
+  const linkList = [...fold.links.values()].sort(
     (a, b) => b.count - a.count || byName(a.source, b.source) || byName(a.target, b.target),
   );
   const ranked = (pick: (n: FlowNode) => number) =>
@@ -82,7 +73,7 @@ export async function flowAnalysis(
       .filter((n) => pick(n) > 0)
       .map((n) => ({ intent: n.name, count: pick(n), share: share(pick(n)) }))
       .sort((a, b) => b.count - a.count || byName(a.intent, b.intent));
-  paths.sort((a, b) => b.count - a.count || byName(a.path.join(PATH_SEPARATOR), b.path.join(PATH_SEPARATOR)));
+  paths.sort((a, b) => b.count - a.count || byName(a.path, b.path));
   return {
     filters: describeFilters(filters),
     conversations,
@@ -91,6 +82,8 @@ export async function flowAnalysis(
     links: linkList,
     entries: ranked((n) => n.entries),
     exits: ranked((n) => n.exits),
-    paths: paths.slice(0, top).map((p) => ({ ...p, share: share(p.count) })),
+    paths: paths
+      .slice(0, top)
+      .map((p) => ({ path: p.path.split(PATH_SEPARATOR), count: p.count, share: share(p.count) })),
   };
 }

@@ -350,6 +350,30 @@ export interface ConversationIntentsTable {
   intent: string;
 }
 
+/** Flow rollups per dataset (migration 0011, src/analytics/rollups/flows.ts). */
+export interface FlowNodesTable {
+  dataset_id: number;
+  intent: string;
+  steps: number;
+  entries: number;
+  exits: number;
+}
+
+export interface FlowLinksTable {
+  dataset_id: number;
+  source: string;
+  target: string;
+  transitions: number;
+}
+
+export interface FlowPathsTable {
+  dataset_id: number;
+  /** SHA-1 of `path` (hex): the unique key, as long paths cannot be indexed on PostgreSQL. */
+  path_key: string;
+  path: string;
+  conversations: number;
+}
+
 export interface ModelBaselinesTable {
   model_version_id: number;
   model_name: string;
@@ -384,6 +408,9 @@ export interface Database {
   turn_rollups_daily: TurnRollupsDailyTable;
   conversation_rollups: ConversationRollupsTable;
   conversation_intents: ConversationIntentsTable;
+  flow_nodes: FlowNodesTable;
+  flow_links: FlowLinksTable;
+  flow_paths: FlowPathsTable;
 }
 
 export type Dataset = Selectable<DatasetsTable>;

@@ -153,6 +153,28 @@ export async function expectRollupAnswers(
   }
 }
 
+/**
+ * The conversation-level answers the flow rollups and the duration index serve (no time bound,
+ * every speaker or the user's, no intent filter) equal the raw queries: for each dataset and for
+ * all of them, with few and many top paths.
+ */
+export async function expectFlowAnswers(lab: TestLab, datasets: number[]): Promise<void> {
+  for (const datasetId of [...datasets, undefined]) {
+    for (const speaker of [undefined, 'USER'] as const) {
+      const filters: AnalyticsFilters = { granularity: 'day', datasetId, ...(speaker ? { speaker } : {}) };
+      for (const top of [1, 3, 50]) {
+        const fromRollups = await runAnalytics(lab, 'flows', filters, { top });
+        expectSame(fromRollups, await runAnalytics(lab, 'flows', filters, { top, raw: true }), `flows top ${top}`);
+      }
+      expectSame(
+        await runAnalytics(lab, 'overview', filters, {}),
+        await runAnalytics(lab, 'overview', filters, { raw: true }),
+        `overview ${JSON.stringify(filters)}`,
+      );
+    }
+  }
+}
+
 /** Every rollup row, in a stable order. */
 export async function rollupRows(lab: TestLab) {
   const k = lab.db.kysely;
@@ -161,6 +183,9 @@ export async function rollupRows(lab: TestLab) {
       order by dataset_id, speaker, bucket_day nulls first, intent nulls first`.execute(k),
     conversations: await sql`select * from conversation_rollups order by conversation_id`.execute(k),
     intents: await sql`select * from conversation_intents order by conversation_id, speaker, intent`.execute(k),
+    flowNodes: await sql`select * from flow_nodes order by dataset_id, intent`.execute(k),
+    flowLinks: await sql`select * from flow_links order by dataset_id, source, target`.execute(k),
+    flowPaths: await sql`select * from flow_paths order by dataset_id, path_key`.execute(k),
   };
 }
 

@@ -6,9 +6,12 @@ import { createBackup } from '../../src/backup/backup.js';
 import { restoreBackup } from '../../src/backup/restore.js';
 import { ingestDataset } from '../../src/datasets/ingest.js';
 import { deleteDataset } from '../../src/datasets/repository.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { flowRollupsMigration } from '../../src/db/migrations/0011_flow_rollups.js';
 import { recordDecisions } from '../../src/review/decisions.js';
 import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
 import {
+  expectFlowAnswers,
   expectRollupAnswers,
   expectRollupsFresh,
   expectSame,
@@ -42,23 +45,46 @@ describeEachDialect("analytics rollups through a dataset's life", (dialect) => {
       .orderBy('id')
       .executeTakeFirstOrThrow();
     await recordDecisions(lab, [{ turn_id: Number(turn.id), decision: 'accept' }], { reviewer: 'ann' });
+    // The flow rollups included: a decision moves no path count.
     expectSame(await rollupRows(lab), before, 'rollups after a decision');
     await expectRollupsFresh(lab);
+    await expectFlowAnswers(lab, datasets);
+  });
+
+  it('are built for existing data by migration 0011', async () => {
+    const before = await rollupRows(lab);
+    expect(before.flowPaths.rows.length).toBeGreaterThan(0);
+    await flowRollupsMigration(dialect).down!(lab.db.kysely);
+    await sql`delete from kysely_migration where name = '0011_flow_rollups'`.execute(lab.db.kysely);
+    expect(await migrateToLatest(lab.db)).toEqual([
+      expect.objectContaining({ migrationName: '0011_flow_rollups', status: 'Success' }),
+    ]);
+    expectSame(await rollupRows(lab), before, 'rollups after migration 0011');
   });
 
   it('go with a deleted dataset and come back with a restore', async () => {
     const backup = (await createBackup(lab)).file;
     const before = await rollupRows(lab);
+    expect(before.flowPaths.rows.some((r) => Number((r as { dataset_id: number }).dataset_id) === datasets[2]!)).toBe(
+      true,
+    );
     await deleteDataset(lab, datasets[2]!);
     const { rows } = await sql<{ n: number }>`
       select count(*) as n from conversation_rollups where dataset_id = ${datasets[2]!}`.execute(lab.db.kysely);
     expect(Number(rows[0]!.n)).toBe(0);
+    for (const table of ['flow_nodes', 'flow_links', 'flow_paths']) {
+      const left = await sql<{ n: number }>`
+        select count(*) as n from ${sql.table(table)} where dataset_id = ${datasets[2]!}`.execute(lab.db.kysely);
+      expect(Number(left.rows[0]!.n), table).toBe(0);
+    }
     await expectRollupsFresh(lab);
+    await expectFlowAnswers(lab, datasets.slice(0, 2));
     await expectRollupAnswers(lab, 303, datasets.slice(0, 2), 5);
 
     await restoreBackup(lab, backup);
     expectSame(await rollupRows(lab), before, 'restored rollups');
     await expectRollupsFresh(lab);
+    await expectFlowAnswers(lab, datasets);
     await expectRollupAnswers(lab, 404, datasets, 3);
   });
 });

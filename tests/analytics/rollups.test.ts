@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { labelTurns } from '../../src/analytics/label.js';
 import { ingestDataset } from '../../src/datasets/ingest.js';
 import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
-import { expectRollupAnswers, expectRollupsFresh, predictor, writeLog } from './rollup-fixtures.js';
+import { expectFlowAnswers, expectRollupAnswers, expectRollupsFresh, predictor, writeLog } from './rollup-fixtures.js';
 
 describeEachDialect('analytics rollups', (dialect) => {
   let lab: TestLab;
@@ -29,6 +29,7 @@ describeEachDialect('analytics rollups', (dialect) => {
     expect(Number(rows[0]!.n)).toBe(Number(turns!.n));
     expect(Number(turns!.n)).toBeGreaterThan(100);
     await expectRollupsFresh(lab);
+    await expectFlowAnswers(lab, datasets);
   });
 
   it('answer every analytics kind as the raw queries do, on random filters', async () => {
@@ -39,9 +40,16 @@ describeEachDialect('analytics rollups', (dialect) => {
     await expectRollupAnswers(lab, 101, datasets, 25);
   });
 
-  it('follow a relabel with another model', async () => {
+  it('follow a relabel with another model, moving path counts from the old paths to the new', async () => {
+    const paths = () =>
+      sql<{ path: string; n: number }>`select path, conversations as n from flow_paths
+        where dataset_id = ${datasets[0]!} order by path_key`.execute(lab.db.kysely);
+    const before = (await paths()).rows;
     await labelTurns(lab, { datasetId: datasets[0]!, relabel: true, batchSize: 16 }, { predictor: predictor(21) });
+    // Another model's predictions change the paths of the conversations with unlabelled user turns.
+    expect((await paths()).rows).not.toEqual(before);
     await expectRollupsFresh(lab);
+    await expectFlowAnswers(lab, datasets);
     await expectRollupAnswers(lab, 202, datasets, 10);
   });
 });

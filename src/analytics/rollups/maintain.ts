@@ -1,13 +1,15 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../../db/connection.js';
 import { insertRollups } from './build.js';
+import { buildFlows, conversationPaths, deleteDatasetFlows, moveFlowPaths } from './flows.js';
 
 /**
  * Write-time maintenance. Every writer of turns calls one of these inside its own transaction, so
  * the rollups always summarise exactly the committed turns. Maintenance recomputes the touched keys
  * (a dataset, or the days and conversations a batch of turns falls in) from the raw turns rather
  * than applying deltas: min/max and collapsed paths cannot be decremented, and recomputation is
- * exact by construction.
+ * exact by construction. The flow rollups, plain counts, follow the recomputed conversations by
+ * deltas (./flows.ts).
  */
 
 const DAY = 86_400_000;
@@ -16,6 +18,7 @@ const ROLLUP_TABLES = ['turn_rollups_daily', 'conversation_rollups', 'conversati
 /** Removes a dataset's rollups (dataset deletion, or before its rebuild). */
 export async function deleteDatasetRollups(db: Kysely<any>, datasetId: number): Promise<void> {
   for (const table of ROLLUP_TABLES) await db.deleteFrom(table).where('dataset_id', '=', datasetId).execute();
+  await deleteDatasetFlows(db, datasetId);
 }
 
 /** Recomputes every rollup of one dataset from its turns (after ingestion or a full relabel). */
@@ -23,9 +26,13 @@ export async function refreshDatasetRollups(db: Kysely<any>, dialect: Dialect, d
   await deleteDatasetRollups(db, datasetId);
   const where = sql`t.dataset_id = ${datasetId}`;
   await insertRollups(db, dialect, { turns: where, conversations: where });
+  await buildFlows(db, datasetId);
 }
 
-/** Recomputes the rollups of every dataset (the migration's first build). */
+/**
+ * Recomputes the rollups of every dataset (migration 0010's first build: only that migration's
+ * tables, as later ones do not exist yet then; 0011 builds the flow rollups).
+ */
 export async function refreshAllRollups(db: Kysely<any>, dialect: Dialect): Promise<void> {
   for (const table of ROLLUP_TABLES) await db.deleteFrom(table).execute();
   await insertRollups(db, dialect, { turns: sql`1 = 1`, conversations: sql`1 = 1` });
@@ -80,11 +87,13 @@ export async function refreshConversations(db: Kysely<any>, dialect: Dialect, id
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK);
     const inChunk = sql`conversation_id in (${sql.join(chunk)})`;
+    const pathsBefore = await conversationPaths(db, chunk);
     await sql`delete from conversation_rollups where ${inChunk}`.execute(db);
     await sql`delete from conversation_intents where ${inChunk}`.execute(db);
     await insertRollups(db, dialect, {
       turns: sql`1 = 0`,
       conversations: sql`t.conversation_id in (${sql.join(chunk)})`,
     });
+    await moveFlowPaths(db, pathsBefore, await conversationPaths(db, chunk));
   }
 }
