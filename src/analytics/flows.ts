@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { LabContext } from '../core/context.js';
 import { describeFilters, effectiveIntent, num, round, turnWhere, type AnalyticsFilters } from './filters.js';
 import { conversationRollupsApply, conversationRollupWhere, PATH_SEPARATOR } from './rollups/index.js';
-import type { FlowLink, FlowNode, FlowsResult } from '../api/contracts/analytics.js';
+import type { FlowNode, FlowsResult } from '../api/contracts/analytics.js';
 import { emptyFold, foldPath, readFlowRollups } from './rollups/flows.js';
 
 /** The answer's shape is declared in the API contract (src/api/contracts/analytics.ts). */
