@@ -25,7 +25,9 @@ export function statisticsStale(added: number, reltuples: number): boolean {
 /**
  * After a commit that added `added` rows to `grown`, ANALYZEs `tables` (which should include
  * `grown` and the tables written alongside it) when autovacuum's rule says the statistics of
- * `grown` are stale. Returns the tables analyzed (none on SQLite).
+ * `grown` are stale. Returns the tables analyzed (none on SQLite, or when the ANALYZE failed: the
+ * rows are committed by then, and stale statistics only make queries slower until autovacuum's
+ * round, so a failure here must not turn the write into an error).
  */
 export async function analyzeAfterBulkWrite(
   db: Db,
@@ -33,13 +35,17 @@ export async function analyzeAfterBulkWrite(
   tables: readonly string[],
 ): Promise<string[]> {
   if (db.dialect !== 'postgres') return [];
-  const { rows } = await sql<{ reltuples: number }>`
-    select c.reltuples as reltuples from pg_class c
-    where c.oid = to_regclass(${grown.table}) and c.relkind = 'r'`.execute(db.kysely);
-  const reltuples = rows[0] === undefined ? 0 : Number(rows[0].reltuples);
-  if (!statisticsStale(grown.added, reltuples)) return [];
-  // ANALYZE samples at most 300 x default_statistics_target rows per table: its cost is bounded
-  // whatever the ingestion's size.
-  await sql`analyze ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db.kysely);
+  try {
+    const { rows } = await sql<{ reltuples: number }>`
+      select c.reltuples as reltuples from pg_class c
+      where c.oid = to_regclass(${grown.table}) and c.relkind = 'r'`.execute(db.kysely);
+    const reltuples = rows[0] === undefined ? 0 : Number(rows[0].reltuples);
+    if (!statisticsStale(grown.added, reltuples)) return [];
+    // ANALYZE samples at most 300 x default_statistics_target rows per table: its cost is bounded
+    // whatever the ingestion's size.
+    await sql`analyze ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db.kysely);
+  } catch {
+    return [];
+  }
   return [...tables];
 }

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFilters, turnWhere } from '../../src/analytics/filters.js';
 import { ingestDataset } from '../../src/datasets/ingest.js';
-import { statisticsStale } from '../../src/db/statistics.js';
+import { analyzeAfterBulkWrite, statisticsStale } from '../../src/db/statistics.js';
 import { writeLog } from '../analytics/rollup-fixtures.js';
 import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
 
@@ -97,6 +97,15 @@ describeEachDialect('planner statistics after ingestion', (dialect) => {
       expect(plan).not.toMatch(/Sort/); // the index order is the answer's order
     }
   });
+
+  it.runIf(dialect === 'postgres')(
+    'reports a failed ANALYZE instead of throwing (the write is committed)',
+    async () => {
+      const grown = { table: 'turns', added: 1_000_000_000 };
+      expect(await analyzeAfterBulkWrite(lab.db, grown, ['turns'])).toEqual(['turns']);
+      expect(await analyzeAfterBulkWrite(lab.db, grown, ['turns', 'no_such_table'])).toEqual([]);
+    },
+  );
 
   it.runIf(dialect === 'sqlite')('leaves SQLite without statistics (its planner does not need them)', async () => {
     const file = path.join(lab.dir, 'log.jsonl');
