@@ -481,7 +481,9 @@ async function main() {
       await e.app.close();
       await e.lab.db.close();
     }
-    if (pgUrl) {
+    // KEEP_DIR keeps the PostgreSQL database too (its name is printed), for EXPLAIN afterwards.
+    if (pgUrl && keep) console.log(`kept PostgreSQL database ${pgName}`);
+    if (pgUrl && !keep) {
       const admin = new pg.Client({ connectionString: PG_URL });
       await admin.connect();
       await admin.query(`drop database if exists ${pgName} with (force)`);

@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { LabContext } from '../core/context.js';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../core/errors.js';
 import type { AnalyticsFiltersView } from '../api/contracts/analytics.js';
+import type { Dialect } from '../db/connection.js';
 
 /**
  * The filters every analytics query takes, and the SQL fragments that apply them on both dialects.
@@ -43,6 +44,16 @@ export interface RawFilters {
 /** The effective intent of a turn: the given label, else the classifier's prediction. */
 export const effectiveIntent = (alias = 't'): RawBuilder<string | null> =>
   sql<string | null>`coalesce(${sql.ref(`${alias}.intent`)}, ${sql.ref(`${alias}.predicted_intent`)})`;
+
+/**
+ * `column` is one of the values `subquery` returns (a set the filters keep small, e.g. the
+ * conversations with one intent). SQLite plans `in (subquery)` as lookups of each value; PostgreSQL
+ * plans it as a semi-join and, the outer table being large, hashes the subquery and scans the whole
+ * outer table. `= any(array(subquery))` makes it evaluate the set once and look each value up in
+ * the outer table's index instead.
+ */
+export const inSubquery = (dialect: Dialect, column: RawBuilder<unknown>, subquery: RawBuilder<unknown>) =>
+  dialect === 'postgres' ? sql`${column} = any(array(${subquery}))` : sql`${column} in (${subquery})`;
 
 /** Parses an ISO-8601 date/time or epoch milliseconds; undefined when absent. */
 function parseTime(value: string | number | undefined, field: string, problems: ErrorDetail[]): number | undefined {

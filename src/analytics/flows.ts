@@ -43,7 +43,7 @@ export async function flowAnalysis(
       fromRollups
         ? sql<{ path: string; n: number }>`
     select cr.path as path, count(*) as n from conversation_rollups cr
-    where ${conversationRollupWhere(filters)} and cr.path is not null group by cr.path`
+    where ${conversationRollupWhere(filters, lab.db.dialect)} and cr.path is not null group by cr.path`
         : sql<{ path: string; n: number }>`
     with u as (
       select t.conversation_id as c, t.idx as i, ${eff} as intent from turns t where ${where} and ${eff} is not null

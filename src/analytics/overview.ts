@@ -40,7 +40,7 @@ async function userTurnFigures(
     return rows;
   }
   if (conversationRollupsApply(filters, options)) {
-    const where = conversationRollupWhere(filters);
+    const where = conversationRollupWhere(filters, lab.db.dialect);
     const totals = await sql<{ n: number; predicted: number; first: number | null; last: number | null }>`
       select sum(cr.user_turns) as n, sum(cr.user_predicted) as predicted, min(cr.user_first_ts) as first,
         max(cr.user_last_ts) as last
@@ -104,7 +104,7 @@ async function medianDuration(
     return rows;
   }
   const { rows } = await sql<{ d: number }>`
-    with conv as (${conversationAggregate(filters, options)}),
+    with conv as (${conversationAggregate(filters, lab.db.dialect, options)}),
     r as (
       select last_ts - first_ts as d, row_number() over (order by last_ts - first_ts) as rn, count(*) over () as cnt
       from conv where first_ts is not null

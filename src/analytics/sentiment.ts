@@ -93,7 +93,7 @@ export async function sentimentAnalysis(
     conversationRollupsApply(filters, options) && filters.intent === undefined && (filters.speaker ?? 'USER') === 'USER'
       ? sql`select cr.conversation_id as c, cr.user_sentiment_n as n,
           cr.user_sentiment_sum / cr.user_sentiment_n as m, cr.user_sentiment_min as mn
-        from conversation_rollups cr where ${conversationRollupWhere(filters)} and cr.user_sentiment_n > 0`
+        from conversation_rollups cr where ${conversationRollupWhere(filters, lab.db.dialect)} and cr.user_sentiment_n > 0`
       : sql`select t.conversation_id as c, count(*) as n, avg(t.sentiment) as m, min(t.sentiment) as mn
         from turns t where ${where} group by t.conversation_id`;
   const negative = await sql<{ c: number; external_id: string; n: number; m: number; mn: number }>`

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { LabContext } from '../core/context.js';
+import type { Dialect } from '../db/connection.js';
 import {
   describeFilters,
   isoPeriod,
@@ -25,9 +26,13 @@ export type { LengthBin, SessionsResult } from '../api/contracts/analytics.js';
  * `turn_count`, `started_at`, `ended_at` (kept by ingestion): one row per conversation instead of
  * a GROUP BY over every turn, which is what makes the unfiltered dashboard fast on big logs.
  */
-export function conversationAggregate(filters: AnalyticsFilters, options: SourceOptions = {}): RawBuilder<unknown> {
+export function conversationAggregate(
+  filters: AnalyticsFilters,
+  dialect: Dialect,
+  options: SourceOptions = {},
+): RawBuilder<unknown> {
   // Without time bounds the rollups answer every filter (src/analytics/rollups).
-  if (conversationRollupsApply(filters, options)) return conversationAggregateFromRollups(filters);
+  if (conversationRollupsApply(filters, options)) return conversationAggregateFromRollups(filters, dialect);
   const turnFilters =
     filters.speaker !== undefined ||
     filters.intent !== undefined ||
@@ -65,7 +70,7 @@ export function quantileFromHistogram(bins: LengthBin[], q: number): number | nu
 
 export async function lengthHistogram(lab: LabContext, filters: AnalyticsFilters, options: SourceOptions = {}) {
   const { rows } = await sql<{ n: number; convs: number; dur: number | null; dur_n: number }>`
-    with conv as (${conversationAggregate(filters, options)})
+    with conv as (${conversationAggregate(filters, lab.db.dialect, options)})
     select n, count(*) as convs, sum(last_ts - first_ts) as dur, count(last_ts) as dur_n
     from conv group by n order by n`.execute(lab.db.kysely);
   return rows.map((r) => ({
@@ -84,7 +89,7 @@ export async function sessionAnalysis(
   const histogram = await lengthHistogram(lab, filters, options);
   const period = periodSql(sql.ref('first_ts'), filters.granularity);
   const { rows } = await sql<{ p: number; convs: number; turns: number }>`
-    with conv as (${conversationAggregate(filters, options)})
+    with conv as (${conversationAggregate(filters, lab.db.dialect, options)})
     select ${period} as p, count(*) as convs, sum(n) as turns
     from conv where first_ts is not null group by ${period}`.execute(lab.db.kysely);
 

@@ -17,7 +17,11 @@ import { postgresWriter, sqliteWriter, type ConversationRow, type ExampleRow, ty
 import { dict } from '../core/dict.js';
 import { sqlitePath } from '../config/settings.js';
 import { ingestInWorker } from './ingest-runner.js';
-import { refreshDatasetRollups } from '../analytics/rollups/maintain.js';
+import { refreshDatasetRollups, ROLLUP_TABLES } from '../analytics/rollups/maintain.js';
+import { analyzeAfterBulkWrite } from '../db/statistics.js';
+
+/** Every table an ingestion writes (their statistics are refreshed after a large one). */
+const INGESTION_TABLES = ['datasets', 'examples', 'conversations', 'turns', ...ROLLUP_TABLES];
 
 export type { IngestRequest } from './types.js';
 
@@ -100,7 +104,7 @@ async function ingestFiles(
   });
   const totalBytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
 
-  return lab.db.kysely.transaction().execute(async (trx) => {
+  const result = await lab.db.kysely.transaction().execute(async (trx) => {
     const existing = await trx
       .selectFrom('datasets')
       .selectAll()
@@ -168,6 +172,13 @@ async function ingestFiles(
     const row = await trx.selectFrom('datasets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     return { dataset: toView(row), created: true };
   });
+  // Fresh planner statistics for the first analytics requests on the new rows (PostgreSQL).
+  if (result.created) {
+    const { turn_count: turns, example_count: examples } = result.dataset;
+    const grown = turns >= examples ? { table: 'turns', added: turns } : { table: 'examples', added: examples };
+    await analyzeAfterBulkWrite(lab.db, grown, INGESTION_TABLES);
+  }
+  return result;
 }
 
 async function storeRecords(

@@ -23,7 +23,10 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 
 export function openDb(databaseUrl: string): Db {
   if (dialectOf(databaseUrl) === 'postgres') {
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+    // JIT off per connection: analytics statements over raw turns (hourly series, time bounds)
+    // cross jit_above_cost at a million turns, and compiling them (110 ms in EXPLAIN here) costs
+    // more than it saves. (An `options` parameter in DATABASE_URL replaces this one.)
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, options: '-c jit=off' });
     // An idle client losing its server must not crash the process; the next query reports it.
     pool.on('error', () => {});
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

@@ -13,7 +13,7 @@ import { buildFlows, conversationPaths, deleteDatasetFlows, moveFlowPaths } from
  */
 
 const DAY = 86_400_000;
-const ROLLUP_TABLES = ['turn_rollups_daily', 'conversation_rollups', 'conversation_intents'] as const;
+export const ROLLUP_TABLES = ['turn_rollups_daily', 'conversation_rollups', 'conversation_intents'] as const;
 
 /** Removes a dataset's rollups (dataset deletion, or before its rebuild). */
 export async function deleteDatasetRollups(db: Kysely<any>, datasetId: number): Promise<void> {

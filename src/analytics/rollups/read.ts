@@ -1,7 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
+import type { Dialect } from '../../db/connection.js';
 import type { AnalyticsFilters, Speaker } from '../filters.js';
 import { aggregateTurnsSql } from './build.js';
-import { effectiveIntent } from '../filters.js';
+import { effectiveIntent, inSubquery } from '../filters.js';
 
 /**
  * Reading rollups in place of raw turns.
@@ -79,14 +80,13 @@ export const conversationRollupsApply = (filters: AnalyticsFilters, options: Sou
   options.raw !== true && filters.from === undefined && filters.to === undefined;
 
 /** `where` over `conversation_rollups cr`: dataset and the conversation-scope intent filter. */
-export function conversationRollupWhere(filters: AnalyticsFilters): RawBuilder<unknown> {
+export function conversationRollupWhere(filters: AnalyticsFilters, dialect: Dialect): RawBuilder<unknown> {
   const parts: RawBuilder<unknown>[] = [sql`1 = 1`];
   if (filters.datasetId !== undefined) parts.push(sql`cr.dataset_id = ${filters.datasetId}`);
   if (filters.intent !== undefined) {
     const inDataset = filters.datasetId === undefined ? sql`1 = 1` : sql`ci.dataset_id = ${filters.datasetId}`;
-    parts.push(
-      sql`cr.conversation_id in (select ci.conversation_id from conversation_intents ci where ${inDataset} and ci.intent = ${filters.intent})`,
-    );
+    const withIntent = sql`select ci.conversation_id from conversation_intents ci where ${inDataset} and ci.intent = ${filters.intent}`;
+    parts.push(inSubquery(dialect, sql.ref('cr.conversation_id'), withIntent));
   }
   return sql.join(parts, sql` and `);
 }
@@ -95,7 +95,7 @@ export function conversationRollupWhere(filters: AnalyticsFilters): RawBuilder<u
  * Per conversation: matching turn count `n` and first/last time, counting the filtered speaker's
  * turns (every turn when none), as `conversationAggregate` does on raw turns.
  */
-export function conversationAggregateFromRollups(filters: AnalyticsFilters): RawBuilder<unknown> {
+export function conversationAggregateFromRollups(filters: AnalyticsFilters, dialect: Dialect): RawBuilder<unknown> {
   const [n, f, l] =
     filters.speaker === 'USER'
       ? ['user_turns', 'user_first_ts', 'user_last_ts']
@@ -104,5 +104,5 @@ export function conversationAggregateFromRollups(filters: AnalyticsFilters): Raw
         : ['turns', 'first_ts', 'last_ts'];
   return sql`select cr.conversation_id as c, ${sql.ref(`cr.${n}`)} as n, ${sql.ref(`cr.${f}`)} as first_ts,
       ${sql.ref(`cr.${l}`)} as last_ts
-    from conversation_rollups cr where ${conversationRollupWhere(filters)} and ${sql.ref(`cr.${n}`)} > 0`;
+    from conversation_rollups cr where ${conversationRollupWhere(filters, dialect)} and ${sql.ref(`cr.${n}`)} > 0`;
 }

@@ -9,6 +9,7 @@ import { modelMonitoringMigration } from './0006_model_monitoring.js';
 import { datasetMetadataMigration } from './0009_dataset_metadata.js';
 import { analyticsRollupsMigration } from './0010_analytics_rollups.js';
 import { flowRollupsMigration } from './0011_flow_rollups.js';
+import { postgresAnalyticsIndexesMigration } from './0012_postgres_analytics_indexes.js';
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end as
@@ -25,5 +26,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0009_dataset_metadata': datasetMetadataMigration(dialect),
     '0010_analytics_rollups': analyticsRollupsMigration(dialect),
     '0011_flow_rollups': flowRollupsMigration(dialect),
+    '0012_postgres_analytics_indexes': postgresAnalyticsIndexesMigration(dialect),
   };
 }

@@ -1,0 +1,118 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFilters, turnWhere } from '../../src/analytics/filters.js';
+import { ingestDataset } from '../../src/datasets/ingest.js';
+import { analyzeAfterBulkWrite, statisticsStale } from '../../src/db/statistics.js';
+import { writeLog } from '../analytics/rollup-fixtures.js';
+import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
+
+describe('statisticsStale', () => {
+  it("applies autovacuum's rule: more than 50 + 10 % of the rows at the last ANALYZE", () => {
+    expect(statisticsStale(51, -1)).toBe(true); // never analyzed
+    expect(statisticsStale(50, 0)).toBe(false);
+    expect(statisticsStale(150, 1000)).toBe(false);
+    expect(statisticsStale(151, 1000)).toBe(true);
+    expect(statisticsStale(1_000_000, 1_000_000)).toBe(true);
+  });
+});
+
+describeEachDialect('planner statistics after ingestion', (dialect) => {
+  let lab: TestLab;
+  beforeAll(async () => {
+    lab = await createTestLab(dialect);
+  });
+  afterAll(async () => lab.cleanup());
+
+  /** pg_stat_user_tables.last_analyze (manual ANALYZE only; autovacuum sets last_autoanalyze). */
+  const lastAnalyze = async (table: string) => {
+    const { rows } = await sql<{ at: Date | null }>`
+      select last_analyze as at from pg_stat_user_tables where relname = ${table}`.execute(lab.db.kysely);
+    return rows[0]?.at ?? null;
+  };
+  const ingest = async (file: string, name: string) => {
+    const { dataset } = await ingestDataset(lab, { type: 'jsonl', path: file, name });
+    return dataset;
+  };
+
+  it.runIf(dialect === 'postgres')('analyzes the tables a large ingestion grew, not after a small one', async () => {
+    const big = path.join(lab.dir, 'big.jsonl');
+    writeLog(big, 1);
+    expect(await lastAnalyze('turns')).toBeNull();
+    const dataset = await ingest(big, 'big');
+    expect(dataset.turn_count).toBeGreaterThan(100);
+    const analyzed = new Map<string, Date>();
+    for (const table of [
+      'turns',
+      'conversations',
+      'turn_rollups_daily',
+      'conversation_rollups',
+      'conversation_intents',
+    ]) {
+      const at = await lastAnalyze(table);
+      expect(at, table).not.toBeNull();
+      analyzed.set(table, at!);
+    }
+    // What the planner now knows: the rows the ingestion committed.
+    const { rows } = await sql<{ n: number }>`select reltuples as n from pg_class where relname = 'turns'`.execute(
+      lab.db.kysely,
+    );
+    expect(Number(rows[0]!.n)).toBe(dataset.turn_count);
+
+    // A few turns more than a table of this size: statistics are still good, autovacuum's business.
+    const small = path.join(lab.dir, 'small.jsonl');
+    writeFileSync(
+      small,
+      ['hello', 'card lost'].map((text) => JSON.stringify({ conversation_id: 's1', speaker: 'user', text })).join('\n'),
+    );
+    await ingest(small, 'small');
+    expect(await lastAnalyze('turns')).toEqual(analyzed.get('turns'));
+  });
+
+  it.runIf(dialect === 'postgres')('reads the N lowest confidences from the indexes of migration 0012', async () => {
+    // An index only serves queries whose expressions are its own: this fails if the analytics SQL
+    // and migration 0012 drift apart. On a few hundred turns a sequential scan (or the other
+    // index plus a filter) would be cheaper, so each case runs without them, rolled back after.
+    const cases = [
+      { intent: 'greet', index: 'turns_effective_intent_idx', other: 'turns_confidence_idx' },
+      { intent: undefined, index: 'turns_confidence_idx', other: 'turns_effective_intent_idx' },
+    ];
+    for (const { intent, index, other } of cases) {
+      const filters = parseFilters({ dataset: 1, ...(intent ? { intent } : {}) });
+      const where = turnWhere(filters, { defaultSpeaker: 'USER', intentScope: 'turn' });
+      let plan = '';
+      const rollback = new Error('rollback');
+      await expect(
+        lab.db.kysely.transaction().execute(async (trx) => {
+          await sql`set local enable_seqscan = off`.execute(trx);
+          await sql`drop index ${sql.table(other)}`.execute(trx);
+          const { rows } = await sql<{ 'QUERY PLAN': string }>`explain select t.id, t.confidence from turns t
+            where ${where} and t.confidence is not null order by t.confidence asc, t.id asc limit 20`.execute(trx);
+          plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+          throw rollback;
+        }),
+      ).rejects.toBe(rollback);
+      expect(plan).toMatch(new RegExp(`Index (Only )?Scan using ${index}`));
+      expect(plan).not.toMatch(/Sort/); // the index order is the answer's order
+    }
+  });
+
+  it.runIf(dialect === 'postgres')(
+    'reports a failed ANALYZE instead of throwing (the write is committed)',
+    async () => {
+      const grown = { table: 'turns', added: 1_000_000_000 };
+      expect(await analyzeAfterBulkWrite(lab.db, grown, ['turns'])).toEqual(['turns']);
+      expect(await analyzeAfterBulkWrite(lab.db, grown, ['turns', 'no_such_table'])).toEqual([]);
+    },
+  );
+
+  it.runIf(dialect === 'sqlite')('leaves SQLite without statistics (its planner does not need them)', async () => {
+    const file = path.join(lab.dir, 'log.jsonl');
+    writeLog(file, 2);
+    await ingest(file, 'log');
+    const { rows } = await sql<{ n: number }>`
+      select count(*) as n from sqlite_master where name = 'sqlite_stat1'`.execute(lab.db.kysely);
+    expect(Number(rows[0]!.n)).toBe(0);
+  });
+});
