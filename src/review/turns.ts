@@ -7,6 +7,7 @@ import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Dataset } from '../db/schema.js';
 import { getDatasetRow } from '../datasets/repository.js';
 import { duplicateKey } from '../datasets/preprocess.js';
+import { anyRunOnDataset } from '../experiments/runs.js';
 
 export type DecisionKind = 'accept' | 'correct' | 'new_intent' | 'oos' | 'skip';
 export const DECISION_KINDS: DecisionKind[] = ['accept', 'correct', 'new_intent', 'oos', 'skip'];
@@ -61,15 +62,10 @@ export async function getLogDataset(lab: LabContext, ref: string | number, field
       [{ field, problem: 'not a conversation log' }],
     );
   }
-  const trainedOn = await lab.db.kysely
-    .selectFrom('runs')
-    .select('id')
-    .where('dataset_id', '=', row.id)
-    .limit(1)
-    .executeTakeFirst();
-  if (trainedOn) {
+  const trainedOn = await anyRunOnDataset(lab, row.id);
+  if (trainedOn !== undefined) {
     throw new ValidationError(
-      `dataset ${row.id} (${row.name}) is a labelled training dataset (run ${trainedOn.id} trained on it): review decisions apply to the user turns of conversation logs; fix its labels by ingesting a new version`,
+      `dataset ${row.id} (${row.name}) is a labelled training dataset (run ${trainedOn} trained on it): review decisions apply to the user turns of conversation logs; fix its labels by ingesting a new version`,
       [{ field, problem: 'a training dataset, not a conversation log' }],
     );
   }
