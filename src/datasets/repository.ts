@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { deleteDatasetRollups } from '../analytics/rollups/maintain.js';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError } from '../core/errors.js';
 import { likePattern, parseCursor, type Page } from '../db/pagination.js';
 import type { Dataset } from '../db/schema.js';

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError } from '../core/errors.js';
 import { latestOpenRun, latestVersionTrainedOn } from '../experiments/runs.js';
 import type { DatasetView, IngestProgress } from '../datasets/types.js';

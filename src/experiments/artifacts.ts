@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import type { MisclassifiedExample, RunEvaluation } from '../api/contracts/experiments.js';
 import type { LabelIssue } from '../nlp/evaluation/index.js';
 import type { TradeoffCurve } from '../reports/tradeoff-chart.js';

@@ -4,7 +4,7 @@
  */
 import { sql } from 'kysely';
 import { hostname } from 'node:os';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Job, Run } from '../db/schema.js';
 

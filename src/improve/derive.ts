@@ -5,7 +5,7 @@
  * example's label is reported in the validation report, never resolved silently.
  */
 import { createHash } from 'node:crypto';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Dataset } from '../db/schema.js';
 import { duplicateKey, preprocessText, resolvePreprocess } from '../datasets/preprocess.js';

@@ -1,4 +1,4 @@
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import type { Logger } from '../core/logger.js';
 import { AlertEvaluator, type MetricSource, type MetricValues } from './alerts.js';
 import { createChannels, type AlertChannel } from './channels/index.js';

@@ -5,7 +5,7 @@ import type { IntentsResult } from '../analytics/intents.js';
 import type { OverviewResult } from '../analytics/overview.js';
 import type { SentimentResult } from '../analytics/sentiment.js';
 import type { SessionsResult } from '../analytics/sessions.js';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import {
   fallbackByIntentOption,

@@ -4,7 +4,7 @@
  * own traffic this is the honest estimate of real-world accuracy (on a random-strategy audit
  * sample it is unbiased; on an uncertainty-ranked sample it is pessimistic).
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { getLogDataset, latestDecisions, predictedTurns, type DecisionKind } from './turns.js';
 
 const Z95 = 1.959963984540054;

@@ -2,7 +2,7 @@
  * The logged user turns the improvement loop works on — those with a prediction — and the latest
  * review decision of each. Shared by the queue, the statistics and dataset derivation.
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Dataset } from '../db/schema.js';
 import { getDatasetRow } from '../datasets/repository.js';

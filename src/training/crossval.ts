@@ -2,7 +2,7 @@
  * The cross-validation run: k-fold scores (mean ± std) for one configuration, and likely label
  * errors found from the out-of-fold probabilities, added to the dataset's validation report.
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ValidationError } from '../core/errors.js';
 import { addValidationFindings } from '../datasets/validation.js';
 import { writeRunArtifacts } from '../experiments/artifacts.js';

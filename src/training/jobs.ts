@@ -12,7 +12,7 @@
  */
 import { hostname } from 'node:os';
 import { sql } from 'kysely';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import type { Job } from '../db/schema.js';
 import {
   failInlineChildren,

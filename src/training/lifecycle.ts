@@ -16,7 +16,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Kysely } from 'kysely';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { AppError } from '../core/errors.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Database } from '../db/schema.js';

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { finishRun, openRunsWithoutJob } from '../experiments/runs.js';
 export { processOwner } from '../experiments/runs.js';
 import { publish } from './events.js';

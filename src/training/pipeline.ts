@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ConflictError, ValidationError } from '../core/errors.js';
 import { stratifiedSplit, type OosObjective } from '../nlp/evaluation/index.js';
 import { getTrainer } from '../nlp/registry.js';

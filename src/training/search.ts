@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ValidationError, type ErrorDetail } from '../core/errors.js';
 import { writeRunArtifacts } from '../experiments/artifacts.js';
 import { createRun, finishRun, getRun, logMetrics, runsWithJobs, type RunView } from '../experiments/runs.js';

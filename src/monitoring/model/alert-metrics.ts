@@ -4,7 +4,7 @@
  * predictions of the last hour: a window of traffic rather than of time, so a rule resolves as
  * soon as enough healthy traffic has replaced the drifted one, however busy the service is.
  */
-import type { LabContext } from '../../core/context.js';
+import type { LabContext } from '../../lab/context.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { MetricValues } from '../alerts.js';
 import { computeSignals, watchedVersion } from './signals.js';
