@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Selectable } from 'kysely';
+import type { RequestSamplesTable } from '../db/schema.js';
 import { LatencyHistogram } from './latency.js';
 
 /** Requests that matched no route share one label so random URLs cannot explode cardinality. */
@@ -42,15 +44,8 @@ export interface RequestsSummary {
   routes: RouteSummary[];
 }
 
-export interface MinuteSample {
-  ts: number;
-  route: string;
-  requests: number;
-  errors: number;
-  p50_ms: number | null;
-  p95_ms: number | null;
-  p99_ms: number | null;
-}
+/** One route's completed minute, as stored in `request_samples`. */
+export type MinuteSample = Omit<Selectable<RequestSamplesTable>, 'id'>;
 
 /** A server error is what the error rate and `http_request_errors_total` count; 4xx are the client's. */
 export function isError(statusCode: number): boolean {

@@ -1,5 +1,5 @@
 import type { Db } from '../db/connection.js';
-import type { RequestMetrics } from './request-metrics.js';
+import type { MinuteSample, RequestMetrics } from './request-metrics.js';
 
 /** Request history older than this is deleted by the sampler. */
 export const SAMPLE_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
@@ -45,15 +45,7 @@ export function every(intervalMs: number, tick: () => Promise<unknown>, onError:
   };
 }
 
-export interface HistoryPoint {
-  ts: number;
-  route: string;
-  requests: number;
-  errors: number;
-  p50_ms: number | null;
-  p95_ms: number | null;
-  p99_ms: number | null;
-}
+export type HistoryPoint = MinuteSample;
 
 /** Stored per-minute history since `from` (epoch ms), oldest first. */
 export async function requestHistory(db: Db, from: number, route?: string): Promise<HistoryPoint[]> {
