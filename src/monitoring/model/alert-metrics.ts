@@ -9,14 +9,6 @@ import { NotFoundError } from '../../core/errors.js';
 import type { MetricValues } from '../alerts.js';
 import { computeSignals, watchedVersion } from './signals.js';
 
-export const MODEL_METRICS = [
-  'model_fallback_rate',
-  'model_confidence_mean',
-  'model_intent_drift_js',
-  'model_embedding_drift',
-  'prediction_rate',
-] as const;
-
 export const ALERT_WINDOW_PREDICTIONS = 1000;
 export const ALERT_WINDOW_MS = 3_600_000;
 /** prediction_rate: predictions per second over this span, all versions and instances. */
