@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { LabContext } from '../lab/context.js';
 import { NotFoundError } from '../core/errors.js';
-import type { Conversation } from '../db/schema.js';
+import type { Conversation, Turn } from '../db/schema.js';
 import { likePattern, parseCursor, type Page } from '../db/pagination.js';
 
 /** Reading stored conversations and their turns. */
@@ -17,18 +17,11 @@ export interface ConversationView {
   metadata: Record<string, unknown> | null;
 }
 
-export interface TurnView {
-  id: number;
-  idx: number;
-  speaker: string;
-  text: string;
-  intent: string | null;
-  predicted_intent: string | null;
-  confidence: number | null;
-  sentiment: number | null;
-  ts: number | null;
-  metadata: Record<string, unknown> | null;
-}
+/** A stored turn as readers see it: its metadata parsed. */
+export type TurnView = Pick<
+  Turn,
+  'id' | 'idx' | 'speaker' | 'text' | 'intent' | 'predicted_intent' | 'confidence' | 'sentiment' | 'ts'
+> & { metadata: Record<string, unknown> | null };
 
 export interface ConversationFilters {
   dataset_id?: number;
