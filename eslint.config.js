@@ -35,6 +35,17 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // core/ is the bottom layer: every other folder may import it, so it imports none of them
+    // (the lab context that needs config/ and db/ is assembled in src/lab/).
+    files: ['src/core/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../*'], message: 'src/core/ imports nothing from the other src folders.' }] },
+      ],
+    },
+  },
   // Type-aware rules: a promise nobody awaits loses its error, and a promise where a callback
   // expects a plain value (an event handler, a setInterval body) is never awaited either.
   {

@@ -9,7 +9,7 @@
  */
 import os from 'node:os';
 import { ANALYTICS_KINDS, parseFilters, runAnalytics } from '../src/analytics/index.js';
-import type { LabContext } from '../src/core/context.js';
+import type { LabContext } from '../src/lab/context.js';
 import { openDb } from '../src/db/connection.js';
 import { median } from './harness.js';
 

@@ -30,7 +30,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { buildApp, type LabApp } from '../src/api/app.js';
 import { loadSettings } from '../src/config/settings.js';
-import { openLab, type LabContext } from '../src/core/context.js';
+import { openLab, type LabContext } from '../src/lab/context.js';
 import { rebuildRollups } from '../src/analytics/rollups/rebuild.js';
 import { median, printTable, writeResult } from './harness.js';
 

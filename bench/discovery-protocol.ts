@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { labelTurns } from '../src/analytics/label.js';
-import type { LabContext } from '../src/core/context.js';
+import type { LabContext } from '../src/lab/context.js';
 import { ingestDataset } from '../src/datasets/ingest.js';
 import { discoverIntents } from '../src/discovery/discover.js';
 import { selectPool, type Pool } from '../src/discovery/pool.js';

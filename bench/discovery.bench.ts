@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadSettings } from '../src/config/settings.js';
-import { openLab } from '../src/core/context.js';
+import { openLab } from '../src/lab/context.js';
 import { discoverAndMeasure, prepareProtocol, type ProtocolFigures } from './discovery-protocol.js';
 import { printTable, writeResult } from './harness.js';
 

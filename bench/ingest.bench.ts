@@ -18,7 +18,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { loadSettings } from '../src/config/settings.js';
 import { referenceAnalyzer, sentimentOf } from '../src/conversations/sentiment.js';
-import { openLab, type LabContext } from '../src/core/context.js';
+import { openLab, type LabContext } from '../src/lab/context.js';
 import { ingestDataset } from '../src/datasets/ingest.js';
 import { computeReport } from '../src/datasets/validation.js';
 import { median, printTable, writeResult } from './harness.js';

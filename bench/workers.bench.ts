@@ -17,7 +17,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import pg from 'pg';
 import { loadSettings } from '../src/config/settings.js';
-import { openLab, type LabContext } from '../src/core/context.js';
+import { openLab, type LabContext } from '../src/lab/context.js';
 import { ingestDataset } from '../src/datasets/ingest.js';
 import { getRun } from '../src/experiments/runs.js';
 import { enqueueJob } from '../src/training/jobs.js';

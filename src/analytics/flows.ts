@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { describeFilters, effectiveIntent, num, round, turnWhere, type AnalyticsFilters } from './filters.js';
 import { conversationRollupsApply, conversationRollupWhere, PATH_SEPARATOR } from './rollups/index.js';
 import type { FlowNode, FlowsResult } from '../api/contracts/analytics.js';

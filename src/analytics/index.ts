@@ -1,4 +1,4 @@
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ValidationError } from '../core/errors.js';
 import type {
   FallbackResult,

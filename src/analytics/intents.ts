@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import {
   describeFilters,
   effectiveIntent,

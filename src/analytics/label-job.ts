@@ -6,7 +6,7 @@
  * turns takes tens of seconds; the request that asked for it no longer waits for it. The CLI's
  * `chatlab analyze` still labels in its own process, with a progress bar.
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Job } from '../db/schema.js';
 import { resolveModel } from '../experiments/registry.js';

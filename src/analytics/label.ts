@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { sentimentOf } from '../conversations/sentiment.js';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError } from '../core/errors.js';
 import { yieldToEventLoop } from '../core/event-loop.js';
 import { refreshRollupsForTurns } from './rollups/maintain.js';

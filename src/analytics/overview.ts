@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { describeFilters, num, numOrNull, round, turnWhere, type AnalyticsFilters } from './filters.js';
 import { conversationAggregate, lengthHistogram, quantileFromHistogram } from './sessions.js';
 import { conversationRollupsApply, conversationRollupWhere, dailySource, type SourceOptions } from './rollups/read.js';

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import type { Dialect } from '../db/connection.js';
 import {
   describeFilters,

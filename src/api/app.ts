@@ -11,7 +11,7 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import type { Logger } from '../core/logger.js';
 import { registerDashboard } from './plugins/dashboard.js';
 import { clientErrorHandler, registerErrorHandling } from './plugins/errors.js';

@@ -1,5 +1,5 @@
 import type { Settings } from '../config/settings.js';
-import { openLab } from '../core/context.js';
+import { openLab } from '../lab/context.js';
 import { createLogger } from '../core/logger.js';
 import { assertSafeExposure, isLoopbackHost } from '../security/exposure.js';
 import { persistRunEvents } from '../workers/event-store.js';

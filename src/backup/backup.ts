@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:f
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tar from 'tar';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { AppError, ValidationError } from '../core/errors.js';
 import { migrationStatus } from '../db/migrate.js';
 import {

@@ -2,7 +2,7 @@ import { cp, lstat, mkdir, mkdtemp, readFile, realpath, rename, rm, stat } from 
 import path from 'node:path';
 import * as tar from 'tar';
 import { sql } from 'kysely';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { AppError, NotFoundError } from '../core/errors.js';
 import { migrationStatus } from '../db/migrate.js';
 import {

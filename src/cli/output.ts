@@ -1,5 +1,5 @@
 import { loadSettings, SettingsError, type Settings } from '../config/settings.js';
-import { openLab, type LabContext } from '../core/context.js';
+import { openLab, type LabContext } from '../lab/context.js';
 
 export interface OutputOptions {
   json?: boolean;

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Conversation } from '../db/schema.js';
 import { likePattern, parseCursor, type Page } from '../db/pagination.js';

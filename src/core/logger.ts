@@ -1,15 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import type { Settings } from '../config/settings.js';
 
 export type { Logger };
+
+/** What the logger needs of the settings (config/settings.ts), named here so core/ imports nothing above it. */
+export interface LoggerSettings {
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logDir: string;
+}
 
 /**
  * The process logger: JSON lines to stdout and, when `toFile` is set, to LOG_DIR/chatlab.log as
  * well. The file destination is synchronous so nothing is lost when the process exits.
  */
-export function createLogger(settings: Pick<Settings, 'logLevel' | 'logDir'>, toFile = true): Logger {
+export function createLogger(settings: LoggerSettings, toFile = true): Logger {
   const streams: pino.StreamEntry[] = [
     { level: settings.logLevel === 'silent' ? 'fatal' : settings.logLevel, stream: process.stdout },
   ];

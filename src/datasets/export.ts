@@ -1,4 +1,4 @@
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ValidationError } from '../core/errors.js';
 import { dialogflowWriter } from './loaders/dialogflow.js';
 import { EXPORT_FORMATS, type ExportExample, type ExportFormat, type FormatWriter } from './loaders/export-types.js';

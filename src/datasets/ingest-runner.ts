@@ -4,7 +4,7 @@
  * routes and commands cannot tell the two apart.
  */
 import { Worker } from 'node:worker_threads';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { IngestWorkerMessage } from './ingest-protocol.js';
 import type { DatasetView, IngestProgress, IngestRequest } from './types.js';

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Transaction } from 'kysely';
 import { sentimentOf } from '../conversations/sentiment.js';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ConflictError, ValidationError } from '../core/errors.js';
 import type { Database } from '../db/schema.js';
 import { contentChecksum } from './checksum.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { deleteDatasetRollups } from '../analytics/rollups/maintain.js';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError } from '../core/errors.js';
 import { likePattern, parseCursor, type Page } from '../db/pagination.js';
 import type { Dataset } from '../db/schema.js';
@@ -26,8 +26,8 @@ export function toView(row: Dataset): DatasetView {
   };
 }
 
-/** By numeric id, or by name (the latest version; `name@2` for a given version). */
-export async function getDatasetRow(lab: LabContext, idOrName: string | number): Promise<Dataset> {
+/** By numeric id, or by name (the latest version; `name@2` for a given version); `field` names the input in the 404. */
+export async function getDatasetRow(lab: LabContext, idOrName: string | number, field?: string): Promise<Dataset> {
   const key = String(idOrName).trim();
   let query = lab.db.kysely.selectFrom('datasets').selectAll();
   if (/^\d+$/.test(key)) {
@@ -39,7 +39,7 @@ export async function getDatasetRow(lab: LabContext, idOrName: string | number):
       : query.where('name', '=', key).orderBy('version', 'desc').limit(1);
   }
   const row = await query.executeTakeFirst();
-  if (!row) throw new NotFoundError('dataset', idOrName);
+  if (!row) throw new NotFoundError('dataset', idOrName, field ? [{ field, problem: 'no such dataset' }] : []);
   return row;
 }
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { getDatasetRow, toView } from './repository.js';
 import type { DatasetView } from './types.js';
 import { reportView, type StoredReport } from './validation.js';

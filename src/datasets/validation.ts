@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ValidationError } from '../core/errors.js';
 import type { Database } from '../db/schema.js';
 import { dict } from '../core/dict.js';

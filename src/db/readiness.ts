@@ -1,12 +1,15 @@
 /** Storage readiness for /health/ready: the database answers, migrations are current, the data folders are writable. */
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { writableDirs } from '../config/settings.js';
+import { writableDirs, type Settings } from '../config/settings.js';
 import type { ReadinessCheck } from '../core/readiness.js';
-import { ping } from './connection.js';
+import { ping, type Db } from './connection.js';
 import { migrationStatus } from './migrate.js';
 
-export const databaseReadiness: ReadinessCheck = async (ctx) => {
+/** The lab context as storage checks see it (src/lab/context.ts assembles it from these two). */
+type StorageCheck = ReadinessCheck<{ settings: Settings; db: Db }>;
+
+export const databaseReadiness: StorageCheck = async (ctx) => {
   try {
     const ms = await ping(ctx.db);
     return { name: 'database', ok: true, detail: `${ctx.db.dialect} answered in ${ms.toFixed(1)} ms` };
@@ -15,7 +18,7 @@ export const databaseReadiness: ReadinessCheck = async (ctx) => {
   }
 };
 
-export const migrationsReadiness: ReadinessCheck = async (ctx) => {
+export const migrationsReadiness: StorageCheck = async (ctx) => {
   try {
     const { applied, pending } = await migrationStatus(ctx.db);
     return pending.length === 0
@@ -26,7 +29,7 @@ export const migrationsReadiness: ReadinessCheck = async (ctx) => {
   }
 };
 
-export const foldersReadiness: ReadinessCheck = async (ctx) => {
+export const foldersReadiness: StorageCheck = async (ctx) => {
   const failing: string[] = [];
   for (const dir of writableDirs(ctx.settings)) {
     try {
@@ -40,4 +43,4 @@ export const foldersReadiness: ReadinessCheck = async (ctx) => {
     : { name: 'folders', ok: false, detail: `not writable: ${failing.join(', ')}` };
 };
 
-export const storageReadinessChecks: ReadinessCheck[] = [databaseReadiness, migrationsReadiness, foldersReadiness];
+export const storageReadinessChecks: StorageCheck[] = [databaseReadiness, migrationsReadiness, foldersReadiness];

@@ -4,7 +4,7 @@
  * id), in one transaction with the cluster's new status; the turns themselves are never changed.
  * Dismissing records nothing but the cluster's status. A cluster is decided once.
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ConflictError, ValidationError } from '../core/errors.js';
 import { knownIntents } from './pool.js';
 import { getCluster, type ClusterView } from './repository.js';

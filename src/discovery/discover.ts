@@ -9,7 +9,7 @@
 import { sql } from 'kysely';
 import { DEFAULT_THRESHOLD } from '../analytics/fallback.js';
 import { isoPeriod, periodSql, type Granularity } from '../analytics/filters.js';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { AppError, ValidationError } from '../core/errors.js';
 import type { Job } from '../db/schema.js';
 import { resolveModel } from '../experiments/registry.js';

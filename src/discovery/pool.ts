@@ -4,7 +4,7 @@
  */
 import { sql } from 'kysely';
 import { FALLBACK_LABELS } from '../analytics/fallback.js';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { getDatasetRow } from '../datasets/repository.js';
 import { POOL_NAMES, type Pool } from '../api/contracts/discovery.js';

@@ -1,5 +1,5 @@
 /** Reading discovery runs and their clusters as the API, CLI and dashboard show them. */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { DiscoveryClustersTable, DiscoveryRunsTable } from '../db/schema.js';
 import type { Selectable } from 'kysely';

@@ -7,8 +7,9 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError } from '../core/errors.js';
+import { latestOpenRun, latestVersionTrainedOn } from '../experiments/runs.js';
 import type { DatasetView, IngestProgress } from '../datasets/types.js';
 import type { TrainRequest } from '../training/pipeline.js';
 
@@ -59,24 +60,11 @@ export type ExampleModel =
  * example BANKING77, or a run of it still queued or running (a second click must not train twice).
  */
 export async function exampleModel(lab: LabContext, bankingId: number): Promise<ExampleModel> {
-  const trained = await lab.db.kysely
-    .selectFrom('model_versions')
-    .innerJoin('runs', 'runs.id', 'model_versions.run_id')
-    .select('model_versions.version')
-    .where('runs.dataset_id', '=', bankingId)
-    .where('runs.model_type', '=', 'tfidf-linear')
-    .orderBy('model_versions.version', 'desc')
-    .executeTakeFirst();
-  if (trained) return { state: 'trained', version: Number(trained.version) };
-  const active = await lab.db.kysely
-    .selectFrom('runs')
-    .select('id')
-    .where('dataset_id', '=', bankingId)
-    .where('model_type', '=', 'tfidf-linear')
-    .where('status', 'in', ['queued', 'running'])
-    .orderBy('id', 'desc')
-    .executeTakeFirst();
-  return active ? { state: 'training', runId: active.id } : { state: 'none' };
+  const example = { datasetId: bankingId, modelType: 'tfidf-linear' };
+  const version = await latestVersionTrainedOn(lab, example);
+  if (version !== undefined) return { state: 'trained', version };
+  const active = await latestOpenRun(lab, example);
+  return active !== undefined ? { state: 'training', runId: active } : { state: 'none' };
 }
 
 /** The training request for the example model; `production` only when no model holds it yet. */

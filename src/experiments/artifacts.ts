@@ -1,12 +1,14 @@
 /**
  * The run artifact store: the one place that knows the files of a run folder (`runs.run_dir`),
- * their names, kinds and shapes. The training pipeline writes through it; compare, the PDF run
- * report and the evaluation route read through it.
+ * their names, kinds and shapes. The training pipeline, the search and cross-validation write
+ * through it; compare, the PDF run report and the evaluation route read through it.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import type { MisclassifiedExample, RunEvaluation } from '../api/contracts/experiments.js';
+import type { LabelIssue } from '../nlp/evaluation/index.js';
 import type { TradeoffCurve } from '../reports/tradeoff-chart.js';
 import { getRun } from './runs.js';
 
@@ -43,6 +45,27 @@ export interface RunArtifacts {
     examples: Array<{ id?: number; text: string; label: string; correct: boolean } & Record<string, unknown>>;
   };
   log: string;
+  /** Cross-validation: k-fold means and spreads, and each fold's scores. */
+  crossval: {
+    folds: number;
+    accuracy_mean: number;
+    accuracy_std: number;
+    macro_f1_mean: number;
+    macro_f1_std: number;
+    per_fold: object[];
+  } & Record<string, unknown>;
+  /** Likely label errors found by cross-validation, most likely first (one JSON object a line). */
+  label_issues: Array<LabelIssue & { example_id: number; text: string }>;
+  /** A search's trials ranked by its metric, the best parameters and the failed trials. */
+  leaderboard: {
+    metric: string;
+    best_score: number;
+    best_params: Record<string, unknown>;
+    best_run_id: number;
+    trials: number;
+    leaderboard: object[];
+    failed_trials: object[];
+  };
 }
 
 export type ArtifactKind = keyof RunArtifacts;
@@ -59,7 +82,13 @@ const FILE_BY_KIND: { [K in ArtifactKind]: string } = {
   threshold_curve: 'threshold_curve.json',
   predictions: 'predictions.json',
   log: 'training.log',
+  crossval: 'crossval.json',
+  label_issues: 'label_issues.jsonl',
+  leaderboard: 'leaderboard.json',
 };
+
+/** Kinds stored as JSON lines, one object a line. */
+const LINES_KINDS = new Set<ArtifactKind>(['errors', 'label_issues']);
 
 const KIND_BY_FILE = new Map(Object.entries(FILE_BY_KIND).map(([kind, file]) => [file, kind]));
 
@@ -73,13 +102,13 @@ export function kindOfFile(relativePath: string): string {
   return KIND_BY_FILE.get(relativePath) ?? (relativePath.startsWith('model') ? 'model' : 'other');
 }
 
-/** Writes one artifact: JSON (pretty), JSON lines for `errors`, text as is. */
+/** Writes one artifact: JSON (pretty), JSON lines for `errors` and `label_issues`, text as is. */
 export function writeRunArtifact<K extends ArtifactKind>(runDir: string, kind: K, data: RunArtifacts[K]): void {
   const file = path.join(runDir, FILE_BY_KIND[kind]);
   let text: string;
   if (typeof data === 'string') text = data;
-  else if (kind === 'errors') {
-    const lines = (data as RunArtifacts['errors']).map((e) => JSON.stringify(e));
+  else if (LINES_KINDS.has(kind)) {
+    const lines = (data as unknown[]).map((e) => JSON.stringify(e));
     text = lines.join('\n') + (lines.length ? '\n' : '');
   } else text = JSON.stringify(data, null, 2);
   writeFileSync(file, text);
@@ -91,7 +120,7 @@ export function readRunArtifact<K extends ArtifactKind>(runDir: string | null, k
   const file = path.join(runDir, FILE_BY_KIND[kind]);
   if (!existsSync(file)) return null;
   const text = readFileSync(file, 'utf8');
-  if (kind === 'errors') {
+  if (LINES_KINDS.has(kind)) {
     return text
       .split('\n')
       .filter(Boolean)
@@ -99,6 +128,38 @@ export function readRunArtifact<K extends ArtifactKind>(runDir: string | null, k
   }
   if (kind === 'confusion_matrix_plot' || kind === 'log') return text as RunArtifacts[K];
   return JSON.parse(text) as RunArtifacts[K];
+}
+
+/** The row of the `artifacts` table for a file of the run folder: its kind, size and checksum. */
+export interface ArtifactRecord {
+  path: string;
+  kind: string;
+  size_bytes: number;
+  sha256: string;
+}
+
+/** The `artifacts` row of one file of the run folder (relative path). */
+export function artifactRecord(runDir: string, relativePath: string): ArtifactRecord {
+  const data = readFileSync(path.join(runDir, relativePath));
+  return {
+    path: relativePath,
+    kind: kindOfFile(relativePath),
+    size_bytes: data.length,
+    sha256: createHash('sha256').update(data).digest('hex'),
+  };
+}
+
+/** Writes artifacts and returns their `artifacts` rows, for the commit of a run. */
+export function writeRunArtifacts(runDir: string, artifacts: Partial<RunArtifacts>): ArtifactRecord[] {
+  return (Object.entries(artifacts) as Array<[ArtifactKind, RunArtifacts[ArtifactKind]]>).map(([kind, data]) => {
+    writeRunArtifact(runDir, kind, data);
+    return artifactRecord(runDir, FILE_BY_KIND[kind]);
+  });
+}
+
+/** The `artifacts` rows of every file below a run folder. */
+export function recordRunFiles(runDir: string): ArtifactRecord[] {
+  return listRunFiles(runDir).map((rel) => artifactRecord(runDir, rel));
 }
 
 /** Every file below a run folder, as paths relative to it. */

@@ -2,7 +2,7 @@
  * Run comparison: metric deltas, per-intent F1 deltas and McNemar's test on the test examples
  * both runs scored, so a regression is called significant or not rather than eyeballed.
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ValidationError } from '../core/errors.js';
 import { mcnemar, type McNemarResult } from '../nlp/evaluation/index.js';
 import { getRun, type RunView } from './runs.js';

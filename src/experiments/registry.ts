@@ -2,7 +2,7 @@
  * The model registry: numbered versions of the intent classifier, each pointing at an artifact
  * folder, and named aliases (`production`, `staging`, anything) that point at one version.
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { AppError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { Kysely } from 'kysely';
 import type { Database, ModelVersion } from '../db/schema.js';

@@ -4,12 +4,13 @@
  */
 import { sql } from 'kysely';
 import { hostname } from 'node:os';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
-import type { Run } from '../db/schema.js';
+import type { Job, Run } from '../db/schema.js';
 
 export type RunStatus = Run['status'];
 export const TERMINAL_STATUSES: RunStatus[] = ['succeeded', 'failed', 'cancelled'];
+export const OPEN_STATUSES: RunStatus[] = ['queued', 'running'];
 
 export interface RunView {
   id: number;
@@ -161,6 +162,184 @@ export async function finishRun(
     .where('id', '=', runId)
     .where('status', 'not in', TERMINAL_STATUSES)
     .execute();
+}
+
+/** A run's status and owner (inside `trx` when given, e.g. the commit of its outcome). */
+export async function getRunState(
+  lab: LabContext,
+  runId: number,
+  trx = lab.db.kysely,
+): Promise<{ status: RunStatus; owner: string | null } | undefined> {
+  return trx.selectFrom('runs').select(['status', 'owner']).where('id', '=', runId).executeTakeFirst();
+}
+
+/**
+ * Records that `owner` is still executing the run, and beats for its open children (the trials of
+ * a search). False when the run is no longer running under this owner.
+ */
+export async function beatRun(lab: LabContext, runId: number, owner: string): Promise<boolean> {
+  const now = Date.now();
+  const beat = await lab.db.kysely
+    .updateTable('runs')
+    .set({ heartbeat_at: now })
+    .where('id', '=', runId)
+    .where('owner', '=', owner)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  if (Number(beat.numUpdatedRows) !== 1) return false;
+  await lab.db.kysely
+    .updateTable('runs')
+    .set({ heartbeat_at: now })
+    .where('parent_run_id', '=', runId)
+    .where('status', 'in', OPEN_STATUSES)
+    .execute();
+  return true;
+}
+
+/** Puts an open run back in the queue with the reason (its job was re-queued or released). */
+export async function requeueRun(lab: LabContext, runId: number, error: string): Promise<void> {
+  await lab.db.kysely
+    .updateTable('runs')
+    .set({ status: 'queued', error })
+    .where('id', '=', runId)
+    .where('status', 'in', OPEN_STATUSES)
+    .execute();
+}
+
+/** Fails the open children of `parentRunId` that have no job of their own (they ran inside it). */
+export async function failInlineChildren(lab: LabContext, parentRunId: number, error: string): Promise<void> {
+  await lab.db.kysely
+    .updateTable('runs')
+    .set({ status: 'failed', error })
+    .where('parent_run_id', '=', parentRunId)
+    .where('status', 'in', OPEN_STATUSES)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('jobs').select('jobs.id').whereRef('jobs.run_id', '=', 'runs.id'))),
+    )
+    .execute();
+}
+
+export interface RunWithJob {
+  id: number;
+  name: string;
+  status: RunStatus;
+  job_id: number | null;
+  job_status: Job['status'] | null;
+  job_error: string | null;
+}
+
+/** Runs with the state of their job (null when they have none): the children of a run, or the given ids. */
+export async function runsWithJobs(
+  lab: LabContext,
+  which: { parentRunId: number } | { ids: number[] },
+): Promise<RunWithJob[]> {
+  if ('ids' in which && which.ids.length === 0) return [];
+  let q = lab.db.kysely
+    .selectFrom('runs')
+    .leftJoin('jobs', 'jobs.run_id', 'runs.id')
+    .select([
+      'runs.id',
+      'runs.name',
+      'runs.status',
+      'jobs.id as job_id',
+      'jobs.status as job_status',
+      'jobs.error as job_error',
+    ]);
+  q = 'ids' in which ? q.where('runs.id', 'in', which.ids) : q.where('runs.parent_run_id', '=', which.parentRunId);
+  return q.orderBy('runs.id').execute();
+}
+
+export interface OpenRunOwnership {
+  id: number;
+  owner: string | null;
+  heartbeat_at: number | null;
+  parent_run_id: number | null;
+  parent_owner: string | null;
+  parent_heartbeat_at: number | null;
+  parent_status: RunStatus | null;
+}
+
+/**
+ * Queued or running runs that no live job holds (neither theirs nor their parent's), with their
+ * owner's and their parent's owner's last beat: the candidates of the interrupted-run sweep.
+ */
+export async function openRunsWithoutJob(lab: LabContext): Promise<OpenRunOwnership[]> {
+  const rows = await lab.db.kysely
+    .selectFrom('runs')
+    .leftJoin('runs as parent', 'parent.id', 'runs.parent_run_id')
+    .select([
+      'runs.id',
+      'runs.owner',
+      'runs.heartbeat_at',
+      'runs.parent_run_id',
+      'parent.owner as parent_owner',
+      'parent.heartbeat_at as parent_heartbeat_at',
+      'parent.status as parent_status',
+    ])
+    .where('runs.status', 'in', OPEN_STATUSES)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('jobs')
+            .select('jobs.id')
+            .where('jobs.status', 'in', ['queued', 'running'])
+            .where((eb) =>
+              eb.or([eb('jobs.run_id', '=', eb.ref('runs.id')), eb('jobs.run_id', '=', eb.ref('runs.parent_run_id'))]),
+            ),
+        ),
+      ),
+    )
+    .execute();
+  // PostgreSQL returns bigint columns as strings.
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return rows.map((r) => ({
+    ...r,
+    heartbeat_at: num(r.heartbeat_at),
+    parent_heartbeat_at: num(r.parent_heartbeat_at),
+  }));
+}
+
+/** The id of a run that trained on the dataset, if any. */
+export async function anyRunOnDataset(lab: LabContext, datasetId: number): Promise<number | undefined> {
+  const row = await lab.db.kysely
+    .selectFrom('runs')
+    .select('id')
+    .where('dataset_id', '=', datasetId)
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** The newest queued or running run of a model type on a dataset. */
+export async function latestOpenRun(
+  lab: LabContext,
+  where: { datasetId: number; modelType: string },
+): Promise<number | undefined> {
+  const row = await lab.db.kysely
+    .selectFrom('runs')
+    .select('id')
+    .where('dataset_id', '=', where.datasetId)
+    .where('model_type', '=', where.modelType)
+    .where('status', 'in', OPEN_STATUSES)
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** The newest model version registered by a run of a model type on a dataset. */
+export async function latestVersionTrainedOn(
+  lab: LabContext,
+  where: { datasetId: number; modelType: string },
+): Promise<number | undefined> {
+  const row = await lab.db.kysely
+    .selectFrom('model_versions')
+    .innerJoin('runs', 'runs.id', 'model_versions.run_id')
+    .select('model_versions.version')
+    .where('runs.dataset_id', '=', where.datasetId)
+    .where('runs.model_type', '=', where.modelType)
+    .orderBy('model_versions.version', 'desc')
+    .executeTakeFirst();
+  return row ? Number(row.version) : undefined;
 }
 
 export async function logMetrics(

@@ -5,8 +5,8 @@
  * example's label is reported in the validation report, never resolved silently.
  */
 import { createHash } from 'node:crypto';
-import type { LabContext } from '../core/context.js';
-import { NotFoundError, ValidationError } from '../core/errors.js';
+import type { LabContext } from '../lab/context.js';
+import { ValidationError } from '../core/errors.js';
 import type { Dataset } from '../db/schema.js';
 import { duplicateKey, preprocessText, resolvePreprocess } from '../datasets/preprocess.js';
 import { getDatasetRow, toView } from '../datasets/repository.js';
@@ -45,13 +45,7 @@ function datasetAnswer(row: Dataset): DatasetAnswer {
 
 /** A training dataset: labelled examples and no conversations. */
 export async function getTrainingDataset(lab: LabContext, ref: string | number, field = 'from'): Promise<Dataset> {
-  let row: Dataset;
-  try {
-    row = await getDatasetRow(lab, ref);
-  } catch (err) {
-    if (err instanceof NotFoundError) throw new NotFoundError('dataset', ref, [{ field, problem: 'no such dataset' }]);
-    throw err;
-  }
+  const row = await getDatasetRow(lab, ref, field);
   if (row.turn_count > 0 || row.example_count === 0) {
     throw new ValidationError(
       `dataset ${row.id} (${row.name}) is ${row.turn_count > 0 ? 'a conversation log' : 'empty'}, not a training dataset: derive from the labelled dataset your model was trained on`,

@@ -3,7 +3,7 @@
  * train a model on it, and check it against production (optionally promoting it). Each step is
  * reported as it finishes, so the CLI can print the story while it happens.
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { AppError } from '../core/errors.js';
 import type { RunView } from '../experiments/runs.js';
 import { trainModel } from '../training/pipeline.js';

@@ -5,7 +5,7 @@
  * give a verdict: `promote` (significantly better, no intent badly hurt), `regressed`
  * (significantly worse) or `hold`. Applying moves the alias only on `promote`.
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ValidationError } from '../core/errors.js';
 import { FALLBACK_LABELS } from '../analytics/fallback.js';
 import { duplicateKey } from '../datasets/preprocess.js';

@@ -3,7 +3,7 @@
  * examples per intent added or removed, and the added examples with where they came from.
  */
 import { sql } from 'kysely';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ValidationError } from '../core/errors.js';
 import { getDatasetRow } from '../datasets/repository.js';
 import type { DatasetDiff, DatasetVersion, Provenance } from '../api/contracts/improve.js';

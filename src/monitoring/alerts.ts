@@ -15,6 +15,15 @@ export type MetricValue = number | null | undefined | { value: number | null; de
 export type MetricValues = Record<string, MetricValue>;
 export type MetricSource = () => Promise<MetricValues>;
 
+/** The model-monitoring metrics (computed in src/monitoring/model/alert-metrics.ts). */
+export const MODEL_METRICS = [
+  'model_fallback_rate',
+  'model_confidence_mean',
+  'model_intent_drift_js',
+  'model_embedding_drift',
+  'prediction_rate',
+] as const;
+
 /** The metric names rules may use (see `labMetricSource`). */
 export const ALERT_METRICS = [
   'p95_latency_ms',
@@ -25,12 +34,7 @@ export const ALERT_METRICS = [
   'disk_free_percent',
   'event_loop_delay_ms',
   'db_round_trip_ms',
-  // Model monitoring (src/monitoring/model/alert-metrics.ts)
-  'model_fallback_rate',
-  'model_confidence_mean',
-  'model_intent_drift_js',
-  'model_embedding_drift',
-  'prediction_rate',
+  ...MODEL_METRICS,
 ] as const;
 
 interface RuleState {

@@ -1,8 +1,8 @@
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import type { Logger } from '../core/logger.js';
-import { AlertEvaluator, type MetricSource, type MetricValues } from './alerts.js';
+import { AlertEvaluator, MODEL_METRICS, type MetricSource, type MetricValues } from './alerts.js';
 import { createChannels, type AlertChannel } from './channels/index.js';
-import { MODEL_METRICS, modelAlertMetrics } from './model/alert-metrics.js';
+import { modelAlertMetrics } from './model/alert-metrics.js';
 import { PredictionLog } from './model/prediction-log.js';
 import { RequestMetrics } from './request-metrics.js';
 import { every, sampleRequestMinutes, type Timer } from './sampler.js';

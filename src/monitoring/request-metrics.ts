@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Selectable } from 'kysely';
+import type { RequestSamplesTable } from '../db/schema.js';
 import { LatencyHistogram } from './latency.js';
 import type { RequestsSummary } from '../api/contracts/monitoring.js';
 
@@ -27,15 +29,8 @@ interface MinuteRouteStats {
   latency: LatencyHistogram;
 }
 
-export interface MinuteSample {
-  ts: number;
-  route: string;
-  requests: number;
-  errors: number;
-  p50_ms: number | null;
-  p95_ms: number | null;
-  p99_ms: number | null;
-}
+/** One route's completed minute, as stored in `request_samples`. */
+export type MinuteSample = Omit<Selectable<RequestSamplesTable>, 'id'>;
 
 /** A server error is what the error rate and `http_request_errors_total` count; 4xx are the client's. */
 export function isError(statusCode: number): boolean {

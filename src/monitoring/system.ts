@@ -140,7 +140,7 @@ export async function hardLimitProblems(settings: Pick<Settings, 'dataDir'>): Pr
 }
 
 /** Hard system limits (free disk of DATA_DIR, system memory): beyond them the lab cannot work safely. */
-export const systemReadiness: ReadinessCheck = async (ctx) => {
+export const systemReadiness: ReadinessCheck<{ settings: Settings }> = async (ctx) => {
   const problems = await hardLimitProblems(ctx.settings);
   return problems.length === 0
     ? { name: 'system', ok: true, detail: 'disk and memory within limits' }

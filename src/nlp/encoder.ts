@@ -68,6 +68,27 @@ export interface EmbedOptions {
 }
 
 /**
+ * Copies a batch's vectors into every row of `out` that holds one of its texts (a text may stand
+ * in several rows); returns how many rows it filled.
+ */
+export function placeBatch(
+  batch: string[],
+  vectors: Float32Array,
+  rowsOf: Map<string, number[]>,
+  out: Float32Array,
+  dim: number,
+): number {
+  let filled = 0;
+  batch.forEach((text, j) => {
+    for (const row of rowsOf.get(text)!) {
+      out.set(vectors.subarray(j * dim, (j + 1) * dim), row * dim);
+      filled++;
+    }
+  });
+  return filled;
+}
+
+/**
  * Embeddings of all texts (row-major texts.length x dim). Cached texts are read from the cache;
  * the rest are embedded in batches of texts of similar length (sorting by length avoids padding
  * work; the embeddings are unchanged) and added to the cache batch by batch, so an interrupted
@@ -97,12 +118,7 @@ export async function embedTexts(
     const batch = todo.slice(start, start + batchSize);
     const vectors = await encoder.embedBatch(batch);
     cache?.putMany(batch, vectors);
-    batch.forEach((text, j) => {
-      for (const row of missing.get(text)!) {
-        out.set(vectors.subarray(j * dim, (j + 1) * dim), row * dim);
-        done++;
-      }
-    });
+    done += placeBatch(batch, vectors, missing, out, dim);
     o.onProgress?.(done, total);
     await yieldToEventLoop();
   }

@@ -11,7 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EmbeddingCache } from './embedding-cache.js';
-import { embedTexts, USE_LITE_ID, type EmbedOptions, type SentenceEncoder } from './encoder.js';
+import { embedTexts, placeBatch, USE_LITE_ID, type EmbedOptions, type SentenceEncoder } from './encoder.js';
 import { yieldToEventLoop } from './common.js';
 import { CancelledError } from './types.js';
 
@@ -71,12 +71,7 @@ export async function embedTextsParallel(
 
   const store = (batch: string[], vectors: Float32Array) => {
     cache?.putMany(batch, vectors);
-    batch.forEach((text, j) => {
-      for (const row of missing.get(text)!) {
-        out.set(vectors.subarray(j * dim, (j + 1) * dim), row * dim);
-        done++;
-      }
-    });
+    done += placeBatch(batch, vectors, missing, out, dim);
     o.onProgress?.(done, total);
   };
 

@@ -1,5 +1,5 @@
 import { describeFilters, runAnalytics, type AnalyticsFilters } from '../analytics/index.js';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import {
   fallbackByIntentOption,

@@ -1,4 +1,4 @@
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { AppError } from '../core/errors.js';
 import { intentEntries, readRunArtifact } from '../experiments/artifacts.js';
 import { getRun } from '../experiments/runs.js';

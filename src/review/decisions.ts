@@ -3,7 +3,7 @@
  * prediction) is never changed, a re-review adds a row, and the latest row per turn counts.
  * Used by the CLI, the API and intent discovery (which records with source `discovery`).
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import {
   DECISION_KINDS,

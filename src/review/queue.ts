@@ -3,7 +3,7 @@
  * to the group), ranked by the chosen strategy so a reviewer's minutes go where they teach the
  * model most — or, with `random`, where they give an unbiased audit sample.
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ValidationError } from '../core/errors.js';
 import { DEFAULT_THRESHOLD, FALLBACK_LABELS } from '../analytics/fallback.js';
 import { STRATEGY_NAMES, type QueueItem, type ReviewQueue, type Strategy } from '../api/contracts/review.js';

@@ -4,7 +4,7 @@
  * own traffic this is the honest estimate of real-world accuracy (on a random-strategy audit
  * sample it is unbiased; on an uncertainty-ranked sample it is pessimistic).
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import type { AccuracyEstimate, ReviewStats } from '../api/contracts/review.js';
 import { getLogDataset, latestDecisions, predictedTurns, type DecisionKind } from './turns.js';
 

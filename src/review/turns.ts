@@ -2,12 +2,14 @@
  * The logged user turns the improvement loop works on — those with a prediction — and the latest
  * review decision of each. Shared by the queue, the statistics and dataset derivation.
  */
-import type { LabContext } from '../core/context.js';
-import { NotFoundError, ValidationError } from '../core/errors.js';
-import type { Dataset } from '../db/schema.js';
+import type { LabContext } from '../lab/context.js';
+import { ValidationError } from '../core/errors.js';
+import type { Selectable } from 'kysely';
+import type { Dataset, ReviewDecisionsTable } from '../db/schema.js';
 import { getDatasetRow } from '../datasets/repository.js';
 import { duplicateKey } from '../datasets/preprocess.js';
 import { DECISION_NAMES, type DecisionKind, type ReviewDecision, type TopIntent } from '../api/contracts/review.js';
+import { anyRunOnDataset } from '../experiments/runs.js';
 
 export type { DecisionKind, TopIntent };
 /** The decision kinds, declared once with the API's contract. */
@@ -35,28 +37,17 @@ export type DecisionView = ReviewDecision;
  * its labels are the truth models learn from, and are fixed by ingesting a new version.
  */
 export async function getLogDataset(lab: LabContext, ref: string | number, field = 'dataset'): Promise<Dataset> {
-  let row: Dataset;
-  try {
-    row = await getDatasetRow(lab, ref);
-  } catch (err) {
-    if (err instanceof NotFoundError) throw new NotFoundError('dataset', ref, [{ field, problem: 'no such dataset' }]);
-    throw err;
-  }
+  const row = await getDatasetRow(lab, ref, field);
   if (row.turn_count === 0) {
     throw new ValidationError(
       `dataset ${row.id} (${row.name}) is a labelled training dataset, not a conversation log: review decisions apply to logged user turns`,
       [{ field, problem: 'not a conversation log' }],
     );
   }
-  const trainedOn = await lab.db.kysely
-    .selectFrom('runs')
-    .select('id')
-    .where('dataset_id', '=', row.id)
-    .limit(1)
-    .executeTakeFirst();
-  if (trainedOn) {
+  const trainedOn = await anyRunOnDataset(lab, row.id);
+  if (trainedOn !== undefined) {
     throw new ValidationError(
-      `dataset ${row.id} (${row.name}) is a labelled training dataset (run ${trainedOn.id} trained on it): review decisions apply to the user turns of conversation logs; fix its labels by ingesting a new version`,
+      `dataset ${row.id} (${row.name}) is a labelled training dataset (run ${trainedOn} trained on it): review decisions apply to the user turns of conversation logs; fix its labels by ingesting a new version`,
       [{ field, problem: 'a training dataset, not a conversation log' }],
     );
   }
@@ -116,18 +107,7 @@ export async function predictedTurns(lab: LabContext, datasetId: number): Promis
   });
 }
 
-export function decisionView(r: {
-  id: number;
-  dataset_id: number;
-  turn_id: number;
-  decision: string;
-  intent: string | null;
-  predicted_intent: string | null;
-  reviewer: string;
-  source: string;
-  cluster_id: number | null;
-  created_at: string;
-}): DecisionView {
+export function decisionView(r: Selectable<ReviewDecisionsTable>): DecisionView {
   return {
     id: Number(r.id),
     dataset_id: Number(r.dataset_id),

@@ -2,12 +2,10 @@
  * The cross-validation run: k-fold scores (mean ± std) for one configuration, and likely label
  * errors found from the out-of-fold probabilities, added to the dataset's validation report.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ValidationError } from '../core/errors.js';
 import { addValidationFindings } from '../datasets/validation.js';
+import { writeRunArtifacts } from '../experiments/artifacts.js';
 import { createRun, logMetrics, type RunView } from '../experiments/runs.js';
 import { findLabelIssues } from '../nlp/evaluation/index.js';
 import { getTrainer } from '../nlp/registry.js';
@@ -119,8 +117,10 @@ export async function executeCrossval(
       likely_label_errors: issues.length,
       validation_source: 'out-of-fold',
     };
-    writeFileSync(path.join(runDir, 'crossval.json'), JSON.stringify({ ...summary, per_fold: cv.folds }, null, 2));
-    writeFileSync(path.join(runDir, 'label_issues.jsonl'), kept.map((i) => JSON.stringify(i)).join('\n') + '\n');
+    const artifacts = writeRunArtifacts(runDir, {
+      crossval: { ...summary, per_fold: cv.folds },
+      label_issues: kept,
+    });
     await addValidationFindings(lab, datasetId, [
       {
         id: 'likely_label_errors',
@@ -140,20 +140,8 @@ export async function executeCrossval(
         })),
       },
     ]);
-    return {
-      metrics: summary,
-      artifacts: [
-        { path: 'crossval.json', kind: 'crossval' },
-        { path: 'label_issues.jsonl', kind: 'label_issues' },
-      ].map((a) => ({ ...a, ...fileInfo(path.join(runDir, a.path)) })),
-    };
+    return { metrics: summary, artifacts };
   });
-}
-
-/** Size and checksum of an artifact file. */
-export function fileInfo(file: string): { size_bytes: number; sha256: string } {
-  const data = readFileSync(file);
-  return { size_bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
 }
 
 export async function runCrossval(lab: LabContext, request: CrossvalRequest): Promise<RunView> {

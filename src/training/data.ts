@@ -2,7 +2,7 @@
  * The labelled examples a training run uses, read from the dataset tables, and the checks that
  * make a dataset trainable (through the datasets repository).
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { getDatasetRow, getLabelledExamples } from '../datasets/repository.js';
 import type { PreprocessOptions } from '../datasets/types.js';

@@ -4,7 +4,7 @@
  * writes, storing nothing; `evaluateRun` is a training run's evaluate step (validation choices,
  * then the test split once).
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ValidationError } from '../core/errors.js';
 import { preprocessText, resolvePreprocess } from '../datasets/preprocess.js';
 import type { PreprocessOptions } from '../datasets/types.js';

@@ -12,9 +12,16 @@
  */
 import { hostname } from 'node:os';
 import { sql } from 'kysely';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import type { Job } from '../db/schema.js';
-import { finishRun, logMetrics } from '../experiments/runs.js';
+import {
+  failInlineChildren,
+  finishRun,
+  getRunState,
+  logMetrics,
+  requeueRun,
+  runsWithJobs,
+} from '../experiments/runs.js';
 import { publish } from './events.js';
 import { RunControl } from './control.js';
 import { failInterruptedRuns } from './ownership.js';
@@ -138,7 +145,7 @@ export async function releaseJob(lab: LabContext, job: Job, workerId: string): P
     .where('status', '=', 'running')
     .executeTakeFirst();
   if (Number(released.numUpdatedRows) !== 1) return false;
-  if (job.run_id !== null) await requeueRun(lab, job.run_id, reason, reason);
+  if (job.run_id !== null) await requeueJobRun(lab, job.run_id, reason, reason);
   return true;
 }
 
@@ -147,28 +154,10 @@ export async function releaseJob(lab: LabContext, job: Job, workerId: string): P
  * and restart with it; children that are jobs of their own (search trials) carry on, and the
  * parent takes them up again when it restarts.
  */
-async function requeueRun(lab: LabContext, runId: number, error: string, trialError: string): Promise<void> {
-  await lab.db.kysely
-    .updateTable('runs')
-    .set({ status: 'queued', error })
-    .where('id', '=', runId)
-    .where('status', 'in', ['queued', 'running'])
-    .execute();
+async function requeueJobRun(lab: LabContext, runId: number, error: string, trialError: string): Promise<void> {
+  await requeueRun(lab, runId, error);
   await failInlineChildren(lab, runId, trialError);
   publish({ type: 'status', run_id: runId, status: 'queued', error });
-}
-
-/** Fails the open children of `runId` that have no job of their own (they ran inside it). */
-async function failInlineChildren(lab: LabContext, runId: number, error: string): Promise<void> {
-  await lab.db.kysely
-    .updateTable('runs')
-    .set({ status: 'failed', error })
-    .where('parent_run_id', '=', runId)
-    .where('status', 'in', ['queued', 'running'])
-    .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('jobs').select('jobs.id').whereRef('jobs.run_id', '=', 'runs.id'))),
-    )
-    .execute();
 }
 
 /**
@@ -176,13 +165,9 @@ async function failInlineChildren(lab: LabContext, runId: number, error: string)
  * ones end now, running ones see `cancel_requested` at their worker's next heartbeat.
  */
 export async function cancelChildJobs(lab: LabContext, parentRunId: number, reason: string): Promise<void> {
-  const open = await lab.db.kysely
-    .selectFrom('runs')
-    .innerJoin('jobs', 'jobs.run_id', 'runs.id')
-    .select(['runs.id', 'runs.status'])
-    .where('runs.parent_run_id', '=', parentRunId)
-    .where('runs.status', 'in', ['queued', 'running'])
-    .execute();
+  const open = (await runsWithJobs(lab, { parentRunId })).filter(
+    (r) => r.job_id !== null && (r.status === 'queued' || r.status === 'running'),
+  );
   if (open.length === 0) return;
   const ids = open.map((r) => r.id);
   await lab.db.kysely
@@ -238,10 +223,7 @@ export async function failStaleJobs(lab: LabContext, staleMs: number): Promise<n
     .execute();
   for (const job of stale) {
     const reason = `worker ${job.locked_by ?? '?'} stopped responding (no heartbeat for ${Math.round(staleMs / 1000)} s)`;
-    const run =
-      job.run_id === null
-        ? undefined
-        : await lab.db.kysely.selectFrom('runs').select('status').where('id', '=', job.run_id).executeTakeFirst();
+    const run = job.run_id === null ? undefined : await getRunState(lab, job.run_id);
     // A worker that died after finishing the run but before closing the job: close it as the run ended.
     const runEnded = run !== undefined && ['succeeded', 'failed', 'cancelled'].includes(run.status);
     const retry = !runEnded && job.attempts < job.max_attempts;
@@ -265,7 +247,7 @@ export async function failStaleJobs(lab: LabContext, staleMs: number): Promise<n
     if (Number(taken.numUpdatedRows) !== 1 || runEnded) continue;
     if (retry) {
       if (job.run_id !== null) {
-        await requeueRun(lab, job.run_id, `attempt ${job.attempts}: ${reason}; re-queued`, reason);
+        await requeueJobRun(lab, job.run_id, `attempt ${job.attempts}: ${reason}; re-queued`, reason);
       }
       continue;
     }

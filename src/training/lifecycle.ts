@@ -16,23 +16,24 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Kysely } from 'kysely';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { AppError } from '../core/errors.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Database } from '../db/schema.js';
-import { writeRunArtifact } from '../experiments/artifacts.js';
-import { addArtifacts, finishRun, getRun, markRunning, type RunView } from '../experiments/runs.js';
+import { writeRunArtifact, type ArtifactRecord } from '../experiments/artifacts.js';
+import {
+  addArtifacts,
+  beatRun,
+  finishRun,
+  getRun,
+  getRunState,
+  markRunning,
+  type RunView,
+} from '../experiments/runs.js';
 import { CancelledError } from '../nlp/types.js';
 import { RunControl, track, untrack } from './control.js';
 import { publish } from './events.js';
-import { beatRun, newOwner } from './ownership.js';
-
-export interface ArtifactRecord {
-  path: string;
-  kind: string;
-  size_bytes: number;
-  sha256: string;
-}
+import { newOwner } from './ownership.js';
 
 export interface PhaseProgress {
   done?: number;
@@ -161,7 +162,7 @@ async function commit(lab: LabContext, runId: number, owner: string, completion:
   for (let attempt = 1; ; attempt++) {
     try {
       await lab.db.kysely.transaction().execute(async (trx) => {
-        const run = await trx.selectFrom('runs').select(['status', 'owner']).where('id', '=', runId).executeTakeFirst();
+        const run = await getRunState(lab, runId, trx);
         if (run?.status === 'running' && run.owner !== owner) throw new RunLostError(runId);
         if (run?.status === 'queued') throw new RunLostError(runId);
         // Ended by someone else meanwhile (a cancel, a sweep): it stays as they left it.

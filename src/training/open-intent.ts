@@ -8,7 +8,7 @@
  *   the out-of-scope score and the threshold on validation -> evaluate once on test.
  * Then mean ± std over seeds. Nothing is stored: it is an evaluation, not a model to serve.
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ValidationError } from '../core/errors.js';
 import {
   applyTemperature,

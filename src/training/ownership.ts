@@ -7,8 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { LabContext } from '../core/context.js';
-import { finishRun } from '../experiments/runs.js';
+import type { LabContext } from '../lab/context.js';
+import { finishRun, openRunsWithoutJob } from '../experiments/runs.js';
 export { processOwner } from '../experiments/runs.js';
 import { publish } from './events.js';
 
@@ -50,30 +50,6 @@ export function ownerGone(
   return false;
 }
 
-/**
- * Records that `owner` is still executing the run (and its children, the trials of a search).
- * Returns false when the run is no longer running under this owner: it was failed by a sweep or
- * re-queued and taken by another holder, so the local copy must stop.
- */
-export async function beatRun(lab: LabContext, runId: number, owner: string): Promise<boolean> {
-  const now = Date.now();
-  const beat = await lab.db.kysely
-    .updateTable('runs')
-    .set({ heartbeat_at: now })
-    .where('id', '=', runId)
-    .where('owner', '=', owner)
-    .where('status', '=', 'running')
-    .executeTakeFirst();
-  if (Number(beat.numUpdatedRows) !== 1) return false;
-  await lab.db.kysely
-    .updateTable('runs')
-    .set({ heartbeat_at: now })
-    .where('parent_run_id', '=', runId)
-    .where('status', 'in', ['queued', 'running'])
-    .execute();
-  return true;
-}
-
 export const INTERRUPTED = 'interrupted: the process executing this run stopped while it was in progress';
 
 /**
@@ -84,42 +60,16 @@ export const INTERRUPTED = 'interrupted: the process executing this run stopped 
  */
 export async function failInterruptedRuns(lab: LabContext, staleMs?: number): Promise<number> {
   const lease = staleMs ?? (lab.settings.jobLeaseSeconds ?? 60) * 1000;
-  const candidates = await lab.db.kysely
-    .selectFrom('runs')
-    .leftJoin('runs as parent', 'parent.id', 'runs.parent_run_id')
-    .select([
-      'runs.id',
-      'runs.owner',
-      'runs.heartbeat_at',
-      'runs.parent_run_id',
-      'parent.owner as parent_owner',
-      'parent.heartbeat_at as parent_heartbeat_at',
-      'parent.status as parent_status',
-    ])
-    .where('runs.status', 'in', ['queued', 'running'])
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('jobs')
-            .select('jobs.id')
-            .where('jobs.status', 'in', ['queued', 'running'])
-            .where((eb) =>
-              eb.or([eb('jobs.run_id', '=', eb.ref('runs.id')), eb('jobs.run_id', '=', eb.ref('runs.parent_run_id'))]),
-            ),
-        ),
-      ),
-    )
-    .execute();
+  const candidates = await openRunsWithoutJob(lab);
   const now = Date.now();
   let failed = 0;
   for (const run of candidates) {
-    const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
     const gone =
-      ownerGone(run.owner, num(run.heartbeat_at), lease, now) &&
+      ownerGone(run.owner, run.heartbeat_at, lease, now) &&
       (run.parent_run_id === null ||
         run.parent_status === null ||
         !['queued', 'running'].includes(run.parent_status) ||
-        ownerGone(run.parent_owner, num(run.parent_heartbeat_at), lease, now));
+        ownerGone(run.parent_owner, run.parent_heartbeat_at, lease, now));
     if (!gone) continue;
     await finishRun(lab, run.id, { status: 'failed', error: INTERRUPTED });
     publish({ type: 'status', run_id: run.id, status: 'failed', error: INTERRUPTED });

@@ -7,11 +7,10 @@
  * Any failure or cancel ends the run failed/cancelled with the reason, and registers nothing.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ConflictError, ValidationError } from '../core/errors.js';
 import { stratifiedSplit, type OosObjective } from '../nlp/evaluation/index.js';
 import { getTrainer } from '../nlp/registry.js';
@@ -36,7 +35,7 @@ import { publish } from './events.js';
 import { validateParams, withDefaults, type ParamValue } from '../nlp/params.js';
 import { checkOosObjective, evaluateRun } from './evaluate.js';
 import { confusionMatrixSvg, intentReportJson } from './report.js';
-import { kindOfFile, listRunFiles, writeRunArtifact } from '../experiments/artifacts.js';
+import { recordRunFiles, writeRunArtifact } from '../experiments/artifacts.js';
 import { cancelActive, type RunControl } from './control.js';
 import { executeLifecycle, type RunCompletion, type RunScope } from './lifecycle.js';
 import { runFolder } from './run-folder.js';
@@ -204,10 +203,6 @@ export async function prepareRun(lab: LabContext, req: TrainRequest, parentRunId
     oosObjective,
     alias: req.alias,
   };
-}
-
-function sha256(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
 interface RunSplit {
@@ -458,15 +453,7 @@ function registerModel(
   mkdirSync(path.dirname(modelDir), { recursive: true });
   run.onAbort(() => rmSync(modelDir, { recursive: true, force: true }));
   cpSync(path.join(runDir, 'model'), modelDir, { recursive: true });
-  const artifacts = listRunFiles(runDir).map((rel) => {
-    const file = path.join(runDir, rel);
-    return {
-      path: rel,
-      kind: kindOfFile(rel),
-      size_bytes: statSync(file).size,
-      sha256: sha256(file),
-    };
-  });
+  const artifacts = recordRunFiles(runDir);
   return {
     metrics: summary,
     artifacts,

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { AppError, ValidationError } from '../core/errors.js';
 import { preprocessText, resolvePreprocess } from '../datasets/preprocess.js';
 import type { PreprocessOptions } from '../datasets/types.js';

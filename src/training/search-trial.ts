@@ -4,7 +4,7 @@
  * (`parent_run_id`), scored on validation data only: k-fold cross-validation on the training pool,
  * or the carved validation split when folds < 2. The test split is never touched.
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import type { Job } from '../db/schema.js';
 import type { RunView } from '../experiments/runs.js';
 import { accuracy, argmaxRows, classificationReport } from '../nlp/evaluation/index.js';

@@ -6,17 +6,15 @@
  * once (`trainBest`, or `chatlab train`) and evaluated honestly.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import path from 'node:path';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { ValidationError, type ErrorDetail } from '../core/errors.js';
-import { createRun, finishRun, getRun, logMetrics, type RunView } from '../experiments/runs.js';
+import { writeRunArtifacts } from '../experiments/artifacts.js';
+import { createRun, finishRun, getRun, logMetrics, runsWithJobs, type RunView } from '../experiments/runs.js';
 import { seededRandom } from '../nlp/random.js';
 import { getTrainer } from '../nlp/registry.js';
 import type { ParamSpec } from '../nlp/types.js';
 import type { RunControl } from './control.js';
-import { fileInfo } from './crossval.js';
 import { checkTrainable, loadExamples } from './data.js';
 import { addEventSink } from './events.js';
 import { cancelChildJobs, claimJob, enqueueJob, executeClaimedJob, failStaleJobs } from './jobs.js';
@@ -260,12 +258,7 @@ interface FailedTrial {
 async function queueTrials(lab: LabContext, prepared: PreparedSearch): Promise<QueuedTrial[]> {
   const { runId, modelType, seed, folds, metric } = prepared;
   const spec = getTrainer(checkModelType(modelType)).paramSpec;
-  const existing = await lab.db.kysely
-    .selectFrom('runs')
-    .leftJoin('jobs', 'jobs.run_id', 'runs.id')
-    .select(['runs.id', 'runs.name', 'runs.status', 'jobs.id as job_id'])
-    .where('runs.parent_run_id', '=', runId)
-    .execute();
+  const existing = await runsWithJobs(lab, { parentRunId: runId });
   const byName = new Map(existing.map((r) => [r.name, r]));
   const queued: QueuedTrial[] = [];
   for (const [t, trialParams] of prepared.trials.entries()) {
@@ -328,12 +321,7 @@ async function driveTrials(run: RunScope, trials: QueuedTrial[], workerId: strin
         });
         continue;
       }
-      const rows = await lab.db.kysely
-        .selectFrom('runs')
-        .leftJoin('jobs', 'jobs.run_id', 'runs.id')
-        .select(['runs.id', 'runs.status', 'jobs.status as job_status', 'jobs.error as job_error'])
-        .where('runs.id', 'in', ids)
-        .execute();
+      const rows = await runsWithJobs(lab, { ids });
       const open = new Set<number>();
       for (const row of rows) {
         if (row.status !== 'queued' && row.status !== 'running') continue;
@@ -405,9 +393,7 @@ function writeLeaderboard(
     leaderboard,
     failed_trials: failed,
   };
-  const file = path.join(run.runDir, 'leaderboard.json');
-  writeFileSync(file, JSON.stringify(summary, null, 2));
-  return { metrics: summary, artifacts: [{ path: 'leaderboard.json', kind: 'leaderboard', ...fileInfo(file) }] };
+  return { metrics: summary, artifacts: writeRunArtifacts(run.runDir, { leaderboard: summary }) };
 }
 
 export async function runSearch(lab: LabContext, req: SearchRequest): Promise<RunView> {

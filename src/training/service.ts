@@ -2,7 +2,7 @@
  * The training use cases as the API and CLI call them: synchronous runs, queued (async) runs
  * drained by the job worker, and the worker itself (one per open lab in this process).
  */
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import type { Job } from '../db/schema.js';
 import { runDiscoveryJob } from '../discovery/discover.js';
 import type { RunView } from '../experiments/runs.js';

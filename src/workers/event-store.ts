@@ -6,7 +6,7 @@
  * PostgreSQL; progress events are a few per second at most, so a half-second poll is cheap.
  */
 import { hostname } from 'node:os';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { addEventSink, type RunEvent } from '../training/events.js';
 
 /** This process, as the `source` of the events it writes. */

@@ -6,7 +6,7 @@
  * every API instance can stream it.
  */
 import type { Logger } from 'pino';
-import type { LabContext } from '../core/context.js';
+import type { LabContext } from '../lab/context.js';
 import { JobWorker, type WorkerOptions } from '../training/jobs.js';
 import { jobHandlers, leaseOptions } from '../training/service.js';
 import { persistRunEvents, pruneRunEvents } from './event-store.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings.js';
-import { openLab } from '../../src/core/context.js';
+import { openLab } from '../../src/lab/context.js';
 import { failStaleJobs } from '../../src/training/jobs.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { waitFor } from '../support/wait.js';

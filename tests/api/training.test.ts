@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { readRunArtifact } from '../../src/experiments/artifacts.js';
 import { createTestApi, type TestApi } from '../support/api.js';
 import { describeEachDialect } from '../support/databases.js';
 import { seedBanking77, SUBSET_INTENTS } from '../training/support.js';
@@ -266,6 +269,12 @@ describeEachDialect('training API', (dialect) => {
     const best = parent.metrics.leaderboard[0];
     expect(best.score).toBeGreaterThanOrEqual(parent.metrics.leaderboard[1].score);
     expect(parent.metrics.best_params).toEqual(best.params);
+    // The leaderboard is a run artifact, recorded with its size, read back through the store.
+    const parentDetail = (await get(`/training/runs/${parent.id}`)).json();
+    const board = parentDetail.artifacts.find((a: { path: string }) => a.path === 'leaderboard.json');
+    expect(board).toMatchObject({ kind: 'leaderboard', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(board.size_bytes).toBe(statSync(path.join(parentDetail.run_dir, 'leaderboard.json')).size);
+    expect(readRunArtifact(parentDetail.run_dir, 'leaderboard')).toEqual(parent.metrics);
     const children = (await get(`/training/runs?parent_run_id=${parent.id}`)).json().runs;
     expect(children).toHaveLength(2);
     expect(children.every((c: { status: string; metrics: { test?: unknown } }) => c.status === 'succeeded')).toBe(true);
@@ -293,6 +302,14 @@ describeEachDialect('training API', (dialect) => {
     });
     const detail = (await get(`/training/runs/${run.id}`)).json();
     expect(detail.metric_history.filter((h: { key: string }) => h.key === 'fold_accuracy')).toHaveLength(3);
+    expect(detail.artifacts.map((a: { path: string; kind: string }) => [a.path, a.kind])).toEqual([
+      ['crossval.json', 'crossval'],
+      ['label_issues.jsonl', 'label_issues'],
+    ]);
+    expect(readRunArtifact(detail.run_dir, 'crossval')?.per_fold).toHaveLength(3);
+    const issues = readRunArtifact(detail.run_dir, 'label_issues')!;
+    expect(issues).toHaveLength(Math.min(run.metrics.likely_label_errors, 100));
+    expect(issues.every((i) => typeof i.example_id === 'number' && i.given !== i.suggested)).toBe(true);
     const row = await api.lab.db.kysely
       .selectFrom('datasets')
       .select('validation')

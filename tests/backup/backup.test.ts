@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listFiles } from '../../src/backup/archive.js';
 import { createBackup, listBackups } from '../../src/backup/backup.js';
 import { restoreBackup } from '../../src/backup/restore.js';
-import type { LabContext } from '../../src/core/context.js';
+import type { LabContext } from '../../src/lab/context.js';
 import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labelTurns } from '../../src/analytics/label.js';
-import { openLab } from '../../src/core/context.js';
+import { openLab } from '../../src/lab/context.js';
 import { ingestCraftedLog, stubPredictor } from '../analytics/fixtures.js';
 import { runCli } from '../support/cli.js';
 import { testSettings } from '../support/databases.js';

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LabContext } from '../../src/core/context.js';
+import type { LabContext } from '../../src/lab/context.js';
 
 /** The real public datasets beside the repository (see ../shared/datasets/README.md). */
 export const sharedDatasets = path.resolve(import.meta.dirname, '../../../shared/datasets');

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LabContext } from '../../src/core/context.js';
+import type { LabContext } from '../../src/lab/context.js';
 import { ingestDataset } from '../../src/datasets/ingest.js';
 
 /**

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings.js';
-import { openLab } from '../../src/core/context.js';
+import { openLab } from '../../src/lab/context.js';
 import { seedCraftedLog } from '../discovery/fixtures.js';
 import { browserAvailability, launchBrowser, poll, resultsDir, startLabServer, type LabServer } from './support.js';
 

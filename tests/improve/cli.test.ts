@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openLab } from '../../src/core/context.js';
+import { openLab } from '../../src/lab/context.js';
 import { recordDecisions } from '../../src/review/index.js';
 import { trainModel } from '../../src/training/pipeline.js';
 import { runCli } from '../support/cli.js';

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { labelTurns } from '../../src/analytics/label.js';
-import type { LabContext } from '../../src/core/context.js';
+import type { LabContext } from '../../src/lab/context.js';
 import { ingestDataset } from '../../src/datasets/ingest.js';
 import { banking77Dir, seedBanking77 } from '../training/support.js';
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp, type LabApp } from '../../src/api/app.js';
-import { openLab, type LabContext } from '../../src/core/context.js';
+import { openLab, type LabContext } from '../../src/lab/context.js';
 import { ingestDataset } from '../../src/datasets/ingest.js';
 import { createRng, shuffleInPlace } from '../../src/nlp/random.js';
 import { runCli } from '../support/cli.js';

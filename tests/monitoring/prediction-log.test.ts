@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings.js';
-import { openLab } from '../../src/core/context.js';
+import { openLab } from '../../src/lab/context.js';
 import { LOG_DATASET_TYPE, applyRetention } from '../../src/monitoring/model/log-store.js';
 import { createTestApi, type TestApi } from '../support/api.js';
 import { runCli, spawnCli } from '../support/cli.js';

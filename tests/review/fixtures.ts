@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { labelTurns, type Predictor } from '../../src/analytics/label.js';
-import type { LabContext } from '../../src/core/context.js';
+import type { LabContext } from '../../src/lab/context.js';
 import { ingestDataset } from '../../src/datasets/ingest.js';
 
 /**

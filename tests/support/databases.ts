@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { describe } from 'vitest';
 import { loadSettings, type Settings } from '../../src/config/settings.js';
-import { openLab, type LabContext } from '../../src/core/context.js';
+import { openLab, type LabContext } from '../../src/lab/context.js';
 
 export type TestDialect = 'sqlite' | 'postgres';
 

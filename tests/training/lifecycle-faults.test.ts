@@ -137,7 +137,12 @@ describeEachDialect('run lifecycle faults', (dialect) => {
       }, 'the run to end');
       expect(run.status).toBe('succeeded');
       expect(run.model_version).not.toBeNull();
-      expect(await job()).toMatchObject({ status: 'succeeded', attempts: 2 });
+      // The worker closes the job just after the run commits.
+      const closed = await waitFor(async () => {
+        const j = await job();
+        return j.status !== 'running' && j;
+      }, 'the job to close');
+      expect(closed).toMatchObject({ status: 'succeeded', attempts: 2 });
       const statuses = events.filter((e) => e.type === 'status').map((e) => (e as { status: string }).status);
       expect(statuses).not.toContain('cancelled');
       expect(statuses).toContain('queued');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { ingestDataset } from '../../src/datasets/ingest.js';
-import type { LabContext } from '../../src/core/context.js';
+import type { LabContext } from '../../src/lab/context.js';
 
 /** `../shared/datasets` beside the repository, or beside a folder above it (a git worktree). */
 function sharedDatasetsDir(): string {

@@ -1,4 +1,4 @@
-import type { LabContext } from '../../core/context.js';
+import type { LabContext } from '../../lab/context.js';
 import { NotFoundError } from '../../core/errors.js';
 import { refreshDatasetRollups } from './maintain.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { LabContext } from '../../core/context.js';
+import type { LabContext } from '../../lab/context.js';
 import { intOption as intRange } from '../options.js';
 import { output, table, withLab } from '../output.js';
 import { intOption, pct } from './run-output.js';

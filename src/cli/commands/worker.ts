@@ -20,7 +20,7 @@ export function registerWorker(program: Command): void {
     .action(async (options: { concurrency: number }) => {
       const settings = loadSettings();
       const [{ openLab }, { createLogger }, { startWorkerPool }] = await Promise.all([
-        import('../../core/context.js'),
+        import('../../lab/context.js'),
         import('../../core/logger.js'),
         import('../../workers/worker-process.js'),
       ]);

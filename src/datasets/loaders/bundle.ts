@@ -4,6 +4,7 @@ import path from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { fileError, parseJson } from '../files.js';
+import { kindOf } from './locate.js';
 
 /**
  * Bot-platform exports arrive as a folder or as the platform's .zip; both become one list of
@@ -38,6 +39,18 @@ export function walk(dir: string, accept: (rel: string) => boolean, maxDepth = 8
   };
   visit(dir, 0);
   return out;
+}
+
+/**
+ * The files a bundle loader reads: the platform's .zip as it is, or the files `inFolder` picks
+ * from the unzipped folder (it throws when the folder lacks what the layout needs).
+ */
+export function locateBundle(p: string, layout: string, inFolder: (folder: string) => string[]): string[] {
+  if (kindOf(p, layout) === 'file') {
+    if (!isZip(p)) throw fileError(p, `is not a .zip; ${layout}`);
+    return [p];
+  }
+  return inFolder(p);
 }
 
 function decode(shown: string, bytes: Uint8Array): string {
@@ -94,6 +107,15 @@ const entryName = (name: string) => name.replace(/\\/g, '/').replace(/^(\.\/)+/,
 export function bundleJson(file: BundleFile): unknown {
   if (file.text.trim() === '') throw fileError(file.shown, 'the file is empty');
   return parseJson(file.shown, file.text);
+}
+
+/** A bundle file that must hold one JSON object (`what` it is, for the message). */
+export function bundleObject(file: BundleFile, what: string): Record<string, unknown> {
+  const value = bundleJson(file);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw fileError(file.shown, `must be a JSON object (${what})`);
+  }
+  return value as Record<string, unknown>;
 }
 
 /** A YAML document; a syntax error names the file and line. Positions of nodes via `line(offset)`. */

@@ -6,17 +6,18 @@ import { fileError } from '../files.js';
 import type { ExampleRecord } from '../types.js';
 import {
   bundleJson,
+  bundleObject,
   deterministicZip,
   fileNamer,
-  isZip,
   jsonText,
+  locateBundle,
   readBundle,
   walk,
   type BundleFile,
 } from './bundle.js';
 import { entitySpans, type EntitySpan } from './entities.js';
 import { byLabel, objectAt, type FormatWriter } from './export-types.js';
-import { kindOf, missing } from './locate.js';
+import { missing } from './locate.js';
 import { emptyIntentFindings } from './rasa.js';
 import type { Loader } from './types.js';
 
@@ -42,28 +43,22 @@ interface DataPart {
 export const dialogflowLoader: Loader = {
   type: 'dialogflow',
   layout: LAYOUT,
-  locate(p) {
-    if (kindOf(p, LAYOUT) === 'file') {
-      if (!isZip(p)) throw fileError(p, `is not a .zip; ${LAYOUT}`);
-      return [p];
-    }
-    const intents = walk(p, (rel) => /(^|\/)intents\/[^/]+\.json$/.test(rel), 3);
-    if (intents.length === 0) throw missing(path.join(p, 'intents'), LAYOUT);
-    const entities = walk(p, (rel) => /(^|\/)entities\/[^/]+\.json$/.test(rel), 3);
-    const agent = path.join(p, 'agent.json');
-    return [...(existsSync(agent) ? [agent] : []), ...entities, ...intents];
-  },
+  locate: (p) =>
+    locateBundle(p, LAYOUT, (folder) => {
+      const intents = walk(folder, (rel) => /(^|\/)intents\/[^/]+\.json$/.test(rel), 3);
+      if (intents.length === 0) throw missing(path.join(folder, 'intents'), LAYOUT);
+      const entities = walk(folder, (rel) => /(^|\/)entities\/[^/]+\.json$/.test(rel), 3);
+      const agent = path.join(folder, 'agent.json');
+      return [...(existsSync(agent) ? [agent] : []), ...entities, ...intents];
+    }),
   async *read({ path: root, files, language, onBytes }) {
     const bundle = await readBundle(root, files, onBytes);
     const intentFiles = bundle.filter((f) => /(^|\/)intents\/[^/]+\.json$/.test(f.rel));
     if (intentFiles.length === 0) throw fileError(root, `contains no intents/<name>.json; ${LAYOUT}`);
     const base = intentFiles[0]!.rel.replace(/intents\/[^/]+$/, '');
     const agentFile = bundle.find((f) => f.rel === `${base}agent.json`);
-    const agent = agentFile ? bundleJson(agentFile) : undefined;
-    if (agentFile && (!agent || typeof agent !== 'object' || Array.isArray(agent))) {
-      throw fileError(agentFile.shown, 'must be a JSON object (the agent settings)');
-    }
-    const agentLanguage = (agent as { language?: unknown } | undefined)?.language;
+    const agent = agentFile ? bundleObject(agentFile, 'the agent settings') : undefined;
+    const agentLanguage = agent?.language;
     const lang = language ?? (typeof agentLanguage === 'string' ? agentLanguage : 'en');
 
     const definitions = new Map<string, BundleFile>();
@@ -91,9 +86,7 @@ export const dialogflowLoader: Loader = {
     const intents: Array<{ name: string; definition: unknown }> = [];
     const empty: string[] = [];
     for (const [stem, file] of definitions) {
-      const def = bundleJson(file) as { name?: unknown } | null;
-      if (!def || typeof def !== 'object' || Array.isArray(def))
-        throw fileError(file.shown, 'must be a JSON object (an intent)');
+      const def = bundleObject(file, 'an intent');
       const label = typeof def.name === 'string' && def.name.trim() !== '' ? def.name : stem;
       intents.push({ name: label, definition: def });
       const phrases = usersays.find((u) => u.stem === stem && u.lang === lang);

@@ -3,16 +3,17 @@ import { fileError } from '../files.js';
 import type { ExampleRecord } from '../types.js';
 import {
   bundleJson,
+  bundleObject,
   deterministicZip,
   fileNamer,
-  isZip,
   jsonText,
+  locateBundle,
   readBundle,
   walk,
   type BundleFile,
 } from './bundle.js';
 import { byLabel, objectAt, type FormatWriter } from './export-types.js';
-import { kindOf, missing } from './locate.js';
+import { missing } from './locate.js';
 import { emptyIntentFindings } from './rasa.js';
 import type { Loader } from './types.js';
 
@@ -40,17 +41,14 @@ interface IntentFolder {
 export const lexLoader: Loader = {
   type: 'lex',
   layout: LAYOUT,
-  locate(p) {
-    if (kindOf(p, LAYOUT) === 'file') {
-      if (!isZip(p)) throw fileError(p, `is not a .zip; ${LAYOUT}`);
-      return [p];
-    }
-    const files = walk(p, (rel) => /\.json$/i.test(rel));
-    if (!files.some((f) => /(^|[\\/])Intents[\\/]/.test(path.relative(p, f)))) {
-      throw missing(path.join(p, '<Bot>/BotLocales/<locale>/Intents'), LAYOUT);
-    }
-    return files;
-  },
+  locate: (p) =>
+    locateBundle(p, LAYOUT, (folder) => {
+      const files = walk(folder, (rel) => /\.json$/i.test(rel));
+      if (!files.some((f) => /(^|[\\/])Intents[\\/]/.test(path.relative(folder, f)))) {
+        throw missing(path.join(folder, '<Bot>/BotLocales/<locale>/Intents'), LAYOUT);
+      }
+      return files;
+    }),
   async *read({ path: root, files, language, onBytes }) {
     const bundle = await readBundle(root, files, onBytes);
     const locales = new Map<string, Map<string, IntentFolder>>();
@@ -84,10 +82,7 @@ export const lexLoader: Loader = {
       if (!folder.intent) {
         throw fileError(root, `intent folder ${folder.dir} has no Intent.json; ${LAYOUT}`);
       }
-      const def = bundleJson(folder.intent) as { name?: unknown; sampleUtterances?: unknown } | null;
-      if (!def || typeof def !== 'object' || Array.isArray(def)) {
-        throw fileError(folder.intent.shown, 'must be a JSON object (an intent)');
-      }
+      const def = bundleObject(folder.intent, 'an intent');
       const label = typeof def.name === 'string' && def.name.trim() !== '' ? def.name : dirName;
       const utterances = def.sampleUtterances ?? [];
       if (!Array.isArray(utterances)) throw fileError(folder.intent.shown, 'sampleUtterances must be a list');

@@ -4,18 +4,10 @@
  * predictions of the last hour: a window of traffic rather than of time, so a rule resolves as
  * soon as enough healthy traffic has replaced the drifted one, however busy the service is.
  */
-import type { LabContext } from '../../core/context.js';
+import type { LabContext } from '../../lab/context.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { MetricValues } from '../alerts.js';
 import { computeSignals, watchedVersion } from './signals.js';
-
-export const MODEL_METRICS = [
-  'model_fallback_rate',
-  'model_confidence_mean',
-  'model_intent_drift_js',
-  'model_embedding_drift',
-  'prediction_rate',
-] as const;
 
 export const ALERT_WINDOW_PREDICTIONS = 1000;
 export const ALERT_WINDOW_MS = 3_600_000;

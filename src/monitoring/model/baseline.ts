@@ -3,7 +3,7 @@
  * did not train on, with the model's own predictions) when the version is registered. Drift
  * signals compare live traffic of that version against it.
  */
-import type { LabContext } from '../../core/context.js';
+import type { LabContext } from '../../lab/context.js';
 import { words } from '../../nlp/tokenize.js';
 import { createRng, shuffleInPlace } from '../../nlp/random.js';
 import { EMBEDDING_DIM, LENGTH_BUCKETS, hashedEmbedding, lengthBucket, tokenFigures } from './text-features.js';

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { PredictionLogMode } from '../../config/settings.js';
-import type { LabContext } from '../../core/context.js';
+import type { LabContext } from '../../lab/context.js';
 import { sentimentOf } from '../../conversations/sentiment.js';
 import type { Database } from '../../db/schema.js';
 import { refreshDatasetRollups, refreshRollupsForTurns } from '../../analytics/rollups/maintain.js';

@@ -5,7 +5,7 @@
  * A failing write is logged and the batch kept for the next flush (up to a cap), so a database
  * hiccup loses nothing and an outage cannot exhaust memory.
  */
-import type { LabContext } from '../../core/context.js';
+import type { LabContext } from '../../lab/context.js';
 import type { Logger } from '../../core/logger.js';
 import { applyRetention, logDatasetId, writePredictions, type PredictionRecord } from './log-store.js';
 import { loadVocabulary } from './baseline.js';

@@ -1,5 +1,5 @@
 /** The paged prediction log (newest first), joined with the turns and conversations it lives in. */
-import type { LabContext } from '../../core/context.js';
+import type { LabContext } from '../../lab/context.js';
 import { ValidationError } from '../../core/errors.js';
 import { resolveModel } from '../../experiments/registry.js';
 import type { LoggedPrediction } from '../../api/contracts/monitoring.js';

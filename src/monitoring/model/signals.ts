@@ -10,7 +10,7 @@ export type { SignalStatus, SignalSet, ModelSignals, SeriesPoint } from '../../a
  * predictions count.
  */
 import { sql, type Kysely } from 'kysely';
-import type { LabContext } from '../../core/context.js';
+import type { LabContext } from '../../lab/context.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { Database } from '../../db/schema.js';
 import { resolveModel, type ModelVersionView } from '../../experiments/registry.js';

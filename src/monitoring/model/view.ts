@@ -1,5 +1,5 @@
 /** What `GET /monitoring/model` and `chatlab monitor model` show: signals plus series over one window. */
-import type { LabContext } from '../../core/context.js';
+import type { LabContext } from '../../lab/context.js';
 import { parseWindow } from './window.js';
 import { computeSignals, signalSeries, watchedVersion } from './signals.js';
 import type { ModelMonitoring as ModelMonitoringView } from '../../api/contracts/monitoring.js';
