@@ -3,6 +3,7 @@ import type { LabContext } from '../core/context.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Conversation } from '../db/schema.js';
 import { likePattern, parseCursor, type Page } from '../db/pagination.js';
+import { visibleDataset } from '../analytics/filters.js';
 
 /** Reading stored conversations and their turns. */
 
@@ -56,6 +57,7 @@ export async function listConversations(
   const after = parseCursor(filters.cursor);
   let query = lab.db.kysely.selectFrom('conversations as c').selectAll('c');
   if (filters.dataset_id !== undefined) query = query.where('c.dataset_id', '=', filters.dataset_id);
+  else query = query.where(sql<boolean>`${visibleDataset(sql.ref('c.dataset_id'))}`);
   if (after !== undefined) query = query.where('c.id', '>', after);
   // Each turn filter is an EXISTS over the conversation's turns, so a conversation is listed once.
   const withTurn = (condition: ReturnType<typeof sql<boolean>>) =>

@@ -27,6 +27,7 @@ export async function datasetVersions(lab: LabContext, ref: string | number): Pr
     .selectFrom('datasets')
     .selectAll()
     .where('name', '=', row.name)
+    .where('status', '=', 'ready')
     .orderBy('version')
     .execute();
   const reviewed = await db
@@ -90,6 +91,7 @@ export async function datasetDiff(
           .selectAll()
           .where('name', '=', row.name)
           .where('version', '<', row.version)
+          .where('status', '=', 'ready')
           .orderBy('version', 'desc')
           .executeTakeFirst();
   if (base && base.id === row.id) {

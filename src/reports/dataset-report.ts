@@ -32,6 +32,7 @@ export async function datasetReportData(lab: LabContext, filters: AnalyticsFilte
     .selectFrom('datasets')
     .selectAll()
     .where('id', '=', filters.datasetId)
+    .where('status', '=', 'ready')
     .executeTakeFirst();
   if (!dataset) throw new NotFoundError('dataset', filters.datasetId);
   return {

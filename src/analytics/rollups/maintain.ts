@@ -88,3 +88,29 @@ export async function refreshConversations(db: Kysely<any>, dialect: Dialect, id
     });
   }
 }
+
+/**
+ * The rollups of a freshly ingested dataset (no rollup rows yet), as steps small enough to run one
+ * short transaction each: the daily buckets per speaker, then the conversations in id ranges. A
+ * chunked ingestion runs them before it marks the dataset ready; until then readers ignore the
+ * dataset, its rollups included.
+ */
+export function freshDatasetRollupSteps(
+  dialect: Dialect,
+  datasetId: number,
+  conversationRanges: Array<[number, number]>,
+): Array<(db: Kysely<any>) => Promise<void>> {
+  const steps: Array<(db: Kysely<any>) => Promise<void>> = [];
+  for (const speaker of ['USER', 'SYSTEM']) {
+    const turns = sql`t.dataset_id = ${datasetId} and t.speaker = ${speaker}`;
+    steps.push((db) => insertRollups(db, dialect, { turns, conversations: sql`1 = 0` }));
+  }
+  // Speakers other than the two a loader writes, if a future loader adds one.
+  const others = sql`t.dataset_id = ${datasetId} and t.speaker not in ('USER', 'SYSTEM')`;
+  steps.push((db) => insertRollups(db, dialect, { turns: others, conversations: sql`1 = 0` }));
+  for (const [lo, hi] of conversationRanges) {
+    const conversations = sql`t.dataset_id = ${datasetId} and t.conversation_id between ${lo} and ${hi}`;
+    steps.push((db) => insertRollups(db, dialect, { turns: sql`1 = 0`, conversations }));
+  }
+  return steps;
+}

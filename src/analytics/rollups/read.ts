@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { AnalyticsFilters, Speaker } from '../filters.js';
 import { aggregateTurnsSql } from './build.js';
-import { effectiveIntent } from '../filters.js';
+import { effectiveIntent, visibleDataset } from '../filters.js';
 
 /**
  * Reading rollups in place of raw turns.
@@ -30,6 +30,7 @@ export function dailySource(filters: AnalyticsFilters, options: { defaultSpeaker
   const keys = (alias: 'r' | 't'): RawBuilder<unknown>[] => {
     const parts: RawBuilder<unknown>[] = [sql`1 = 1`];
     if (filters.datasetId !== undefined) parts.push(sql`${sql.ref(`${alias}.dataset_id`)} = ${filters.datasetId}`);
+    else parts.push(visibleDataset(sql.ref(`${alias}.dataset_id`)));
     if (speaker !== undefined) parts.push(sql`${sql.ref(`${alias}.speaker`)} = ${speaker}`);
     if (filters.intent !== undefined) {
       const intent = alias === 'r' ? sql.ref('r.intent') : effectiveIntent('t');
@@ -82,6 +83,7 @@ export const conversationRollupsApply = (filters: AnalyticsFilters, options: Sou
 export function conversationRollupWhere(filters: AnalyticsFilters): RawBuilder<unknown> {
   const parts: RawBuilder<unknown>[] = [sql`1 = 1`];
   if (filters.datasetId !== undefined) parts.push(sql`cr.dataset_id = ${filters.datasetId}`);
+  else parts.push(visibleDataset(sql.ref('cr.dataset_id')));
   if (filters.intent !== undefined) {
     const inDataset = filters.datasetId === undefined ? sql`1 = 1` : sql`ci.dataset_id = ${filters.datasetId}`;
     parts.push(

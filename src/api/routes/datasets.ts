@@ -6,6 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { AppError, ValidationError } from '../../core/errors.js';
 import { EXPORT_FORMATS, exportDataset, getDatasetMetadata } from '../../datasets/export.js';
 import { ingestDataset } from '../../datasets/ingest.js';
+import { sweepAbandonedIngestions } from '../../datasets/ingest-ownership.js';
 import { deleteDataset, getDataset, listDatasets, listExamples } from '../../datasets/repository.js';
 import { getDatasetSummary } from '../../datasets/summary.js';
 import { DATASET_TYPES } from '../../datasets/types.js';
@@ -149,6 +150,11 @@ function parseBool(value: string | undefined, field: string): boolean | undefine
 }
 
 export default async function datasetsRoutes(app: LabApp): Promise<void> {
+  // Datasets left half-ingested by a process that died are removed before the API answers.
+  app.addHook('onReady', async () => {
+    const swept = await sweepAbandonedIngestions(app.lab);
+    if (swept > 0) app.log.warn({ datasets: swept }, 'removed datasets left half-ingested by a stopped process');
+  });
   const maxBytes = app.lab.settings.maxUploadBytes;
   await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 20 } });
   app.addSchema(DatasetSchema);

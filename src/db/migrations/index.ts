@@ -8,6 +8,7 @@ import { discoveryMigration } from './0005_discovery.js';
 import { modelMonitoringMigration } from './0006_model_monitoring.js';
 import { datasetMetadataMigration } from './0009_dataset_metadata.js';
 import { analyticsRollupsMigration } from './0010_analytics_rollups.js';
+import { datasetIngestStatusMigration } from './0013_dataset_ingest_status.js';
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end as
@@ -23,5 +24,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0006_model_monitoring': modelMonitoringMigration(dialect),
     '0009_dataset_metadata': datasetMetadataMigration(dialect),
     '0010_analytics_rollups': analyticsRollupsMigration(dialect),
+    '0013_dataset_ingest_status': datasetIngestStatusMigration(dialect),
   };
 }
