@@ -125,6 +125,7 @@ export const SETTING_KEYS = [
   'PREDICTION_LOG_FLUSH_MS',
   'PREDICTION_LOG_BATCH',
   'INGEST_WORKER_MIN_KB',
+  'INGEST_COMMIT_ROWS',
 ] as const;
 
 /** Keys whose values never appear in output. */
