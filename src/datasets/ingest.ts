@@ -11,6 +11,7 @@ import { loaderFor } from './loaders/index.js';
 import { assertRealPathInside } from './paths.js';
 import { preprocessText, resolvePreprocess } from './preprocess.js';
 import { toView } from './repository.js';
+import type { DatasetSummary } from './summary.js';
 import type { DatasetView, IngestProgress, IngestRequest, LoadedRecord, ValidationFinding } from './types.js';
 import { computeReport } from './validation.js';
 import {
@@ -28,6 +29,13 @@ import { freshDatasetRollupSteps } from '../analytics/rollups/maintain.js';
 import { beatIngestion, discardIngestion, newIngestOwner } from './ingest-ownership.js';
 
 export type { IngestRequest } from './types.js';
+
+/** An ingestion's outcome; `summary` is set when a worker thread computed it beside the ingestion. */
+export interface IngestResult {
+  dataset: DatasetView;
+  created: boolean;
+  summary?: DatasetSummary;
+}
 
 interface ConversationState {
   id: number;
@@ -50,7 +58,7 @@ export async function ingestDataset(
   lab: LabContext,
   request: IngestRequest,
   onProgress?: (p: IngestProgress) => void,
-): Promise<{ dataset: DatasetView; created: boolean }> {
+): Promise<IngestResult> {
   if (inWorker(lab, request)) return ingestInWorker(lab, request, onProgress);
   return ingestHere(lab, request, onProgress);
 }

@@ -109,7 +109,8 @@ export function freshDatasetRollupSteps(
   const others = sql`t.dataset_id = ${datasetId} and t.speaker not in ('USER', 'SYSTEM')`;
   steps.push((db) => insertRollups(db, dialect, { turns: others, conversations: sql`1 = 0` }));
   for (const [lo, hi] of conversationRanges) {
-    const conversations = sql`t.dataset_id = ${datasetId} and t.conversation_id between ${lo} and ${hi}`;
+    // Conversation ids belong to one dataset: the range alone walks turns_conversation_idx in order.
+    const conversations = sql`t.conversation_id between ${lo} and ${hi}`;
     steps.push((db) => insertRollups(db, dialect, { turns: sql`1 = 0`, conversations }));
   }
   return steps;

@@ -237,7 +237,8 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
           throw new ValidationError('send JSON or multipart/form-data', [{ field: 'body', problem: 'missing' }]);
         result = await ingestFromDatasetDir(lab, body);
       }
-      const summary = await getDatasetSummary(lab, result.dataset.id);
+      // A worker ingestion brings its summary (computed on its thread); a small one is cheap here.
+      const summary = result.summary ?? (await getDatasetSummary(lab, result.dataset.id));
       return reply
         .status(result.created ? 201 : 200)
         .send({ created: result.created, dataset: result.dataset, summary });
