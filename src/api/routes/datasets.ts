@@ -170,7 +170,7 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
           '(file_path relative to DATASET_DIR or to the working directory; omitted: DATASET_DIR/<dataset_type>) ' +
           '(absolute paths, `..` and symlinks leading outside are refused). multipart/form-data: a `file` part ' +
           `(.csv, .jsonl, .json, .yml, .md, .zip; at most ${Math.round(maxBytes / 1048576)} MB, 413 beyond) with fields dataset_type, ` +
-          'name, new_version, preprocess and options (a JSON string). Ingestion is one transaction: a bad row stores ' +
+          'name, new_version, preprocess and options (a JSON string). Ingestion is all or nothing (chunked commits behind a hidden ingesting status): a bad row stores ' +
           'nothing. Identical content returns the stored dataset (200, created=false) unless new_version is true.',
         body: { content: { 'application/json': { schema: UploadBody } } },
         response: { 200: UploadResult, 201: UploadResult, ...errorResponses(400, 409, 413) },
