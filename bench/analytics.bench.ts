@@ -197,8 +197,9 @@ async function ingestThroughApi(name: string, dir: string, databaseUrl: string, 
   const datasetId = await upload;
   const ingestS = (performance.now() - t) / 1000;
   console.log(
-    `${name}: ingested through the API in ${ingestS.toFixed(1)} s; /health/live p99 ${ms(pct(probe.live, 99))} ms ` +
-      `(${probe.live.length} answers), /health/ready p99 ${ms(pct(probe.ready, 99))} ms`,
+    `${name}: ingested through the API in ${ingestS.toFixed(1)} s; /health/live p99 ${ms(pct(probe.live, 99))} ms, ` +
+      `max ${ms(probe.live.reduce((a, b) => Math.max(a, b), 0))} ms (${probe.live.length} answers), ` +
+      `/health/ready p99 ${ms(pct(probe.ready, 99))} ms`,
   );
   // Prediction confidences without a classifier: a fixed pseudo-random value per user turn.
   await sql`update turns set confidence = ((cast(id as bigint) * 7919) % 1000) / 1000.0 where speaker = 'USER'`.execute(

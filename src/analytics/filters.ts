@@ -109,8 +109,18 @@ export async function assertDatasetExists(lab: LabContext, filters: AnalyticsFil
     .selectFrom('datasets')
     .select('id')
     .where('id', '=', filters.datasetId)
+    .where('status', '=', 'ready')
     .executeTakeFirst();
   if (!row) throw new NotFoundError('dataset', filters.datasetId);
+}
+
+/**
+ * `datasetId` (a column holding a dataset id) is not a dataset still being ingested: a chunked
+ * ingestion commits turns and rollups before its dataset is ready, and answers over every dataset
+ * must not count them. A named dataset needs no such check (an ingesting one is not found).
+ */
+export function visibleDataset(datasetId: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`${datasetId} not in (select d.id from datasets d where d.status = 'ingesting')`;
 }
 
 /** Filters in a form fit for report headers and JSON answers (ISO times). */
@@ -136,6 +146,7 @@ export interface WhereOptions {
 export function turnWhere(filters: AnalyticsFilters, options: WhereOptions): RawBuilder<unknown> {
   const parts: RawBuilder<unknown>[] = [sql`1 = 1`];
   if (filters.datasetId !== undefined) parts.push(sql`t.dataset_id = ${filters.datasetId}`);
+  else parts.push(visibleDataset(sql.ref('t.dataset_id')));
   if (filters.from !== undefined) parts.push(sql`t.ts >= ${filters.from}`);
   if (filters.to !== undefined) parts.push(sql`t.ts < ${filters.to}`);
   const speaker = filters.speaker ?? options.defaultSpeaker;

@@ -34,6 +34,7 @@ export async function enqueueLabelling(lab: LabContext, options: LabelOptions): 
     .selectFrom('datasets')
     .select('id')
     .where('id', '=', options.datasetId)
+    .where('status', '=', 'ready')
     .executeTakeFirst();
   if (!dataset) throw new NotFoundError('dataset', options.datasetId);
   await resolveModel(lab, options.model ?? 'production');

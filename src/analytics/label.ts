@@ -65,7 +65,12 @@ export async function labelTurns(
 ): Promise<LabelResult> {
   const { datasetId } = options;
   const db = lab.db.kysely;
-  const dataset = await db.selectFrom('datasets').select('id').where('id', '=', datasetId).executeTakeFirst();
+  const dataset = await db
+    .selectFrom('datasets')
+    .select('id')
+    .where('id', '=', datasetId)
+    .where('status', '=', 'ready')
+    .executeTakeFirst();
   if (!dataset) throw new NotFoundError('dataset', datasetId);
   const predictor = deps.predictor ?? (await loadPredictor(lab, options.model));
   const batchSize = options.batchSize ?? 256;

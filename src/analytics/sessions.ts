@@ -9,6 +9,7 @@ import {
   rollupPeriod,
   round,
   turnWhere,
+  visibleDataset,
   type AnalyticsFilters,
 } from './filters.js';
 import { conversationAggregateFromRollups, conversationRollupsApply, type SourceOptions } from './rollups/read.js';
@@ -39,7 +40,10 @@ export function conversationAggregate(
     filters.from !== undefined ||
     filters.to !== undefined;
   if (!turnFilters) {
-    const inDataset = filters.datasetId === undefined ? sql`1 = 1` : sql`cv.dataset_id = ${filters.datasetId}`;
+    const inDataset =
+      filters.datasetId === undefined
+        ? visibleDataset(sql.ref('cv.dataset_id'))
+        : sql`cv.dataset_id = ${filters.datasetId}`;
     return sql`select cv.id as c, cv.turn_count as n, cv.started_at as first_ts, cv.ended_at as last_ts
       from conversations cv where ${inDataset} and cv.turn_count > 0`;
   }

@@ -57,7 +57,12 @@ export async function startServer(settings: Settings, options: ServerOptions | b
     { url, docs: `${url}/docs`, database: settings.dialect, auth: settings.auth, alert_rules: settings.alerts.length },
     'chatlab listening',
   );
-  const stored = await lab.db.kysely.selectFrom('datasets').select('id').limit(1).executeTakeFirst();
+  const stored = await lab.db.kysely
+    .selectFrom('datasets')
+    .select('id')
+    .where('status', '=', 'ready')
+    .limit(1)
+    .executeTakeFirst();
   if (!stored) {
     logger.info(
       { url, command: 'chatlab examples load' },

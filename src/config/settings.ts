@@ -74,6 +74,8 @@ export interface Settings {
   predictionLogBatch: number;
   /** Inputs of at least this many KiB are ingested in a worker thread (0: every ingestion). */
   ingestWorkerMinKb: number;
+  /** An ingestion commits after about this many rows, so it never holds SQLite's writer for long. */
+  ingestCommitRows: number;
 }
 
 export class SettingsError extends Error {
@@ -123,6 +125,7 @@ export const SETTING_KEYS = [
   'PREDICTION_LOG_FLUSH_MS',
   'PREDICTION_LOG_BATCH',
   'INGEST_WORKER_MIN_KB',
+  'INGEST_COMMIT_ROWS',
 ] as const;
 
 /** Keys whose values never appear in output. */
@@ -373,6 +376,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
     predictionLogFlushMs: integer(raw, 'PREDICTION_LOG_FLUSH_MS', 1000, 50, 60_000),
     predictionLogBatch: integer(raw, 'PREDICTION_LOG_BATCH', 500, 1, 100_000),
     ingestWorkerMinKb: integer(raw, 'INGEST_WORKER_MIN_KB', 16_384, 0, 1_000_000_000),
+    ingestCommitRows: integer(raw, 'INGEST_COMMIT_ROWS', 50_000, 100, 100_000_000),
   };
 }
 
@@ -412,6 +416,7 @@ export function describeSettings(settings: Settings): Record<string, string> {
     PREDICTION_LOG_FLUSH_MS: String(settings.predictionLogFlushMs),
     PREDICTION_LOG_BATCH: String(settings.predictionLogBatch),
     INGEST_WORKER_MIN_KB: String(settings.ingestWorkerMinKb),
+    INGEST_COMMIT_ROWS: String(settings.ingestCommitRows),
   };
 }
 

@@ -4,6 +4,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { Conversation } from '../db/schema.js';
 import { likePattern, parseCursor, type Page } from '../db/pagination.js';
 import type { Conversation as ConversationView, Turn as TurnView } from '../api/contracts/analytics.js';
+import { visibleDataset } from '../analytics/filters.js';
 
 /** Reading stored conversations and their turns. */
 
@@ -36,6 +37,7 @@ export async function listConversations(
   const after = parseCursor(filters.cursor);
   let query = lab.db.kysely.selectFrom('conversations as c').selectAll('c');
   if (filters.dataset_id !== undefined) query = query.where('c.dataset_id', '=', filters.dataset_id);
+  else query = query.where(sql<boolean>`${visibleDataset(sql.ref('c.dataset_id'))}`);
   if (after !== undefined) query = query.where('c.id', '>', after);
   // Each turn filter is an EXISTS over the conversation's turns, so a conversation is listed once.
   const withTurn = (condition: ReturnType<typeof sql<boolean>>) =>

@@ -108,6 +108,7 @@ async function datasetMetadata(
     .where('name', '=', row.name)
     .where('version', '<', row.version)
     .where('metadata', 'is not', null)
+    .where('status', '=', 'ready')
     .orderBy('version', 'desc')
     .executeTakeFirst();
   return earlier?.metadata

@@ -1,10 +1,11 @@
 /** Messages from an ingestion worker thread to the thread that started it. */
 import type { ErrorDetail } from '../core/errors.js';
+import type { DatasetSummary } from './summary.js';
 import type { DatasetView, IngestProgress } from './types.js';
 
 export type IngestWorkerMessage =
   | { kind: 'progress'; progress: IngestProgress }
-  | { kind: 'result'; result: { dataset: DatasetView; created: boolean } }
+  | { kind: 'result'; result: { dataset: DatasetView; created: boolean; summary: DatasetSummary } }
   | {
       kind: 'error';
       name: string;

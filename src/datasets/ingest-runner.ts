@@ -7,7 +7,8 @@ import { Worker } from 'node:worker_threads';
 import type { LabContext } from '../lab/context.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { IngestWorkerMessage } from './ingest-protocol.js';
-import type { DatasetView, IngestProgress, IngestRequest } from './types.js';
+import type { IngestResult } from './ingest.js';
+import type { IngestProgress, IngestRequest } from './types.js';
 
 /** In the built package the worker is ingest-worker.js; under tsx/vitest the source is TypeScript. */
 function startWorker(workerData: unknown): Worker {
@@ -46,9 +47,9 @@ export function ingestInWorker(
   lab: LabContext,
   request: IngestRequest,
   onProgress?: (p: IngestProgress) => void,
-): Promise<{ dataset: DatasetView; created: boolean }> {
+): Promise<IngestResult> {
   const run = () =>
-    new Promise<{ dataset: DatasetView; created: boolean }>((resolve, reject) => {
+    new Promise<IngestResult>((resolve, reject) => {
       const worker = startWorker({ settings: lab.settings, request });
       // The outcome is delivered when the thread has exited: by then the worker has closed its
       // connection, so a dataset the caller is told about is committed and the lock released.

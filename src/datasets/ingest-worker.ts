@@ -8,6 +8,7 @@ import type { Settings } from '../config/settings.js';
 import { AppError } from '../core/errors.js';
 import { openDb } from '../db/connection.js';
 import { ingestHere } from './ingest.js';
+import { getDatasetSummary } from './summary.js';
 import type { IngestWorkerMessage } from './ingest-protocol.js';
 import type { IngestRequest } from './types.js';
 
@@ -16,8 +17,11 @@ const post = (message: IngestWorkerMessage) => parentPort!.postMessage(message);
 
 const db = openDb(settings.databaseUrl);
 try {
-  const result = await ingestHere({ settings, db }, request, (progress) => post({ kind: 'progress', progress }));
-  post({ kind: 'result', result });
+  const lab = { settings, db };
+  const result = await ingestHere(lab, request, (progress) => post({ kind: 'progress', progress }));
+  // The summary's GROUP BYs over a large dataset take a second or more: here, not on the API's thread.
+  const summary = await getDatasetSummary(lab, result.dataset.id);
+  post({ kind: 'result', result: { ...result, summary } });
 } catch (err) {
   const e = err as Error;
   post({

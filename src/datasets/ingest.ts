@@ -11,19 +11,35 @@ import { loaderFor } from './loaders/index.js';
 import { assertRealPathInside } from './paths.js';
 import { preprocessText, resolvePreprocess } from './preprocess.js';
 import { toView } from './repository.js';
-import type { DatasetView, IngestProgress, IngestRequest, ValidationFinding } from './types.js';
+import type { DatasetSummary } from './summary.js';
+import type { DatasetView, IngestProgress, IngestRequest, LoadedRecord, ValidationFinding } from './types.js';
 import { computeReport } from './validation.js';
-import { postgresWriter, sqliteWriter, type ConversationRow, type ExampleRow, type TurnRow } from './writer.js';
+import {
+  postgresWriter,
+  sqliteWriter,
+  type BatchWriter,
+  type ConversationRow,
+  type ExampleRow,
+  type TurnRow,
+} from './writer.js';
 import { dict } from '../core/dict.js';
 import { sqlitePath } from '../config/settings.js';
 import { ingestInWorker } from './ingest-runner.js';
-import { refreshDatasetRollups, ROLLUP_TABLES } from '../analytics/rollups/maintain.js';
+import { freshDatasetRollupSteps, ROLLUP_TABLES } from '../analytics/rollups/maintain.js';
 import { analyzeAfterBulkWrite } from '../db/statistics.js';
 
 /** Every table an ingestion writes (their statistics are refreshed after a large one). */
 const INGESTION_TABLES = ['datasets', 'examples', 'conversations', 'turns', ...ROLLUP_TABLES];
+import { beatIngestion, discardIngestion, newIngestOwner } from './ingest-ownership.js';
 
 export type { IngestRequest } from './types.js';
+
+/** An ingestion's outcome; `summary` is set when a worker thread computed it beside the ingestion. */
+export interface IngestResult {
+  dataset: DatasetView;
+  created: boolean;
+  summary?: DatasetSummary;
+}
 
 interface ConversationState {
   id: number;
@@ -46,7 +62,7 @@ export async function ingestDataset(
   lab: LabContext,
   request: IngestRequest,
   onProgress?: (p: IngestProgress) => void,
-): Promise<{ dataset: DatasetView; created: boolean }> {
+): Promise<IngestResult> {
   if (inWorker(lab, request)) return ingestInWorker(lab, request, onProgress);
   return ingestHere(lab, request, onProgress);
 }
@@ -104,26 +120,39 @@ async function ingestFiles(
   });
   const totalBytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
 
-  const result = await lab.db.kysely.transaction().execute(async (trx) => {
+  let created: DatasetView;
+  const owner = newIngestOwner();
+  const opened = await lab.db.kysely.transaction().execute(async (trx) => {
     const existing = await trx
       .selectFrom('datasets')
       .selectAll()
       .where('checksum', '=', checksum)
+      .where('status', '=', 'ready')
       .orderBy('version', 'desc')
       .executeTakeFirst();
-    if (existing && !request.newVersion) return { dataset: toView(existing), created: false };
+    if (existing && !request.newVersion) return { existing };
 
+    // Every status counts here: an ingestion in progress holds its (name, version).
     const latest = await trx
       .selectFrom('datasets')
-      .select('version')
+      .select(['version', 'status'])
       .where('name', '=', name)
       .orderBy('version', 'desc')
       .executeTakeFirst();
     if (latest && !request.newVersion) {
+      const what =
+        latest.status === 'ingesting'
+          ? `is being ingested right now (version ${latest.version})`
+          : `already exists (version ${latest.version}) with different content`;
       throw new ConflictError(
-        `a dataset named "${name}" already exists (version ${latest.version}) with different content; ` +
+        `a dataset named "${name}" ${what}; ` +
           'pass --new-version (API: "new_version": true) to store the next version, or choose another name',
-        [{ field: 'name', problem: 'already exists with different content' }],
+        [
+          {
+            field: 'name',
+            problem: latest.status === 'ingesting' ? 'is being ingested' : 'already exists with different content',
+          },
+        ],
       );
     }
     const version = (latest?.version ?? 0) + 1;
@@ -141,60 +170,86 @@ async function ingestFiles(
         example_count: 0,
         conversation_count: 0,
         turn_count: 0,
+        status: 'ingesting',
+        ingest_owner: owner,
+        ingest_heartbeat_at: Date.now(),
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+    return { id };
+  });
+  if ('existing' in opened) return { dataset: toView(opened.existing!), created: false };
+  const id = opened.id;
 
-    const counts = await storeRecords(lab, trx, id, request, files, source, preprocess, (p) =>
+  // From here the rows are committed in chunks behind the `ingesting` status; any failure removes
+  // them, so from the outside the ingestion still stores all or nothing.
+  try {
+    const counts = await storeRecords(lab, id, owner, request, files, source, preprocess, (p) =>
       onProgress?.({ ...p, totalBytes }),
     );
-    // Analytics rollups of the new turns, committed with them.
-    await refreshDatasetRollups(trx, lab.db.dialect, id);
-    await trx
-      .updateTable('datasets')
-      .set({
-        split_counts: JSON.stringify(counts.splits),
-        label_count: counts.labels.size,
-        example_count: counts.examples,
-        conversation_count: counts.conversations,
-        turn_count: counts.turns,
-        metadata: counts.metadata ? JSON.stringify(counts.metadata) : null,
-      })
-      .where('id', '=', id)
-      .execute();
-    const report = await computeReport(trx, id, null);
+    // Analytics rollups of the new turns, built set-based once, in short steps.
+    for (const step of freshDatasetRollupSteps(lab.db.dialect, id, counts.conversationRanges)) {
+      await lab.db.kysely.transaction().execute(async (trx) => {
+        await step(trx);
+        await beatIngestion(trx, id, owner);
+      });
+    }
+    // The report only reads: outside any transaction, so no writer waits for it.
+    const report = await computeReport(lab.db.kysely, id, null);
     report.import_findings = counts.findings;
-    await trx
-      .updateTable('datasets')
-      .set({ validation: JSON.stringify(report) })
-      .where('id', '=', id)
-      .execute();
-    const row = await trx.selectFrom('datasets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    return { dataset: toView(row), created: true };
-  });
-  // Fresh planner statistics for the first analytics requests on the new rows (PostgreSQL).
-  if (result.created) {
-    const { turn_count: turns, example_count: examples } = result.dataset;
-    const grown = turns >= examples ? { table: 'turns', added: turns } : { table: 'examples', added: examples };
-    await analyzeAfterBulkWrite(lab.db, grown, INGESTION_TABLES);
+    const row = await lab.db.kysely.transaction().execute(async (trx) => {
+      await beatIngestion(trx, id, owner);
+      await trx
+        .updateTable('datasets')
+        .set({
+          split_counts: JSON.stringify(counts.splits),
+          label_count: counts.labels.size,
+          example_count: counts.examples,
+          conversation_count: counts.conversations,
+          turn_count: counts.turns,
+          metadata: counts.metadata ? JSON.stringify(counts.metadata) : null,
+          validation: JSON.stringify(report),
+          status: 'ready',
+          ingest_owner: null,
+          ingest_heartbeat_at: null,
+        })
+        .where('id', '=', id)
+        .execute();
+      return trx.selectFrom('datasets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    });
+    created = toView(row);
+  } catch (err) {
+    try {
+      await discardIngestion(lab, id);
+    } catch {
+      // Left `ingesting` under this process's owner: the next start-up sweep removes it.
+    }
+    throw err;
   }
-  return result;
+  // Fresh planner statistics for the first analytics requests on the new rows (PostgreSQL).
+  const { turn_count: turns, example_count: examples } = created;
+  const grown = turns >= examples ? { table: 'turns', added: turns } : { table: 'examples', added: examples };
+  await analyzeAfterBulkWrite(lab.db, grown, INGESTION_TABLES);
+  return { dataset: created, created: true };
 }
 
+/**
+ * Parses, scores and inserts the records, committing about every `ingestCommitRows` rows (each
+ * commit also beats for the owner) so no transaction holds SQLite's single writer for long.
+ */
 async function storeRecords(
   lab: LabContext,
-  trx: Transaction<Database>,
   datasetId: number,
+  owner: string,
   request: IngestRequest,
   files: string[],
   source: string,
   preprocess: ReturnType<typeof resolvePreprocess>,
   progress: (p: { rows: number; bytesRead: number }) => void,
 ) {
-  const writer =
-    lab.db.dialect === 'sqlite' && lab.db.sqlite
-      ? sqliteWriter(lab.db.sqlite, datasetId)
-      : postgresWriter(trx, datasetId);
+  // SQLite's prepared statements live on the connection and serve every chunk's transaction.
+  const sqlite = lab.db.dialect === 'sqlite' && lab.db.sqlite ? sqliteWriter(lab.db.sqlite, datasetId) : undefined;
+  const writerFor = (trx: Transaction<Database>) => sqlite ?? postgresWriter(trx, datasetId);
   const loader = loaderFor(request.type);
   const conversations = new Map<string, ConversationState>();
   const splits = dict<number>();
@@ -213,7 +268,7 @@ async function storeRecords(
     language: request.language,
     onBytes: (n: number) => (bytesRead += n),
   };
-  for await (const batch of loader.read(input)) {
+  const storeBatch = async (writer: BatchWriter, batch: LoadedRecord[]): Promise<void> => {
     const exampleRows: ExampleRow[] = [];
     const turnRows: TurnRow[] = [];
     const newConversations: ConversationRow[] = [];
@@ -277,6 +332,28 @@ async function storeRecords(
     turns += turnRows.length;
     rows += batch.length;
     progress({ rows, bytesRead });
+  };
+
+  const commitRows = lab.settings.ingestCommitRows;
+  const batches = loader.read(input)[Symbol.asyncIterator]();
+  try {
+    for (let done = false; !done;) {
+      await lab.db.kysely.transaction().execute(async (trx) => {
+        const writer = writerFor(trx);
+        const chunkEnd = rows + commitRows;
+        while (rows < chunkEnd) {
+          const next = await batches.next();
+          if (next.done) {
+            done = true;
+            break;
+          }
+          await storeBatch(writer, next.value);
+        }
+        await beatIngestion(trx, datasetId, owner);
+      });
+    }
+  } finally {
+    await batches.return?.();
   }
   if (examples === 0 && turns === 0) {
     throw new ValidationError(
@@ -284,13 +361,29 @@ async function storeRecords(
       [{ field: 'path', problem: 'no rows' }],
     );
   }
-  await writer.finishConversations(
-    [...conversations.values()].map((s) => ({
-      id: s.id,
-      turn_count: s.turns,
-      started_at: s.started,
-      ended_at: s.ended,
-    })),
-  );
-  return { splits, labels, examples, turns, conversations: conversations.size, metadata, findings };
+  // Conversation totals, and the id ranges (about `commitRows` turns each) the rollups are built by.
+  const stats = [...conversations.values()];
+  const conversationRanges: Array<[number, number]> = [];
+  for (let i = 0; i < stats.length;) {
+    const first = i;
+    for (let n = 0; i < stats.length && n < commitRows; i++) n += stats[i]!.turns;
+    const chunk = stats.slice(first, i);
+    conversationRanges.push([chunk[0]!.id, chunk[chunk.length - 1]!.id]);
+    await lab.db.kysely.transaction().execute(async (trx) => {
+      await writerFor(trx).finishConversations(
+        chunk.map((s) => ({ id: s.id, turn_count: s.turns, started_at: s.started, ended_at: s.ended })),
+      );
+      await beatIngestion(trx, datasetId, owner);
+    });
+  }
+  return {
+    splits,
+    labels,
+    examples,
+    turns,
+    conversations: conversations.size,
+    conversationRanges,
+    metadata,
+    findings,
+  };
 }

@@ -29,7 +29,8 @@ export function toView(row: Dataset): DatasetView {
 /** By numeric id, or by name (the latest version; `name@2` for a given version); `field` names the input in the 404. */
 export async function getDatasetRow(lab: LabContext, idOrName: string | number, field?: string): Promise<Dataset> {
   const key = String(idOrName).trim();
-  let query = lab.db.kysely.selectFrom('datasets').selectAll();
+  // A dataset still being ingested is nobody's to read yet.
+  let query = lab.db.kysely.selectFrom('datasets').selectAll().where('status', '=', 'ready');
   if (/^\d+$/.test(key)) {
     query = query.where('id', '=', Number(key));
   } else {
@@ -48,7 +49,12 @@ export async function getDataset(lab: LabContext, idOrName: string | number): Pr
 }
 
 export async function listDatasets(lab: LabContext): Promise<DatasetView[]> {
-  const rows = await lab.db.kysely.selectFrom('datasets').selectAll().orderBy('id', 'asc').execute();
+  const rows = await lab.db.kysely
+    .selectFrom('datasets')
+    .selectAll()
+    .where('status', '=', 'ready')
+    .orderBy('id', 'asc')
+    .execute();
   return rows.map(toView);
 }
 

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { LabContext } from '../lab/context.js';
 import { ValidationError } from '../core/errors.js';
 import type { Database } from '../db/schema.js';
@@ -71,12 +71,26 @@ export async function computeReport(
   datasetId: number,
   previous: StoredReport | null,
 ): Promise<StoredReport> {
-  const rows: Row[] = await db
+  // A dataset's examples sit in one id range (ingestion writes them together; derived datasets too).
+  // Reading that range in id order costs a third of what SQLite's chosen plan did (the dataset/label
+  // index, then a temporary B-tree to sort a million ids); `+dataset_id` keeps the id range the
+  // access path and the dataset condition a filter.
+  const bounds = await db
     .selectFrom('examples')
-    .select(['id', 'split', 'text', 'label'])
+    .select([sql<number | null>`min(id)`.as('lo'), sql<number | null>`max(id)`.as('hi')])
     .where('dataset_id', '=', datasetId)
-    .orderBy('id', 'asc')
-    .execute();
+    .executeTakeFirstOrThrow();
+  const rows: Row[] =
+    bounds.lo === null
+      ? []
+      : await db
+          .selectFrom('examples')
+          .select(['id', 'split', 'text', 'label'])
+          .where(sql<boolean>`+dataset_id = ${datasetId}`)
+          .where('id', '>=', Number(bounds.lo))
+          .where('id', '<=', Number(bounds.hi))
+          .orderBy('id', 'asc')
+          .execute();
   const o = VALIDATION_OPTIONS;
   const findings: ValidationFinding[] = [];
   const add = (f: Omit<ValidationFinding, 'source'>) => {

@@ -28,8 +28,15 @@ export interface DatasetsTable {
   validation: Json | null;
   /** Dataset-level metadata from the import (e.g. Rasa synonyms/regexes/lookups), JSON; migration 0009. */
   metadata: Json | null;
+  /** `ingesting` while a chunked ingestion writes it (readers ignore it), then `ready`; migration 0013. */
+  status: Generated<DatasetStatus>;
+  /** The ingesting process (`host:pid:token`) and its last beat, for the start-up sweep. */
+  ingest_owner: string | null;
+  ingest_heartbeat_at: number | null;
   created_at: CreatedAt;
 }
+
+export type DatasetStatus = 'ingesting' | 'ready';
 
 export interface ExamplesTable {
   id: Id;

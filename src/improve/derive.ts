@@ -204,6 +204,7 @@ export async function deriveDataset(lab: LabContext, req: DeriveRequest): Promis
       .selectAll()
       .where('checksum', '=', checksum)
       .where('name', '=', name)
+      .where('status', '=', 'ready')
       .executeTakeFirst();
     if (existing) {
       const stored = reportView(

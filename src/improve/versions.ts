@@ -17,6 +17,7 @@ export async function datasetVersions(lab: LabContext, ref: string | number): Pr
     .selectFrom('datasets')
     .selectAll()
     .where('name', '=', row.name)
+    .where('status', '=', 'ready')
     .orderBy('version')
     .execute();
   const reviewed = await db
@@ -70,6 +71,7 @@ export async function datasetDiff(
           .selectAll()
           .where('name', '=', row.name)
           .where('version', '<', row.version)
+          .where('status', '=', 'ready')
           .orderBy('version', 'desc')
           .executeTakeFirst();
   if (base && base.id === row.id) {

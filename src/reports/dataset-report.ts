@@ -26,6 +26,7 @@ export async function datasetReportData(lab: LabContext, filters: AnalyticsFilte
     .selectFrom('datasets')
     .selectAll()
     .where('id', '=', filters.datasetId)
+    .where('status', '=', 'ready')
     .executeTakeFirst();
   if (!dataset) throw new NotFoundError('dataset', filters.datasetId);
   return {

@@ -37,7 +37,13 @@ export async function findDataset(
     return toRef(await getDatasetRow(lab, text));
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
-    const known = await lab.db.kysely.selectFrom('datasets').select(['id', 'name']).orderBy('id').limit(20).execute();
+    const known = await lab.db.kysely
+      .selectFrom('datasets')
+      .select(['id', 'name'])
+      .where('status', '=', 'ready')
+      .orderBy('id')
+      .limit(20)
+      .execute();
     throw new NotFoundError('dataset', text, [
       {
         field,
@@ -66,6 +72,7 @@ export async function findDatasetByType(lab: LabContext, type: string): Promise<
     .selectFrom('datasets')
     .selectAll()
     .where('type', '=', type)
+    .where('status', '=', 'ready')
     .orderBy('id', 'desc')
     .executeTakeFirst();
   if (!row) {

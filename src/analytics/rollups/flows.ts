@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { num } from '../filters.js';
+import { num, visibleDataset } from '../filters.js';
 import { PATH_SEPARATOR } from './build.js';
 
 /**
@@ -200,7 +200,8 @@ export async function readFlowRollups(
   const nodes = await (
     datasetId === undefined
       ? sql<FlowCounts & { intent: string }>`select n.intent as intent, sum(n.steps) as steps,
-        sum(n.entries) as entries, sum(n.exits) as exits from flow_nodes n group by n.intent`
+        sum(n.entries) as entries, sum(n.exits) as exits from flow_nodes n
+        where ${visibleDataset(sql.ref('n.dataset_id'))} group by n.intent`
       : sql<FlowCounts & { intent: string }>`select n.intent as intent, n.steps as steps, n.entries as entries,
         n.exits as exits from flow_nodes n where n.dataset_id = ${datasetId}`
   ).execute(db);
@@ -210,7 +211,8 @@ export async function readFlowRollups(
   const links = await (
     datasetId === undefined
       ? sql<{ source: string; target: string; n: number }>`select l.source as source, l.target as target,
-        sum(l.transitions) as n from flow_links l group by l.source, l.target`
+        sum(l.transitions) as n from flow_links l
+        where ${visibleDataset(sql.ref('l.dataset_id'))} group by l.source, l.target`
       : sql<{ source: string; target: string; n: number }>`select l.source as source, l.target as target,
         l.transitions as n from flow_links l where l.dataset_id = ${datasetId}`
   ).execute(db);
@@ -221,7 +223,8 @@ export async function readFlowRollups(
   if (datasetId === undefined) {
     // Across datasets a path's count is a sum: group them all (not the dashboard's usual question).
     const { rows } = await sql<{ path: string; n: number }>`
-      select p.path as path, sum(p.conversations) as n from flow_paths p group by p.path`.execute(db);
+      select p.path as path, sum(p.conversations) as n from flow_paths p
+      where ${visibleDataset(sql.ref('p.dataset_id'))} group by p.path`.execute(db);
     return { fold, paths: rows.map((r) => ({ path: r.path, count: num(r.n) })) };
   }
   // The top-th largest count, read down the (dataset_id, conversations) index.

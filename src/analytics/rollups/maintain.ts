@@ -97,3 +97,32 @@ export async function refreshConversations(db: Kysely<any>, dialect: Dialect, id
     await moveFlowPaths(db, pathsBefore, await conversationPaths(db, chunk));
   }
 }
+
+/**
+ * The rollups of a freshly ingested dataset (no rollup rows yet), as steps small enough to run one
+ * short transaction each: the daily buckets per speaker, the conversations in id ranges, then the
+ * dataset's flows. A chunked ingestion runs them before it marks the dataset ready; until then
+ * readers ignore the dataset, its rollups included.
+ */
+export function freshDatasetRollupSteps(
+  dialect: Dialect,
+  datasetId: number,
+  conversationRanges: Array<[number, number]>,
+): Array<(db: Kysely<any>) => Promise<void>> {
+  const steps: Array<(db: Kysely<any>) => Promise<void>> = [];
+  for (const speaker of ['USER', 'SYSTEM']) {
+    const turns = sql`t.dataset_id = ${datasetId} and t.speaker = ${speaker}`;
+    steps.push((db) => insertRollups(db, dialect, { turns, conversations: sql`1 = 0` }));
+  }
+  // Speakers other than the two a loader writes, if a future loader adds one.
+  const others = sql`t.dataset_id = ${datasetId} and t.speaker not in ('USER', 'SYSTEM')`;
+  steps.push((db) => insertRollups(db, dialect, { turns: others, conversations: sql`1 = 0` }));
+  for (const [lo, hi] of conversationRanges) {
+    // Conversation ids belong to one dataset: the range alone walks turns_conversation_idx in order.
+    const conversations = sql`t.conversation_id between ${lo} and ${hi}`;
+    steps.push((db) => insertRollups(db, dialect, { turns: sql`1 = 0`, conversations }));
+  }
+  // The flow rollups fold the conversation paths just stored: last.
+  steps.push((db) => buildFlows(db, datasetId));
+  return steps;
+}

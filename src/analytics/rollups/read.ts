@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Dialect } from '../../db/connection.js';
 import type { AnalyticsFilters, Speaker } from '../filters.js';
 import { aggregateTurnsSql } from './build.js';
-import { effectiveIntent, inSubquery } from '../filters.js';
+import { effectiveIntent, inSubquery, visibleDataset } from '../filters.js';
 
 /**
  * Reading rollups in place of raw turns.
@@ -31,6 +31,7 @@ export function dailySource(filters: AnalyticsFilters, options: { defaultSpeaker
   const keys = (alias: 'r' | 't'): RawBuilder<unknown>[] => {
     const parts: RawBuilder<unknown>[] = [sql`1 = 1`];
     if (filters.datasetId !== undefined) parts.push(sql`${sql.ref(`${alias}.dataset_id`)} = ${filters.datasetId}`);
+    else parts.push(visibleDataset(sql.ref(`${alias}.dataset_id`)));
     if (speaker !== undefined) parts.push(sql`${sql.ref(`${alias}.speaker`)} = ${speaker}`);
     if (filters.intent !== undefined) {
       const intent = alias === 'r' ? sql.ref('r.intent') : effectiveIntent('t');
@@ -83,6 +84,7 @@ export const conversationRollupsApply = (filters: AnalyticsFilters, options: Sou
 export function conversationRollupWhere(filters: AnalyticsFilters, dialect: Dialect): RawBuilder<unknown> {
   const parts: RawBuilder<unknown>[] = [sql`1 = 1`];
   if (filters.datasetId !== undefined) parts.push(sql`cr.dataset_id = ${filters.datasetId}`);
+  else parts.push(visibleDataset(sql.ref('cr.dataset_id')));
   if (filters.intent !== undefined) {
     const inDataset = filters.datasetId === undefined ? sql`1 = 1` : sql`ci.dataset_id = ${filters.datasetId}`;
     const withIntent = sql`select ci.conversation_id from conversation_intents ci where ${inDataset} and ci.intent = ${filters.intent}`;

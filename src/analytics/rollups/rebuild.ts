@@ -15,7 +15,12 @@ export async function rebuildRollups(
   lab: LabContext,
   options: { datasetId?: number; onProgress?: (doneTurns: number, totalTurns: number) => void } = {},
 ): Promise<RebuildResult> {
-  let query = lab.db.kysely.selectFrom('datasets').select(['id', 'turn_count']).orderBy('id');
+  // An ingesting dataset builds its own rollups before it is ready.
+  let query = lab.db.kysely
+    .selectFrom('datasets')
+    .select(['id', 'turn_count'])
+    .where('status', '=', 'ready')
+    .orderBy('id');
   if (options.datasetId !== undefined) query = query.where('id', '=', options.datasetId);
   const datasets = await query.execute();
   if (options.datasetId !== undefined && datasets.length === 0) throw new NotFoundError('dataset', options.datasetId);

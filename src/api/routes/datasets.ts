@@ -6,6 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { AppError, ValidationError } from '../../core/errors.js';
 import { EXPORT_FORMATS, exportDataset, getDatasetMetadata } from '../../datasets/export.js';
 import { ingestDataset } from '../../datasets/ingest.js';
+import { sweepAbandonedIngestions } from '../../datasets/ingest-ownership.js';
 import { deleteDataset, getDataset, listDatasets, listExamples } from '../../datasets/repository.js';
 import { getDatasetSummary } from '../../datasets/summary.js';
 import { DATASET_TYPES } from '../../datasets/types.js';
@@ -149,6 +150,11 @@ function parseBool(value: string | undefined, field: string): boolean | undefine
 }
 
 export default async function datasetsRoutes(app: LabApp): Promise<void> {
+  // Datasets left half-ingested by a process that died are removed before the API answers.
+  app.addHook('onReady', async () => {
+    const swept = await sweepAbandonedIngestions(app.lab);
+    if (swept > 0) app.log.warn({ datasets: swept }, 'removed datasets left half-ingested by a stopped process');
+  });
   const maxBytes = app.lab.settings.maxUploadBytes;
   await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 20 } });
   app.addSchema(DatasetSchema);
@@ -164,7 +170,7 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
           '(file_path relative to DATASET_DIR or to the working directory; omitted: DATASET_DIR/<dataset_type>) ' +
           '(absolute paths, `..` and symlinks leading outside are refused). multipart/form-data: a `file` part ' +
           `(.csv, .jsonl, .json, .yml, .md, .zip; at most ${Math.round(maxBytes / 1048576)} MB, 413 beyond) with fields dataset_type, ` +
-          'name, new_version, preprocess and options (a JSON string). Ingestion is one transaction: a bad row stores ' +
+          'name, new_version, preprocess and options (a JSON string). Ingestion is all or nothing (chunked commits behind a hidden ingesting status): a bad row stores ' +
           'nothing. Identical content returns the stored dataset (200, created=false) unless new_version is true.',
         body: { content: { 'application/json': { schema: UploadBody } } },
         response: { 200: UploadResult, 201: UploadResult, ...errorResponses(400, 409, 413) },
@@ -231,7 +237,8 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
           throw new ValidationError('send JSON or multipart/form-data', [{ field: 'body', problem: 'missing' }]);
         result = await ingestFromDatasetDir(lab, body);
       }
-      const summary = await getDatasetSummary(lab, result.dataset.id);
+      // A worker ingestion brings its summary (computed on its thread); a small one is cheap here.
+      const summary = result.summary ?? (await getDatasetSummary(lab, result.dataset.id));
       return reply
         .status(result.created ? 201 : 200)
         .send({ created: result.created, dataset: result.dataset, summary });

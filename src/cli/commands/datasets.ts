@@ -79,7 +79,7 @@ export function registerDatasets(program: Command): void {
   datasets
     .command('ingest')
     .description(
-      'load a dataset in its publisher layout into the lab (one transaction; identical content is not stored twice)',
+      'load a dataset in its publisher layout into the lab (all or nothing: commits in chunks, hidden until complete; identical content is not stored twice)',
     )
     .addOption(new Option('--type <type>', 'dataset layout').choices(DATASET_TYPES).makeOptionMandatory())
     .requiredOption('--path <path>', 'file or folder (relative to the working directory)')

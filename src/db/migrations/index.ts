@@ -10,6 +10,7 @@ import { datasetMetadataMigration } from './0009_dataset_metadata.js';
 import { analyticsRollupsMigration } from './0010_analytics_rollups.js';
 import { flowRollupsMigration } from './0011_flow_rollups.js';
 import { postgresAnalyticsIndexesMigration } from './0012_postgres_analytics_indexes.js';
+import { datasetIngestStatusMigration } from './0013_dataset_ingest_status.js';
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end as
@@ -27,5 +28,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0010_analytics_rollups': analyticsRollupsMigration(dialect),
     '0011_flow_rollups': flowRollupsMigration(dialect),
     '0012_postgres_analytics_indexes': postgresAnalyticsIndexesMigration(dialect),
+    '0013_dataset_ingest_status': datasetIngestStatusMigration(dialect),
   };
 }
