@@ -6,11 +6,12 @@
  * written, and a dataset left `ingesting` by a process that died is removed by the start-up sweep
  * (`sweepAbandonedIngestions`), which leaves alone one that a live process is still writing.
  */
+import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import { deleteDatasetRollups } from '../analytics/rollups/maintain.js';
 import type { LabContext } from '../lab/context.js';
 import type { Database } from '../db/schema.js';
-import { newOwner, ownerGone } from '../training/ownership.js';
+import { newOwner, ownerGone, parseOwner, pidAlive } from '../training/ownership.js';
 
 export { newOwner as newIngestOwner };
 
@@ -66,8 +67,20 @@ export async function discardIngestion(lab: LabContext, datasetId: number): Prom
 }
 
 /**
- * Removes the datasets left `ingesting` by owners that are gone: no beat for `staleMs` (default the
- * job lease), or, on this host, a process that no longer exists. Run at server start-up.
+ * Whether an ingestion's owner is gone. On this host the process table decides: an ingestion beats
+ * only between its steps, and one step (a rollup statement or the validation report over millions
+ * of turns) can outlast the lease, so a live process is never swept. Another host's owner is judged
+ * by its beat (no beat for `staleMs`).
+ */
+function ingestionOwnerGone(owner: string | null, heartbeatAt: number | null, staleMs: number, now: number): boolean {
+  const parsed = owner === null ? undefined : parseOwner(owner);
+  if (parsed && parsed.host === hostname()) return !pidAlive(parsed.pid);
+  return ownerGone(owner, heartbeatAt, staleMs, now);
+}
+
+/**
+ * Removes the datasets left `ingesting` by owners that are gone (`ingestionOwnerGone`; `staleMs`
+ * defaults to the job lease). Run at server start-up.
  */
 export async function sweepAbandonedIngestions(lab: LabContext, staleMs?: number): Promise<number> {
   const lease = staleMs ?? (lab.settings.jobLeaseSeconds ?? 60) * 1000;
@@ -80,7 +93,7 @@ export async function sweepAbandonedIngestions(lab: LabContext, staleMs?: number
   let swept = 0;
   for (const d of candidates) {
     const beat = d.ingest_heartbeat_at === null ? null : Number(d.ingest_heartbeat_at);
-    if (!ownerGone(d.ingest_owner, beat, lease, now)) continue;
+    if (!ingestionOwnerGone(d.ingest_owner, beat, lease, now)) continue;
     await discardIngestion(lab, d.id);
     swept++;
   }

@@ -17,12 +17,12 @@ export function newOwner(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
-function parseOwner(owner: string): { host: string; pid: number } | undefined {
+export function parseOwner(owner: string): { host: string; pid: number } | undefined {
   const m = /^(.*):(\d+):[^:]+$/.exec(owner);
   return m ? { host: m[1]!, pid: Number(m[2]) } : undefined;
 }
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -162,12 +162,14 @@ describeEachDialect('chunked ingestion', (dialect) => {
     const dead = await leftBehind('dead-owner', `${hostname()}:4194400:abcd`, Date.now());
     // This very process, beating now: an ingestion in progress.
     const live = await leftBehind('live-owner', `${hostname()}:${process.pid}:abcd`, Date.now());
-    // A live process that stopped beating long ago counts as gone too (a hung or remote owner).
-    const silent = await leftBehind('silent-owner', `${hostname()}:${process.pid}:efgh`, Date.now() - 3_600_000);
+    // A live process on this host that has not beaten for an hour is in a long step: kept.
+    const busy = await leftBehind('busy-owner', `${hostname()}:${process.pid}:efgh`, Date.now() - 3_600_000);
+    // Another host's owner is judged by its beat: silent for an hour, gone.
+    const silent = await leftBehind('silent-owner', `elsewhere.example:${process.pid}:ijkl`, Date.now() - 3_600_000);
 
     expect(await sweepAbandonedIngestions(api.lab)).toBe(2);
     const left = await db.selectFrom('datasets').select(['id', 'status']).where('status', '=', 'ingesting').execute();
-    expect(left.map((d) => d.id)).toEqual([live]);
+    expect(left.map((d) => d.id).sort((a, b) => a - b)).toEqual([live, busy]);
     const turnsOf = async (id: number) =>
       Number(
         (
@@ -181,10 +183,13 @@ describeEachDialect('chunked ingestion', (dialect) => {
     expect(await turnsOf(dead)).toBe(0);
     expect(await turnsOf(silent)).toBe(0);
     expect(await turnsOf(live)).toBe(2);
+    expect(await turnsOf(busy)).toBe(2);
 
-    await db.deleteFrom('turns').where('dataset_id', '=', live).execute();
-    await db.deleteFrom('conversations').where('dataset_id', '=', live).execute();
-    await db.deleteFrom('datasets').where('id', '=', live).execute();
+    for (const id of [live, busy]) {
+      await db.deleteFrom('turns').where('dataset_id', '=', id).execute();
+      await db.deleteFrom('conversations').where('dataset_id', '=', id).execute();
+      await db.deleteFrom('datasets').where('id', '=', id).execute();
+    }
     expect(await tableCounts(api.lab)).toEqual(before);
   });
 });
