@@ -224,6 +224,7 @@ describeEachDialect('API contracts: answers match their declared response schema
     expect((await inject('GET', '/alerts/history')).status).toBe(200);
     const model = await inject('GET', '/monitoring/model?window=1h');
     expect(model.status, JSON.stringify(model.body)).toBe(200);
+    await app.monitoring.predictions.flush(); // the log writes in batches
     const logged = await inject('GET', '/monitoring/model/predictions?limit=5');
     expect(logged.status).toBe(200);
     expect(logged.body.predictions).toHaveLength(2);

@@ -128,7 +128,13 @@ describeEachDialect('discovery API', (dialect) => {
       .executeTakeFirstOrThrow();
     const run = await db
       .insertInto('discovery_runs')
-      .values({ dataset_id: logId, pool: 'fallback', params: '{}', status: 'running', job_id: job.id })
+      .values({
+        dataset_id: logId,
+        pool: 'fallback',
+        params: JSON.stringify({ threshold: 0.5 }),
+        status: 'running',
+        job_id: job.id,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const res = (await call('GET', `/discovery/runs/${run.id}`, 'viewer')).json();
