@@ -88,17 +88,29 @@ export async function sentimentAnalysis(
     where ${where} and t.ts is not null group by 1`
   ).execute(lab.db.kysely);
 
-  // Per conversation from its rollup when the answer is every user turn of the conversation.
-  const perConversation =
-    conversationRollupsApply(filters, options) && filters.intent === undefined && (filters.speaker ?? 'USER') === 'USER'
+  // Per conversation from its rollup when the answer is every user turn of the conversation. For
+  // one dataset the lowest means are the first entries of conversation_rollups_sentiment_idx
+  // (migration 0014), so the ranking is spelt as that index's expression.
+  const fromRollups =
+    conversationRollupsApply(filters, options) &&
+    filters.intent === undefined &&
+    (filters.speaker ?? 'USER') === 'USER';
+  const worst =
+    fromRollups && filters.datasetId !== undefined
       ? sql`select cr.conversation_id as c, cr.user_sentiment_n as n,
           cr.user_sentiment_sum / cr.user_sentiment_n as m, cr.user_sentiment_min as mn
+        from conversation_rollups cr where cr.dataset_id = ${filters.datasetId} and cr.user_sentiment_n > 0
+        order by cr.user_sentiment_sum / cr.user_sentiment_n asc, cr.conversation_id asc limit ${limit}`
+      : sql`select c, n, m, mn from (${
+          fromRollups
+            ? sql`select cr.conversation_id as c, cr.user_sentiment_n as n,
+          cr.user_sentiment_sum / cr.user_sentiment_n as m, cr.user_sentiment_min as mn
         from conversation_rollups cr where ${conversationRollupWhere(filters, lab.db.dialect)} and cr.user_sentiment_n > 0`
-      : sql`select t.conversation_id as c, count(*) as n, avg(t.sentiment) as m, min(t.sentiment) as mn
-        from turns t where ${where} group by t.conversation_id`;
+            : sql`select t.conversation_id as c, count(*) as n, avg(t.sentiment) as m, min(t.sentiment) as mn
+        from turns t where ${where} group by t.conversation_id`
+        }) per order by m asc, c asc limit ${limit}`;
   const negative = await sql<{ c: number; external_id: string; n: number; m: number; mn: number }>`
-    with per as (${perConversation}),
-    worst as (select c, n, m, mn from per order by m asc, c asc limit ${limit})
+    with worst as (${worst})
     select w.c, conv.external_id, w.n, w.m, w.mn from worst w join conversations conv on conv.id = w.c
     order by w.m asc, w.c asc`.execute(lab.db.kysely);
 

@@ -19,63 +19,18 @@ import {
 } from '../../datasets/upload.js';
 import { getValidation, validateDataset } from '../../datasets/validation.js';
 import type { LabApp } from '../app.js';
-import { DatasetListSchema, DatasetSchema, ExamplePageSchema } from '../contracts/datasets.js';
+import {
+  DatasetListSchema,
+  DatasetSchema,
+  DatasetSummarySchema,
+  ExamplePageSchema,
+  UploadResultSchema,
+  ValidationReportSchema,
+} from '../contracts/datasets.js';
 import { errorResponses } from '../schemas.js';
 import { dict } from '../../core/dict.js';
 
 const Json = Type.Unknown();
-
-const Finding = Type.Object({
-  id: Type.String(),
-  severity: Type.Union([Type.Literal('error'), Type.Literal('warning'), Type.Literal('info')]),
-  split: Type.Optional(Type.String()),
-  message: Type.String(),
-  count: Type.Integer(),
-  examples: Type.Array(Json),
-  source: Type.Optional(Type.String()),
-});
-const Counts = Type.Object({ errors: Type.Integer(), warnings: Type.Integer(), info: Type.Integer() });
-const ValidationReport = Type.Object({
-  dataset_id: Type.Integer(),
-  generated_at: Type.String(),
-  options: Type.Record(Type.String(), Type.Number()),
-  summary: Counts,
-  splits: Type.Record(
-    Type.String(),
-    Type.Object({
-      rows: Type.Integer(),
-      labels: Type.Record(Type.String(), Type.Integer()),
-      imbalance_ratio: Type.Union([Type.Number(), Type.Null()]),
-    }),
-  ),
-  findings: Type.Array(Finding),
-});
-const Summary = Type.Object({
-  dataset: Type.Ref('Dataset'),
-  splits: Type.Record(Type.String(), Type.Object({ examples: Type.Integer(), labels: Type.Integer() })),
-  labels: Type.Array(
-    Type.Object({ label: Type.String(), total: Type.Integer(), by_split: Type.Record(Type.String(), Type.Integer()) }),
-  ),
-  text_length: Type.Object({
-    mean: Type.Union([Type.Number(), Type.Null()]),
-    max: Type.Union([Type.Integer(), Type.Null()]),
-  }),
-  conversations: Type.Object({
-    count: Type.Integer(),
-    turns: Type.Integer(),
-    mean_turns: Type.Union([Type.Number(), Type.Null()]),
-    by_split: Type.Record(Type.String(), Type.Integer()),
-    speakers: Type.Record(Type.String(), Type.Integer()),
-    first_ts: Type.Union([Type.Number(), Type.Null()]),
-    last_ts: Type.Union([Type.Number(), Type.Null()]),
-  }),
-  validation: Type.Union([Counts, Type.Null()]),
-});
-const UploadResult = Type.Object({
-  created: Type.Boolean({ description: 'false when identical content was already stored (same checksum)' }),
-  dataset: Type.Ref('Dataset'),
-  summary: Summary,
-});
 
 const Options = Type.Object(
   {
@@ -173,7 +128,7 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
           'name, new_version, preprocess and options (a JSON string). Ingestion is all or nothing (chunked commits behind a hidden ingesting status): a bad row stores ' +
           'nothing. Identical content returns the stored dataset (200, created=false) unless new_version is true.',
         body: { content: { 'application/json': { schema: UploadBody } } },
-        response: { 200: UploadResult, 201: UploadResult, ...errorResponses(400, 409, 413) },
+        response: { 200: UploadResultSchema, 201: UploadResultSchema, ...errorResponses(400, 409, 413) },
       },
     },
     async (request, reply) => {
@@ -277,7 +232,7 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
         tags: ['datasets'],
         summary: 'Counts per split, label distribution, text lengths, conversations and speakers',
         params: IdParams,
-        response: { 200: Summary, ...errorResponses(404) },
+        response: { 200: DatasetSummarySchema, ...errorResponses(404) },
       },
     },
     async (request) => getDatasetSummary(app.lab, request.params.id),
@@ -290,7 +245,7 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
         tags: ['datasets'],
         summary: 'The stored validation report (computed at ingestion)',
         params: IdParams,
-        response: { 200: ValidationReport, ...errorResponses(404) },
+        response: { 200: ValidationReportSchema, ...errorResponses(404) },
       },
     },
     async (request) => getValidation(app.lab, request.params.id),
@@ -303,7 +258,7 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
         tags: ['datasets'],
         summary: 'Recompute and store the validation report (findings added by training are kept)',
         params: IdParams,
-        response: { 200: ValidationReport, ...errorResponses(404) },
+        response: { 200: ValidationReportSchema, ...errorResponses(404) },
       },
     },
     async (request) => validateDataset(app.lab, request.params.id),

@@ -11,6 +11,7 @@ import { analyticsRollupsMigration } from './0010_analytics_rollups.js';
 import { flowRollupsMigration } from './0011_flow_rollups.js';
 import { postgresAnalyticsIndexesMigration } from './0012_postgres_analytics_indexes.js';
 import { datasetIngestStatusMigration } from './0013_dataset_ingest_status.js';
+import { sentimentRankIndexMigration } from './0014_sentiment_rank_index.js';
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end as
@@ -29,5 +30,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0011_flow_rollups': flowRollupsMigration(dialect),
     '0012_postgres_analytics_indexes': postgresAnalyticsIndexesMigration(dialect),
     '0013_dataset_ingest_status': datasetIngestStatusMigration(dialect),
+    '0014_sentiment_rank_index': sentimentRankIndexMigration(dialect),
   };
 }

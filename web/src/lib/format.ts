@@ -25,15 +25,3 @@ export function fmtDate(value: string | number | null | undefined): string {
   if (Number.isNaN(date.getTime())) return String(value);
   return date.toISOString().replace('T', ' ').slice(0, 19);
 }
-
-/** Reads a JSON text column the API may hand back either parsed or as text. */
-export function parseMaybeJson<T>(value: unknown, fallback: T): T {
-  if (typeof value === 'string') {
-    try {
-      return JSON.parse(value) as T;
-    } catch {
-      return fallback;
-    }
-  }
-  return (value as T) ?? fallback;
-}

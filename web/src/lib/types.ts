@@ -10,7 +10,16 @@ export type {
   RunStatus,
 } from '../../../src/api/contracts/training.js';
 export type { ModelVersion } from '../../../src/api/contracts/experiments.js';
-export type { Dataset, DatasetList, ExamplePage, ExampleRow } from '../../../src/api/contracts/datasets.js';
+export type {
+  Dataset,
+  DatasetList,
+  DatasetSummary,
+  ExamplePage,
+  ExampleRow,
+  Finding,
+  UploadResult,
+  ValidationReport,
+} from '../../../src/api/contracts/datasets.js';
 export type {
   AccuracyEstimate,
   DecisionInput,

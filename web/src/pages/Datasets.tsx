@@ -9,10 +9,9 @@ import { Async, Empty, ErrorState } from '../components/States';
 import { UploadForm } from '../components/UploadForm';
 import { api, withQuery } from '../lib/api';
 import { barChart } from '../lib/charts';
-import { fmtDate, fmtNumber, parseMaybeJson } from '../lib/format';
+import { fmtDate, fmtNumber } from '../lib/format';
 import { href, navigate } from '../lib/router';
-import { num } from '../lib/shapes';
-import type { Dataset, DatasetList, ExamplePage } from '../lib/types';
+import type { Dataset, DatasetList, DatasetSummary, ExamplePage, UploadResult, ValidationReport } from '../lib/types';
 import { useAction } from '../lib/useAction';
 import { useApi } from '../lib/useApi';
 import { DatasetVersions } from './DatasetVersions';
@@ -30,8 +29,7 @@ const EXPORT_FORMATS: Array<{ format: string; extension: string; label: string }
 ];
 
 function splitText(d: Dataset): string {
-  const splits = parseMaybeJson<Record<string, number>>(d.split_counts, {});
-  return Object.entries(splits)
+  return Object.entries(d.split_counts)
     .map(([k, v]) => `${k} ${fmtNumber(v)}`)
     .join(', ');
 }
@@ -45,7 +43,7 @@ function IngestForm({ onDone }: { onDone: () => void }) {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
-      const created = await api<Dataset & { dataset?: Dataset }>('/datasets/upload', {
+      const created = await api<UploadResult>('/datasets/upload', {
         method: 'POST',
         body: {
           dataset_type: type,
@@ -55,8 +53,7 @@ function IngestForm({ onDone }: { onDone: () => void }) {
         },
       });
       onDone();
-      const id = created.dataset?.id ?? created.id;
-      if (id !== undefined) navigate(`/datasets/${id}`);
+      navigate(`/datasets/${created.dataset.id}`);
     });
   };
   return (
@@ -162,50 +159,9 @@ interface LabelCount {
   count: number;
 }
 
-/** Label counts from a summary, whichever of the usual shapes it uses. */
-export function labelDistribution(summary: Record<string, unknown>): LabelCount[] {
-  const raw =
-    summary.label_distribution ??
-    summary.labels ??
-    summary.label_counts ??
-    (summary.overall as Record<string, unknown> | undefined)?.labels;
-  if (Array.isArray(raw)) {
-    return raw
-      .map((r: Record<string, unknown>) => ({
-        label: String(r.label ?? r.intent ?? r.name),
-        count: num(r.count ?? r.total) ?? 0,
-      }))
-      .sort((a, b) => b.count - a.count);
-  }
-  if (raw && typeof raw === 'object') {
-    return Object.entries(raw as Record<string, unknown>)
-      .map(([label, count]) => ({
-        label,
-        count:
-          typeof count === 'object' && count
-            ? (num((count as Record<string, unknown>).total ?? (count as Record<string, unknown>).count) ?? 0)
-            : (num(count) ?? 0),
-      }))
-      .sort((a, b) => b.count - a.count);
-  }
-  return [];
-}
-
-interface Finding {
-  id?: string;
-  code?: string;
-  check?: string;
-  kind?: string;
-  type?: string;
-  severity: string;
-  split?: string;
-  message?: string;
-  count?: number;
-  examples?: unknown[];
-}
-
-function findingsOf(report: unknown): Finding[] {
-  return (report as { findings: Finding[] }).findings;
+/** The summary's label totals, most frequent first. */
+export function labelDistribution(summary: DatasetSummary): LabelCount[] {
+  return summary.labels.map((l) => ({ label: l.label, count: l.total })).sort((a, b) => b.count - a.count);
 }
 
 function exampleText(example: unknown): string {
@@ -224,12 +180,12 @@ function exampleText(example: unknown): string {
 }
 
 function Validation({ id }: { id: string }) {
-  const state = useApi<unknown>(`/datasets/${id}/validation`);
+  const state = useApi<ValidationReport>(`/datasets/${id}/validation`);
   const [severity, setSeverity] = useState('');
   return (
     <Async state={state} feature="Validation report">
       {(data) => {
-        const all = findingsOf(data);
+        const all = data.findings;
         const rows = severity ? all.filter((f) => f.severity === severity) : all;
         return (
           <DataTable
@@ -256,18 +212,18 @@ function Validation({ id }: { id: string }) {
                 value: (f) => f.severity,
                 render: (f) => <span className={`badge badge-${f.severity}`}>{f.severity}</span>,
               },
-              { key: 'check', label: 'Check', value: (f) => f.id ?? f.code ?? f.check ?? f.kind ?? f.type ?? '' },
+              { key: 'check', label: 'Check', value: (f) => f.id },
               { key: 'split', label: 'Split', value: (f) => f.split ?? 'all' },
-              { key: 'count', label: 'Count', value: (f) => f.count ?? null, numeric: true },
-              { key: 'message', label: 'Finding', value: (f) => f.message ?? '' },
+              { key: 'count', label: 'Count', value: (f) => f.count, numeric: true },
+              { key: 'message', label: 'Finding', value: (f) => f.message },
               {
                 key: 'examples',
                 label: 'Examples',
                 sortable: false,
-                value: (f) => (f.examples ?? []).slice(0, 3).map(exampleText).join(' | '),
+                value: (f) => f.examples.slice(0, 3).map(exampleText).join(' | '),
                 render: (f) => (
                   <ul className="examples">
-                    {(f.examples ?? []).slice(0, 3).map((e, i) => (
+                    {f.examples.slice(0, 3).map((e, i) => (
                       <li key={i}>{exampleText(e)}</li>
                     ))}
                   </ul>
@@ -387,11 +343,11 @@ function ExportMenu({ id, dataset }: { id: string; dataset: Dataset | undefined 
 }
 
 export function DatasetDetailPage({ id, query }: { id: string; query: URLSearchParams }) {
-  const dataset = useApi<Dataset & { dataset?: Dataset }>(`/datasets/${id}`);
-  const summary = useApi<Record<string, unknown>>(`/datasets/${id}/summary`);
-  const d = dataset.data?.dataset ?? dataset.data;
+  const dataset = useApi<Dataset>(`/datasets/${id}`);
+  const summary = useApi<DatasetSummary>(`/datasets/${id}/summary`);
+  const d = dataset.data;
   const distribution = useMemo(() => (summary.data ? labelDistribution(summary.data) : []), [summary.data]);
-  const splits = Object.keys(parseMaybeJson<Record<string, number>>(d?.split_counts, {}));
+  const splits = Object.keys(d?.split_counts ?? {});
   const chart = useMemo(
     () =>
       barChart({

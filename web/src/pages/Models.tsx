@@ -3,7 +3,7 @@ import { DataTable } from '../components/DataTable';
 import { Card, Code, PageHeader } from '../components/Page';
 import { Async, Empty, ErrorState } from '../components/States';
 import { api } from '../lib/api';
-import { fmtDate, fmtPercent, parseMaybeJson } from '../lib/format';
+import { fmtDate, fmtPercent } from '../lib/format';
 import { href } from '../lib/router';
 import { num } from '../lib/shapes';
 import type { ModelVersion } from '../lib/types';
@@ -12,7 +12,7 @@ import { useApi } from '../lib/useApi';
 import { PromoteCheckForm } from './PromoteCheck';
 
 function metric(v: ModelVersion, key: string): number | undefined {
-  return num(parseMaybeJson<Record<string, unknown>>(v.metrics, {})[key]);
+  return num(v.metrics?.[key]);
 }
 
 function PromoteForm({ versions, onDone }: { versions: ModelVersion[]; onDone: () => void }) {
