@@ -362,7 +362,8 @@ async function storeRecords(
     );
   }
   // Conversation totals, and the id ranges (about `commitRows` turns each) the rollups are built by.
-  const stats = [...conversations.values()];
+  // By id, so the ranges are disjoint whatever order the ids were handed out in.
+  const stats = [...conversations.values()].sort((a, b) => a.id - b.id);
   const conversationRanges: Array<[number, number]> = [];
   for (let i = 0; i < stats.length;) {
     const first = i;

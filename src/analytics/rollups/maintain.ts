@@ -118,8 +118,9 @@ export function freshDatasetRollupSteps(
   const others = sql`t.dataset_id = ${datasetId} and t.speaker not in ('USER', 'SYSTEM')`;
   steps.push((db) => insertRollups(db, dialect, { turns: others, conversations: sql`1 = 0` }));
   for (const [lo, hi] of conversationRanges) {
-    // Conversation ids belong to one dataset: the range alone walks turns_conversation_idx in order.
-    const conversations = sql`t.conversation_id between ${lo} and ${hi}`;
+    // Walks turns_conversation_idx over the range; the dataset test keeps out the conversations of
+    // another ingestion running at the same time, whose ids can fall inside it.
+    const conversations = sql`t.conversation_id between ${lo} and ${hi} and t.dataset_id = ${datasetId}`;
     steps.push((db) => insertRollups(db, dialect, { turns: sql`1 = 0`, conversations }));
   }
   // The flow rollups fold the conversation paths just stored: last.
