@@ -25,7 +25,9 @@ import {
 import { dict } from '../core/dict.js';
 import { sqlitePath } from '../config/settings.js';
 import { ingestInWorker } from './ingest-runner.js';
-import { freshDatasetRollupSteps, ROLLUP_TABLES } from '../analytics/rollups/maintain.js';
+import { ROLLUP_TABLES } from '../analytics/rollups/maintain.js';
+import { ConversationRollup, DailyRollups } from '../analytics/rollups/accumulate.js';
+import { buildFlows } from '../analytics/rollups/flows.js';
 import { analyzeAfterBulkWrite } from '../db/statistics.js';
 
 /** Every table an ingestion writes (their statistics are refreshed after a large one). */
@@ -46,6 +48,7 @@ interface ConversationState {
   turns: number;
   started: number | null;
   ended: number | null;
+  rollup: ConversationRollup;
 }
 
 /**
@@ -187,13 +190,11 @@ async function ingestFiles(
     const counts = await storeRecords(lab, id, owner, request, files, source, preprocess, (p) =>
       onProgress?.({ ...p, totalBytes }),
     );
-    // Analytics rollups of the new turns, built set-based once, in short steps.
-    for (const step of freshDatasetRollupSteps(lab.db.dialect, id, counts.conversationRanges)) {
-      await lab.db.kysely.transaction().execute(async (trx) => {
-        await step(trx);
-        await beatIngestion(trx, id, owner);
-      });
-    }
+    // The flow rollups fold the conversation rollups just stored.
+    await lab.db.kysely.transaction().execute(async (trx) => {
+      await buildFlows(trx, id);
+      await beatIngestion(trx, id, owner);
+    });
     // The report only reads: outside any transaction, so no writer waits for it.
     const report = await computeReport(lab.db.kysely, id, null);
     report.import_findings = counts.findings;
@@ -252,6 +253,7 @@ async function storeRecords(
   const writerFor = (trx: Transaction<Database>) => sqlite ?? postgresWriter(trx, datasetId);
   const loader = loaderFor(request.type);
   const conversations = new Map<string, ConversationState>();
+  const daily = new DailyRollups();
   const splits = dict<number>();
   const labels = new Set<string>();
   let examples = 0;
@@ -276,7 +278,13 @@ async function storeRecords(
     // First the conversations this batch starts, so their turns can reference their ids.
     for (const r of batch) {
       if (r.kind !== 'turn' || conversations.has(r.conversation)) continue;
-      const state: ConversationState = { id: 0, turns: 0, started: null, ended: null };
+      const state: ConversationState = {
+        id: 0,
+        turns: 0,
+        started: null,
+        ended: null,
+        rollup: new ConversationRollup(),
+      };
       conversations.set(r.conversation, state);
       newStates.push(state);
       newConversations.push({
@@ -312,7 +320,7 @@ async function storeRecords(
           if (state.started === null || r.ts < state.started) state.started = r.ts;
           if (state.ended === null || r.ts > state.ended) state.ended = r.ts;
         }
-        turnRows.push({
+        const turn: TurnRow = {
           conversation_id: state.id,
           idx: state.turns++,
           speaker: r.speaker,
@@ -323,7 +331,10 @@ async function storeRecords(
           sentiment: r.speaker === 'USER' ? sentimentOf(r.text) : null,
           ts: r.ts,
           metadata: r.metadata ? JSON.stringify(r.metadata) : null,
-        });
+        };
+        turnRows.push(turn);
+        state.rollup.add(turn);
+        daily.add(turn);
       }
     }
     await writer.insertExamples(exampleRows);
@@ -361,29 +372,34 @@ async function storeRecords(
       [{ field: 'path', problem: 'no rows' }],
     );
   }
-  // Conversation totals, and the id ranges (about `commitRows` turns each) the rollups are built by.
-  // By id, so the ranges are disjoint whatever order the ids were handed out in.
-  const stats = [...conversations.values()].sort((a, b) => a.id - b.id);
-  const conversationRanges: Array<[number, number]> = [];
+  // Conversation totals and rollups, in transactions of about `commitRows` turns each; then the
+  // daily rollups. Readers ignore them until the dataset is marked ready.
+  const stats = [...conversations.values()];
   for (let i = 0; i < stats.length;) {
     const first = i;
     for (let n = 0; i < stats.length && n < commitRows; i++) n += stats[i]!.turns;
     const chunk = stats.slice(first, i);
-    conversationRanges.push([chunk[0]!.id, chunk[chunk.length - 1]!.id]);
     await lab.db.kysely.transaction().execute(async (trx) => {
-      await writerFor(trx).finishConversations(
+      const writer = writerFor(trx);
+      await writer.finishConversations(
         chunk.map((s) => ({ id: s.id, turn_count: s.turns, started_at: s.started, ended_at: s.ended })),
       );
+      const withTurns = chunk.filter((s) => s.turns > 0);
+      await writer.insertConversationRollups(withTurns.map((s) => s.rollup.row(s.id)));
+      await writer.insertConversationIntents(withTurns.flatMap((s) => s.rollup.intentRows(s.id)));
       await beatIngestion(trx, datasetId, owner);
     });
   }
+  await lab.db.kysely.transaction().execute(async (trx) => {
+    await writerFor(trx).insertDailyRollups(daily.list());
+    await beatIngestion(trx, datasetId, owner);
+  });
   return {
     splits,
     labels,
     examples,
     turns,
     conversations: conversations.size,
-    conversationRanges,
     metadata,
     findings,
   };

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { ConversationIntentsTable, Database } from '../db/schema.js';
+import type { ConversationRollupRow, DailyRollupRow } from '../analytics/rollups/accumulate.js';
 
 /**
  * Bulk writes for ingestion, inside the caller's transaction. SQLite goes straight to
@@ -48,7 +49,56 @@ export interface BatchWriter {
   insertConversations(rows: ConversationRow[]): Promise<number[]>;
   insertTurns(rows: TurnRow[]): Promise<void>;
   finishConversations(stats: ConversationStats[]): Promise<void>;
+  /** The analytics rollups summed as the turns streamed by (src/analytics/rollups/accumulate.ts). */
+  insertConversationRollups(rows: ConversationRollupRow[]): Promise<void>;
+  insertConversationIntents(rows: ConversationIntentRow[]): Promise<void>;
+  insertDailyRollups(rows: DailyRollupRow[]): Promise<void>;
 }
+
+export type ConversationIntentRow = Omit<ConversationIntentsTable, 'dataset_id'>;
+
+const CONVERSATION_ROLLUP_COLUMNS = [
+  'conversation_id',
+  'turns',
+  'first_ts',
+  'last_ts',
+  'user_turns',
+  'user_first_ts',
+  'user_last_ts',
+  'user_predicted',
+  'system_turns',
+  'system_first_ts',
+  'system_last_ts',
+  'user_sentiment_n',
+  'user_sentiment_sum',
+  'user_sentiment_min',
+  'path',
+] as const satisfies ReadonlyArray<keyof ConversationRollupRow>;
+
+const DAILY_ROLLUP_COLUMNS = [
+  'bucket_day',
+  'speaker',
+  'intent',
+  'turns',
+  'predicted',
+  'scored',
+  'confidence_sum',
+  'below_default',
+  'sentiment_n',
+  'sentiment_sum',
+  'negative',
+  'positive',
+  'min_ts',
+  'max_ts',
+] as const satisfies ReadonlyArray<keyof DailyRollupRow>;
+
+/** `dataset_id` then the named columns of each row, for a statement over those columns. */
+const flattenWith =
+  <T>(datasetId: number, columns: ReadonlyArray<keyof T>) =>
+  (row: T, out: unknown[]) => {
+    out.push(datasetId);
+    for (const c of columns) out.push(row[c]);
+  };
 
 const SQLITE_ROWS_PER_STATEMENT = 200;
 
@@ -130,6 +180,15 @@ export function sqliteWriter(db: BetterSqlite3.Database, datasetId: number): Bat
     'insert into conversations (dataset_id, external_id, split, metadata) values (?, ?, ?, ?)',
   );
   const finish = db.prepare('update conversations set turn_count = ?, started_at = ?, ended_at = ? where id = ?');
+  const rollupInsert = <T>(table: string, columns: ReadonlyArray<keyof T & string>) =>
+    new MultiRowInsert<T>(db, table, ['dataset_id', ...columns], flattenWith<T>(datasetId, columns));
+  const conversationRollups = rollupInsert<ConversationRollupRow>('conversation_rollups', CONVERSATION_ROLLUP_COLUMNS);
+  const conversationIntents = rollupInsert<ConversationIntentRow>('conversation_intents', [
+    'conversation_id',
+    'speaker',
+    'intent',
+  ]);
+  const dailyRollups = rollupInsert<DailyRollupRow>('turn_rollups_daily', DAILY_ROLLUP_COLUMNS);
   return {
     async insertExamples(rows) {
       examples.run(rows);
@@ -143,6 +202,15 @@ export function sqliteWriter(db: BetterSqlite3.Database, datasetId: number): Bat
     async finishConversations(stats) {
       for (const s of stats) finish.run(s.turn_count, s.started_at, s.ended_at, s.id);
     },
+    async insertConversationRollups(rows) {
+      conversationRollups.run(rows);
+    },
+    async insertConversationIntents(rows) {
+      conversationIntents.run(rows);
+    },
+    async insertDailyRollups(rows) {
+      dailyRollups.run(rows);
+    },
   };
 }
 
@@ -155,6 +223,10 @@ function chunks<T>(rows: T[], size: number): T[][] {
 }
 
 export function postgresWriter(trx: Transaction<Database> | Kysely<Database>, datasetId: number): BatchWriter {
+  const inChunks = async <T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>) => {
+    for (const chunk of chunks(rows, PG_ROWS_PER_STATEMENT)) await insert(chunk);
+  };
+  const withDataset = <T>(rows: T[]) => rows.map((r) => ({ dataset_id: datasetId, ...r }));
   return {
     async insertExamples(rows) {
       for (const chunk of chunks(rows, PG_ROWS_PER_STATEMENT)) {
@@ -199,5 +271,11 @@ export function postgresWriter(trx: Transaction<Database> | Kysely<Database>, da
           where c.id = v.id`.execute(trx);
       }
     },
+    insertConversationRollups: (rows) =>
+      inChunks(rows, (c) => trx.insertInto('conversation_rollups').values(withDataset(c)).execute()),
+    insertConversationIntents: (rows) =>
+      inChunks(rows, (c) => trx.insertInto('conversation_intents').values(withDataset(c)).execute()),
+    insertDailyRollups: (rows) =>
+      inChunks(rows, (c) => trx.insertInto('turn_rollups_daily').values(withDataset(c)).execute()),
   };
 }

@@ -5,7 +5,8 @@ import { buildFlows, conversationPaths, deleteDatasetFlows, moveFlowPaths } from
 
 /**
  * Write-time maintenance. Every writer of turns calls one of these inside its own transaction, so
- * the rollups always summarise exactly the committed turns. Maintenance recomputes the touched keys
+ * the rollups always summarise exactly the committed turns (a fresh ingestion sums its own as the
+ * turns stream by, ./accumulate.ts, and marks the dataset ready only after they are stored). Maintenance recomputes the touched keys
  * (a dataset, or the days and conversations a batch of turns falls in) from the raw turns rather
  * than applying deltas: min/max and collapsed paths cannot be decremented, and recomputation is
  * exact by construction. The flow rollups, plain counts, follow the recomputed conversations by
@@ -96,34 +97,4 @@ export async function refreshConversations(db: Kysely<any>, dialect: Dialect, id
     });
     await moveFlowPaths(db, pathsBefore, await conversationPaths(db, chunk));
   }
-}
-
-/**
- * The rollups of a freshly ingested dataset (no rollup rows yet), as steps small enough to run one
- * short transaction each: the daily buckets per speaker, the conversations in id ranges, then the
- * dataset's flows. A chunked ingestion runs them before it marks the dataset ready; until then
- * readers ignore the dataset, its rollups included.
- */
-export function freshDatasetRollupSteps(
-  dialect: Dialect,
-  datasetId: number,
-  conversationRanges: Array<[number, number]>,
-): Array<(db: Kysely<any>) => Promise<void>> {
-  const steps: Array<(db: Kysely<any>) => Promise<void>> = [];
-  for (const speaker of ['USER', 'SYSTEM']) {
-    const turns = sql`t.dataset_id = ${datasetId} and t.speaker = ${speaker}`;
-    steps.push((db) => insertRollups(db, dialect, { turns, conversations: sql`1 = 0` }));
-  }
-  // Speakers other than the two a loader writes, if a future loader adds one.
-  const others = sql`t.dataset_id = ${datasetId} and t.speaker not in ('USER', 'SYSTEM')`;
-  steps.push((db) => insertRollups(db, dialect, { turns: others, conversations: sql`1 = 0` }));
-  for (const [lo, hi] of conversationRanges) {
-    // Walks turns_conversation_idx over the range; the dataset test keeps out the conversations of
-    // another ingestion running at the same time, whose ids can fall inside it.
-    const conversations = sql`t.conversation_id between ${lo} and ${hi} and t.dataset_id = ${datasetId}`;
-    steps.push((db) => insertRollups(db, dialect, { turns: sql`1 = 0`, conversations }));
-  }
-  // The flow rollups fold the conversation paths just stored: last.
-  steps.push((db) => buildFlows(db, datasetId));
-  return steps;
 }
