@@ -5,7 +5,7 @@ import type { DatasetView, IngestProgress } from './types.js';
 
 export type IngestWorkerMessage =
   | { kind: 'progress'; progress: IngestProgress }
-  | { kind: 'result'; result: { dataset: DatasetView; created: boolean; summary: DatasetSummary } }
+  | { kind: 'result'; result: { dataset: DatasetView; created: boolean; summary?: DatasetSummary } }
   | {
       kind: 'error';
       name: string;

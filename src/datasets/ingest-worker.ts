@@ -20,7 +20,7 @@ try {
   const lab = { settings, db };
   const result = await ingestHere(lab, request, (progress) => post({ kind: 'progress', progress }));
   // The summary's GROUP BYs over a large dataset take a second or more: here, not on the API's thread.
-  const summary = await getDatasetSummary(lab, result.dataset.id);
+  const summary = request.withSummary ? await getDatasetSummary(lab, result.dataset.id) : undefined;
   post({ kind: 'result', result: { ...result, summary } });
 } catch (err) {
   const e = err as Error;

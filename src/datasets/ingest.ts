@@ -36,7 +36,7 @@ import { beatIngestion, discardIngestion, newIngestOwner } from './ingest-owners
 
 export type { IngestRequest } from './types.js';
 
-/** An ingestion's outcome; `summary` is set when a worker thread computed it beside the ingestion. */
+/** An ingestion's outcome; `summary` is set when `withSummary` asked a worker thread to compute it. */
 export interface IngestResult {
   dataset: DatasetView;
   created: boolean;

@@ -79,7 +79,11 @@ export function requestFromFields(fields: UploadFields, filePath: string): Inges
 /** `file_path` (or the dataset type's folder) inside DATASET_DIR; nothing outside it is read. */
 export async function ingestFromDatasetDir(lab: LabContext, fields: UploadFields & { file_path?: string }) {
   const resolved = resolveUploadPath(lab.settings, fields.file_path, fields.dataset_type);
-  return ingestDataset(lab, { ...requestFromFields(fields, resolved), allowedRoot: lab.settings.datasetDir });
+  return ingestDataset(lab, {
+    ...requestFromFields(fields, resolved),
+    allowedRoot: lab.settings.datasetDir,
+    withSummary: true,
+  });
 }
 
 const UPLOAD_EXTENSIONS = ['.csv', '.jsonl', '.json', '.ndjson', '.txt', '.yml', '.yaml', '.md', '.zip'];

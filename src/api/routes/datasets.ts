@@ -168,7 +168,7 @@ export default async function datasetsRoutes(app: LabApp): Promise<void> {
             },
             filePath,
           );
-          return ingestDataset(lab, { ...ingestRequest, sourceLabel: `upload:${originalName}` });
+          return ingestDataset(lab, { ...ingestRequest, sourceLabel: `upload:${originalName}`, withSummary: true });
         }).catch((err: unknown) => {
           const e = err as { code?: string; statusCode?: number };
           if (e.code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(maxBytes);

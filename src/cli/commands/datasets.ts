@@ -134,10 +134,11 @@ export function registerDatasets(program: Command): void {
               mapping,
               preprocess,
               ...(o.language ? { language: o.language } : {}),
+              withSummary: true,
             },
             (p) => bar.update(p),
           );
-          return { ...r, summary: await getDatasetSummary(lab, r.dataset.id) };
+          return { ...r, summary: r.summary ?? (await getDatasetSummary(lab, r.dataset.id)) };
         } finally {
           bar.stop();
         }
