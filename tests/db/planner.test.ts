@@ -98,6 +98,43 @@ describeEachDialect('planner statistics after ingestion', (dialect) => {
     }
   });
 
+  it.runIf(dialect === 'sqlite')('reads the N lowest confidences from the index of migration 0015', async () => {
+    // With or without an intent filter: the first entries of one index range, no sort.
+    for (const intent of [undefined, 'greet']) {
+      const filters = parseFilters({ dataset: 1, ...(intent ? { intent } : {}) });
+      const where = turnWhere(filters, { defaultSpeaker: 'USER', intentScope: 'turn' });
+      const { rows } = await sql<{ detail: string }>`explain query plan select t.id, t.confidence from turns t
+        where ${where} and t.confidence is not null order by t.confidence asc, t.id asc limit 20`.execute(
+        lab.db.kysely,
+      );
+      const plan = rows.map((r) => r.detail).join('\n');
+      expect(plan).toMatch(/USING COVERING INDEX turns_confidence_idx/);
+      expect(plan).not.toMatch(/TEMP B-TREE/);
+    }
+  });
+
+  it.runIf(dialect === 'postgres')(
+    "reads the overview's median duration from the index alone (migration 0015)",
+    async () => {
+      // The statement of src/analytics/overview.ts; an index-only scan needs the expression's columns
+      // in the index, which a plain expression index lacks.
+      const rollback = new Error('rollback');
+      let plan = '';
+      await expect(
+        lab.db.kysely.transaction().execute(async (trx) => {
+          await sql`set local enable_seqscan = off`.execute(trx);
+          await sql`set local enable_bitmapscan = off`.execute(trx);
+          const { rows } = await sql<{ 'QUERY PLAN': string }>`explain select cr.last_ts - cr.first_ts as d
+          from conversation_rollups cr where cr.dataset_id = 1 and cr.last_ts - cr.first_ts is not null
+          order by cr.last_ts - cr.first_ts limit 2 offset 10`.execute(trx);
+          plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+          throw rollback;
+        }),
+      ).rejects.toBe(rollback);
+      expect(plan).toMatch(/Index Only Scan using conversation_rollups_duration_idx/);
+    },
+  );
+
   it.runIf(dialect === 'postgres')(
     'reports a failed ANALYZE instead of throwing (the write is committed)',
     async () => {

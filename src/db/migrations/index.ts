@@ -12,6 +12,7 @@ import { flowRollupsMigration } from './0011_flow_rollups.js';
 import { postgresAnalyticsIndexesMigration } from './0012_postgres_analytics_indexes.js';
 import { datasetIngestStatusMigration } from './0013_dataset_ingest_status.js';
 import { sentimentRankIndexMigration } from './0014_sentiment_rank_index.js';
+import { lowestConfidenceAndDurationIndexesMigration } from './0015_lowest_confidence_and_duration_indexes.js';
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end as
@@ -31,5 +32,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0012_postgres_analytics_indexes': postgresAnalyticsIndexesMigration(dialect),
     '0013_dataset_ingest_status': datasetIngestStatusMigration(dialect),
     '0014_sentiment_rank_index': sentimentRankIndexMigration(dialect),
+    '0015_lowest_confidence_and_duration_indexes': lowestConfidenceAndDurationIndexesMigration(dialect),
   };
 }
