@@ -72,11 +72,28 @@ export function quantileFromHistogram(bins: LengthBin[], q: number): number | nu
   return at(lo) + (at(hi) - at(lo)) * (pos - lo);
 }
 
+/**
+ * Whether the session rollups (src/analytics/rollups/sessions.ts) answer: whole conversations of a
+ * dataset (or of all), every speaker's turns counted, no intent filter.
+ */
+const sessionRollupsApply = (filters: AnalyticsFilters, options: SourceOptions) =>
+  conversationRollupsApply(filters, options) && filters.speaker === undefined && filters.intent === undefined;
+
+/** `where` over `session_rollups s`. */
+const sessionRollupWhere = (filters: AnalyticsFilters) =>
+  filters.datasetId === undefined ? visibleDataset(sql.ref('s.dataset_id')) : sql`s.dataset_id = ${filters.datasetId}`;
+
 export async function lengthHistogram(lab: LabContext, filters: AnalyticsFilters, options: SourceOptions = {}) {
-  const { rows } = await sql<{ n: number; convs: number; dur: number | null; dur_n: number }>`
+  const { rows } = await (
+    sessionRollupsApply(filters, options)
+      ? sql<{ n: number; convs: number; dur: number | null; dur_n: number }>`
+    select s.turns as n, sum(s.conversations) as convs, sum(s.duration_sum) as dur, sum(s.with_time) as dur_n
+    from session_rollups s where ${sessionRollupWhere(filters)} group by s.turns order by s.turns`
+      : sql<{ n: number; convs: number; dur: number | null; dur_n: number }>`
     with conv as (${conversationAggregate(filters, lab.db.dialect, options)})
     select n, count(*) as convs, sum(last_ts - first_ts) as dur, count(last_ts) as dur_n
-    from conv group by n order by n`.execute(lab.db.kysely);
+    from conv group by n order by n`
+  ).execute(lab.db.kysely);
   return rows.map((r) => ({
     turns: num(r.n),
     conversations: num(r.convs),
@@ -91,11 +108,19 @@ export async function sessionAnalysis(
   options: SourceOptions = {},
 ): Promise<SessionsResult> {
   const histogram = await lengthHistogram(lab, filters, options);
-  const period = periodSql(sql.ref('first_ts'), filters.granularity);
-  const { rows } = await sql<{ p: number; convs: number; turns: number }>`
+  // Day buckets hold whole days, so they add up to days, weeks and months but not hours.
+  const fromSessionRollups = sessionRollupsApply(filters, options) && filters.granularity !== 'hour';
+  const period = periodSql(sql.ref(fromSessionRollups ? 's.bucket_day' : 'first_ts'), filters.granularity);
+  const { rows } = await (
+    fromSessionRollups
+      ? sql<{ p: number; convs: number; turns: number }>`
+    select ${period} as p, sum(s.conversations) as convs, sum(s.turns * s.conversations) as turns
+    from session_rollups s where ${sessionRollupWhere(filters)} and s.bucket_day is not null group by ${period}`
+      : sql<{ p: number; convs: number; turns: number }>`
     with conv as (${conversationAggregate(filters, lab.db.dialect, options)})
     select ${period} as p, count(*) as convs, sum(n) as turns
-    from conv where first_ts is not null group by ${period}`.execute(lab.db.kysely);
+    from conv where first_ts is not null group by ${period}`
+  ).execute(lab.db.kysely);
 
   const periods = new Map<number, { conversations: number; turns: number }>();
   for (const r of rows) {

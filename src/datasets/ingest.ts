@@ -28,6 +28,7 @@ import { ingestInWorker } from './ingest-runner.js';
 import { ROLLUP_TABLES } from '../analytics/rollups/maintain.js';
 import { ConversationRollup, DailyRollups } from '../analytics/rollups/accumulate.js';
 import { buildFlows } from '../analytics/rollups/flows.js';
+import { buildSessions } from '../analytics/rollups/sessions.js';
 import { analyzeAfterBulkWrite } from '../db/statistics.js';
 
 /** Every table an ingestion writes (their statistics are refreshed after a large one). */
@@ -190,9 +191,10 @@ async function ingestFiles(
     const counts = await storeRecords(lab, id, owner, request, files, source, preprocess, (p) =>
       onProgress?.({ ...p, totalBytes }),
     );
-    // The flow rollups fold the conversation rollups just stored.
+    // The flow and session rollups count the conversation rollups just stored.
     await lab.db.kysely.transaction().execute(async (trx) => {
       await buildFlows(trx, id);
+      await buildSessions(trx, id);
       await beatIngestion(trx, id, owner);
     });
     // The report only reads: outside any transaction, so no writer waits for it.

@@ -373,6 +373,19 @@ export interface FlowLinksTable {
   transitions: number;
 }
 
+/** Conversations per dataset x day of first turn x length (migration 0016, src/analytics/rollups/sessions.ts). */
+export interface SessionRollupsTable {
+  dataset_id: number;
+  /** UTC day start (epoch ms) of the first turn; null for conversations without timestamps. */
+  bucket_day: number | null;
+  /** Conversation length in turns (every speaker). */
+  turns: number;
+  conversations: number;
+  /** Sum of last - first turn time (ms) over the conversations with times. */
+  duration_sum: number;
+  with_time: number;
+}
+
 export interface FlowPathsTable {
   dataset_id: number;
   /** SHA-1 of `path` (hex): the unique key, as long paths cannot be indexed on PostgreSQL. */
@@ -418,6 +431,7 @@ export interface Database {
   flow_nodes: FlowNodesTable;
   flow_links: FlowLinksTable;
   flow_paths: FlowPathsTable;
+  session_rollups: SessionRollupsTable;
 }
 
 export type Dataset = Selectable<DatasetsTable>;

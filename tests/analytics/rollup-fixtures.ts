@@ -186,6 +186,8 @@ export async function rollupRows(lab: TestLab) {
     flowNodes: await sql`select * from flow_nodes order by dataset_id, intent`.execute(k),
     flowLinks: await sql`select * from flow_links order by dataset_id, source, target`.execute(k),
     flowPaths: await sql`select * from flow_paths order by dataset_id, path_key`.execute(k),
+    sessions: await sql`select * from session_rollups
+      order by dataset_id, bucket_day nulls first, turns`.execute(k),
   };
 }
 

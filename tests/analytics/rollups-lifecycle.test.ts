@@ -7,7 +7,9 @@ import { restoreBackup } from '../../src/backup/restore.js';
 import { ingestDataset } from '../../src/datasets/ingest.js';
 import { deleteDataset } from '../../src/datasets/repository.js';
 import { flowRollupsMigration } from '../../src/db/migrations/0011_flow_rollups.js';
+import { sessionRollupsMigration } from '../../src/db/migrations/0016_session_rollups.js';
 import { recordDecisions } from '../../src/review/decisions.js';
+import { refreshRollupsForTurns } from '../../src/analytics/rollups/maintain.js';
 import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
 import {
   expectFlowAnswers,
@@ -50,13 +52,55 @@ describeEachDialect("analytics rollups through a dataset's life", (dialect) => {
     await expectFlowAnswers(lab, datasets);
   });
 
-  it('are built for existing data by migration 0011', async () => {
+  it("follow turns appended to existing conversations, as the prediction log's batches append them", async () => {
+    // Longer conversations, a later last turn, a first turn moved a day earlier, and a timestamp
+    // given to a conversation that had none: lengths, durations and days all move.
+    const conversations = await lab.db.kysely
+      .selectFrom('conversations')
+      .select(['id', 'turn_count'])
+      .where('dataset_id', '=', datasets[1]!)
+      .orderBy('id')
+      .limit(6)
+      .execute();
+    const ids: number[] = [];
+    for (const [i, c] of conversations.entries()) {
+      const ts = i % 3 === 0 ? 1_700_000_000_000 - 86_400_000 : i % 3 === 1 ? 1_800_000_000_000 : null;
+      const row = await lab.db.kysely
+        .insertInto('turns')
+        .values({
+          conversation_id: c.id,
+          dataset_id: datasets[1]!,
+          idx: Number(c.turn_count) + 10,
+          speaker: 'USER',
+          text: `appended ${i}`,
+          intent: i % 2 ? 'greet' : null,
+          ts,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      ids.push(Number(row.id));
+      // The conversation's own totals, kept by every writer of turns (the raw answers read them).
+      const t = sql`cast(${ts} as bigint)`;
+      await sql`update conversations set turn_count = turn_count + 1,
+        started_at = case when ${t} is null or started_at <= ${t} then started_at else ${t} end,
+        ended_at = case when ${t} is null or ended_at >= ${t} then ended_at else ${t} end
+        where id = ${c.id}`.execute(lab.db.kysely);
+    }
+    await lab.db.kysely.transaction().execute((trx) => refreshRollupsForTurns(trx, dialect, ids));
+    await expectRollupsFresh(lab);
+    await expectRollupAnswers(lab, 505, datasets, 3);
+  });
+
+  it('are built for existing data by migrations 0011 and 0016', async () => {
     const before = await rollupRows(lab);
     expect(before.flowPaths.rows.length).toBeGreaterThan(0);
     // Its down and up, run directly: later migrations stay applied, as on a real upgrade's data.
     await flowRollupsMigration(dialect).down!(lab.db.kysely);
     await flowRollupsMigration(dialect).up(lab.db.kysely);
     expectSame(await rollupRows(lab), before, 'rollups after migration 0011');
+    await sessionRollupsMigration(dialect).down!(lab.db.kysely);
+    await sessionRollupsMigration(dialect).up(lab.db.kysely);
+    expectSame(await rollupRows(lab), before, 'rollups after migration 0016');
   });
 
   it('go with a deleted dataset and come back with a restore', async () => {

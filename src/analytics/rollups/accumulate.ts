@@ -24,7 +24,7 @@ export interface RollupTurn {
 const DAY = 86_400_000;
 
 /** Same arithmetic as `periodSql(ts, 'day')`: a true modulo, so times before 1970 floor too. */
-const dayOf = (ts: number) => ts - (((ts % DAY) + DAY) % DAY);
+export const dayOf = (ts: number) => ts - (((ts % DAY) + DAY) % DAY);
 
 const minOf = (a: number | null, b: number | null) => (a === null ? b : b === null || b >= a ? a : b);
 const maxOf = (a: number | null, b: number | null) => (a === null ? b : b === null || b <= a ? a : b);

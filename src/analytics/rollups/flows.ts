@@ -161,18 +161,6 @@ export async function buildFlows(db: Kysely<any>, datasetId?: number): Promise<v
   await applyFlowDeltas(db, deltas);
 }
 
-/** The paths of the given conversations, per dataset: read before and after they change. */
-export async function conversationPaths(
-  db: Kysely<any>,
-  conversationIds: number[],
-): Promise<Array<{ d: number; path: string }>> {
-  if (conversationIds.length === 0) return [];
-  const { rows } = await sql<{ d: number; path: string }>`
-    select dataset_id as d, path from conversation_rollups
-    where conversation_id in (${sql.join(conversationIds)}) and path is not null`.execute(db);
-  return rows;
-}
-
 /** Moves flow counts from the conversations' old paths to their new ones (unchanged paths cancel). */
 export async function moveFlowPaths(
   db: Kysely<any>,

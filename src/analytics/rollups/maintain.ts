@@ -1,7 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../../db/connection.js';
 import { insertRollups } from './build.js';
-import { buildFlows, conversationPaths, deleteDatasetFlows, moveFlowPaths } from './flows.js';
+import { buildFlows, deleteDatasetFlows, moveFlowPaths } from './flows.js';
+import { buildSessions, deleteDatasetSessions, moveSessions, type ConversationShape } from './sessions.js';
+import { dayOf } from './accumulate.js';
 
 /**
  * Write-time maintenance. Every writer of turns calls one of these inside its own transaction, so
@@ -9,8 +11,8 @@ import { buildFlows, conversationPaths, deleteDatasetFlows, moveFlowPaths } from
  * turns stream by, ./accumulate.ts, and marks the dataset ready only after they are stored). Maintenance recomputes the touched keys
  * (a dataset, or the days and conversations a batch of turns falls in) from the raw turns rather
  * than applying deltas: min/max and collapsed paths cannot be decremented, and recomputation is
- * exact by construction. The flow rollups, plain counts, follow the recomputed conversations by
- * deltas (./flows.ts).
+ * exact by construction. The flow and session rollups, plain counts, follow the recomputed
+ * conversations by deltas (./flows.ts, ./sessions.ts).
  */
 
 const DAY = 86_400_000;
@@ -20,6 +22,7 @@ export const ROLLUP_TABLES = ['turn_rollups_daily', 'conversation_rollups', 'con
 export async function deleteDatasetRollups(db: Kysely<any>, datasetId: number): Promise<void> {
   for (const table of ROLLUP_TABLES) await db.deleteFrom(table).where('dataset_id', '=', datasetId).execute();
   await deleteDatasetFlows(db, datasetId);
+  await deleteDatasetSessions(db, datasetId);
 }
 
 /** Recomputes every rollup of one dataset from its turns (after ingestion or a full relabel). */
@@ -28,6 +31,7 @@ export async function refreshDatasetRollups(db: Kysely<any>, dialect: Dialect, d
   const where = sql`t.dataset_id = ${datasetId}`;
   await insertRollups(db, dialect, { turns: where, conversations: where });
   await buildFlows(db, datasetId);
+  await buildSessions(db, datasetId);
 }
 
 /**
@@ -58,7 +62,7 @@ export async function refreshRollupsForTurns(db: Kysely<any>, dialect: Dialect, 
     );
     for (const r of rows) {
       const ts = r.ts === null ? null : Number(r.ts);
-      const h = ts === null ? null : ts - (((ts % DAY) + DAY) % DAY);
+      const h = ts === null ? null : dayOf(ts);
       days.set(`${r.d}\u0000${r.s}\u0000${h}`, { d: Number(r.d), s: r.s, h });
       conversations.add(Number(r.c));
     }
@@ -88,13 +92,27 @@ export async function refreshConversations(db: Kysely<any>, dialect: Dialect, id
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK);
     const inChunk = sql`conversation_id in (${sql.join(chunk)})`;
-    const pathsBefore = await conversationPaths(db, chunk);
+    const before = await conversationSnapshots(db, chunk);
     await sql`delete from conversation_rollups where ${inChunk}`.execute(db);
     await sql`delete from conversation_intents where ${inChunk}`.execute(db);
     await insertRollups(db, dialect, {
       turns: sql`1 = 0`,
       conversations: sql`t.conversation_id in (${sql.join(chunk)})`,
     });
-    await moveFlowPaths(db, pathsBefore, await conversationPaths(db, chunk));
+    const after = await conversationSnapshots(db, chunk);
+    const paths = (rows: typeof before) => rows.filter((r): r is typeof r & { path: string } => r.path !== null);
+    await moveFlowPaths(db, paths(before), paths(after));
+    await moveSessions(db, before, after);
   }
+}
+
+/** What the flow and session rollups count of the given conversations: read before and after they change. */
+async function conversationSnapshots(
+  db: Kysely<any>,
+  conversationIds: number[],
+): Promise<Array<ConversationShape & { path: string | null }>> {
+  const { rows } = await sql<ConversationShape & { path: string | null }>`
+    select dataset_id as d, path, turns, first_ts, last_ts from conversation_rollups
+    where conversation_id in (${sql.join(conversationIds)})`.execute(db);
+  return rows;
 }

@@ -13,6 +13,7 @@ import { postgresAnalyticsIndexesMigration } from './0012_postgres_analytics_ind
 import { datasetIngestStatusMigration } from './0013_dataset_ingest_status.js';
 import { sentimentRankIndexMigration } from './0014_sentiment_rank_index.js';
 import { lowestConfidenceAndDurationIndexesMigration } from './0015_lowest_confidence_and_duration_indexes.js';
+import { sessionRollupsMigration } from './0016_session_rollups.js';
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end as
@@ -33,5 +34,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0013_dataset_ingest_status': datasetIngestStatusMigration(dialect),
     '0014_sentiment_rank_index': sentimentRankIndexMigration(dialect),
     '0015_lowest_confidence_and_duration_indexes': lowestConfidenceAndDurationIndexesMigration(dialect),
+    '0016_session_rollups': sessionRollupsMigration(dialect),
   };
 }
