@@ -107,28 +107,41 @@ export async function sessionAnalysis(
   filters: AnalyticsFilters,
   options: SourceOptions = {},
 ): Promise<SessionsResult> {
-  const histogram = await lengthHistogram(lab, filters, options);
-  // Day buckets hold whole days, so they add up to days, weeks and months but not hours.
-  const fromSessionRollups = sessionRollupsApply(filters, options) && filters.granularity !== 'hour';
-  const period = periodSql(sql.ref(fromSessionRollups ? 's.bucket_day' : 'first_ts'), filters.granularity);
-  const { rows } = await (
-    fromSessionRollups
-      ? sql<{ p: number; convs: number; turns: number }>`
-    select ${period} as p, sum(s.conversations) as convs, sum(s.turns * s.conversations) as turns
-    from session_rollups s where ${sessionRollupWhere(filters)} and s.bucket_day is not null group by ${period}`
-      : sql<{ p: number; convs: number; turns: number }>`
-    with conv as (${conversationAggregate(filters, lab.db.dialect, options)})
-    select ${period} as p, count(*) as convs, sum(n) as turns
-    from conv where first_ts is not null group by ${period}`
-  ).execute(lab.db.kysely);
-
   const periods = new Map<number, { conversations: number; turns: number }>();
-  for (const r of rows) {
-    const start = rollupPeriod(num(r.p), filters.granularity);
-    const p = periods.get(start) ?? { conversations: 0, turns: 0 };
-    p.conversations += num(r.convs);
-    p.turns += num(r.turns);
-    periods.set(start, p);
+  const addPeriod = (p: number | null, conversations: number, turns: number) => {
+    if (p === null) return; // conversations without timestamps are in the histogram only
+    const start = rollupPeriod(p, filters.granularity);
+    const entry = periods.get(start) ?? { conversations: 0, turns: 0 };
+    entry.conversations += conversations;
+    entry.turns += turns;
+    periods.set(start, entry);
+  };
+  let histogram: Array<{ turns: number; conversations: number }>;
+  // Day buckets hold whole days, so they add up to days, weeks and months but not hours.
+  if (sessionRollupsApply(filters, options) && filters.granularity !== 'hour') {
+    histogram = await lengthHistogram(lab, filters, options);
+    const period = periodSql(sql.ref('s.bucket_day'), filters.granularity);
+    const { rows } = await sql<{ p: number; convs: number; turns: number }>`
+      select ${period} as p, sum(s.conversations) as convs, sum(s.turns * s.conversations) as turns
+      from session_rollups s where ${sessionRollupWhere(filters)} and s.bucket_day is not null
+      group by ${period}`.execute(lab.db.kysely);
+    for (const r of rows) addPeriod(num(r.p), num(r.convs), num(r.turns));
+  } else {
+    // One pass over the conversations for both figures: grouped by length and period, folded here.
+    const period = periodSql(sql.ref('first_ts'), filters.granularity);
+    const { rows } = await sql<{ n: number; p: number | null; convs: number }>`
+      with conv as (${conversationAggregate(filters, lab.db.dialect, options)})
+      select n, ${period} as p, count(*) as convs from conv group by n, ${period}`.execute(lab.db.kysely);
+    const byLength = new Map<number, number>();
+    for (const r of rows) {
+      const n = num(r.n);
+      const convs = num(r.convs);
+      byLength.set(n, (byLength.get(n) ?? 0) + convs);
+      addPeriod(r.p === null ? null : num(r.p), convs, n * convs);
+    }
+    histogram = [...byLength.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([turns, conversations]) => ({ turns, conversations }));
   }
   return {
     filters: describeFilters(filters),

@@ -12,7 +12,7 @@ import { flowRollupsMigration } from './0011_flow_rollups.js';
 import { postgresAnalyticsIndexesMigration } from './0012_postgres_analytics_indexes.js';
 import { datasetIngestStatusMigration } from './0013_dataset_ingest_status.js';
 import { sentimentRankIndexMigration } from './0014_sentiment_rank_index.js';
-import { lowestConfidenceAndDurationIndexesMigration } from './0015_lowest_confidence_and_duration_indexes.js';
+import { analyticsReadIndexesMigration } from './0015_analytics_read_indexes.js';
 import { sessionRollupsMigration } from './0016_session_rollups.js';
 
 /**
@@ -33,7 +33,7 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0012_postgres_analytics_indexes': postgresAnalyticsIndexesMigration(dialect),
     '0013_dataset_ingest_status': datasetIngestStatusMigration(dialect),
     '0014_sentiment_rank_index': sentimentRankIndexMigration(dialect),
-    '0015_lowest_confidence_and_duration_indexes': lowestConfidenceAndDurationIndexesMigration(dialect),
+    '0015_analytics_read_indexes': analyticsReadIndexesMigration(dialect),
     '0016_session_rollups': sessionRollupsMigration(dialect),
   };
 }
