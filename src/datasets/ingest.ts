@@ -32,7 +32,9 @@ import { buildSessions } from '../analytics/rollups/sessions.js';
 import { analyzeAfterBulkWrite } from '../db/statistics.js';
 
 /** Every table an ingestion writes (their statistics are refreshed after a large one). */
-const INGESTION_TABLES = ['datasets', 'examples', 'conversations', 'turns', ...ROLLUP_TABLES];
+const INGESTION_TABLES = ['datasets', 'examples', 'conversations', 'turns', ...ROLLUP_TABLES, 'session_rollups'];
+/** The rollups, read from their indexes alone: VACUUMed after a large ingestion (src/db/statistics.ts). */
+const INDEX_ONLY_TABLES = [...ROLLUP_TABLES, 'session_rollups'];
 import { beatIngestion, discardIngestion, newIngestOwner } from './ingest-ownership.js';
 
 export type { IngestRequest } from './types.js';
@@ -232,7 +234,7 @@ async function ingestFiles(
   // Fresh planner statistics for the first analytics requests on the new rows (PostgreSQL).
   const { turn_count: turns, example_count: examples } = created;
   const grown = turns >= examples ? { table: 'turns', added: turns } : { table: 'examples', added: examples };
-  await analyzeAfterBulkWrite(lab.db, grown, INGESTION_TABLES);
+  await analyzeAfterBulkWrite(lab.db, grown, INGESTION_TABLES, INDEX_ONLY_TABLES);
   return { dataset: created, created: true };
 }
 

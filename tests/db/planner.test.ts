@@ -49,11 +49,21 @@ describeEachDialect('planner statistics after ingestion', (dialect) => {
       'turn_rollups_daily',
       'conversation_rollups',
       'conversation_intents',
+      'session_rollups',
     ]) {
       const at = await lastAnalyze(table);
       expect(at, table).not.toBeNull();
       analyzed.set(table, at!);
     }
+    // The rollups, read from their indexes alone, were VACUUMed too (their visibility map set).
+    const vacuumed = await sql<{ relname: string }>`select relname from pg_stat_user_tables
+      where last_vacuum is not null order by relname`.execute(lab.db.kysely);
+    expect(vacuumed.rows.map((r) => r.relname)).toEqual([
+      'conversation_intents',
+      'conversation_rollups',
+      'session_rollups',
+      'turn_rollups_daily',
+    ]);
     // What the planner now knows: the rows the ingestion committed.
     const { rows } = await sql<{ n: number }>`select reltuples as n from pg_class where relname = 'turns'`.execute(
       lab.db.kysely,
