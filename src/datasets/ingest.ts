@@ -25,16 +25,14 @@ import {
 import { dict } from '../core/dict.js';
 import { sqlitePath } from '../config/settings.js';
 import { ingestInWorker } from './ingest-runner.js';
-import { ROLLUP_TABLES } from '../analytics/rollups/maintain.js';
+import { INDEX_ONLY_ROLLUP_TABLES } from '../analytics/rollups/maintain.js';
 import { ConversationRollup, DailyRollups } from '../analytics/rollups/accumulate.js';
 import { buildFlows } from '../analytics/rollups/flows.js';
 import { buildSessions } from '../analytics/rollups/sessions.js';
 import { analyzeAfterBulkWrite } from '../db/statistics.js';
 
 /** Every table an ingestion writes (their statistics are refreshed after a large one). */
-const INGESTION_TABLES = ['datasets', 'examples', 'conversations', 'turns', ...ROLLUP_TABLES, 'session_rollups'];
-/** The rollups, read from their indexes alone: VACUUMed after a large ingestion (src/db/statistics.ts). */
-const INDEX_ONLY_TABLES = [...ROLLUP_TABLES, 'session_rollups'];
+const INGESTION_TABLES = ['datasets', 'examples', 'conversations', 'turns', ...INDEX_ONLY_ROLLUP_TABLES];
 import { beatIngestion, discardIngestion, newIngestOwner } from './ingest-ownership.js';
 
 export type { IngestRequest } from './types.js';
@@ -234,7 +232,7 @@ async function ingestFiles(
   // Fresh planner statistics for the first analytics requests on the new rows (PostgreSQL).
   const { turn_count: turns, example_count: examples } = created;
   const grown = turns >= examples ? { table: 'turns', added: turns } : { table: 'examples', added: examples };
-  await analyzeAfterBulkWrite(lab.db, grown, INGESTION_TABLES, INDEX_ONLY_TABLES);
+  await analyzeAfterBulkWrite(lab.db, grown, INGESTION_TABLES, INDEX_ONLY_ROLLUP_TABLES);
   return { dataset: created, created: true };
 }
 

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFilters, turnWhere } from '../../src/analytics/filters.js';
 import { ingestDataset } from '../../src/datasets/ingest.js';
+import { rebuildRollups } from '../../src/analytics/rollups/rebuild.js';
 import { analyzeAfterBulkWrite, statisticsStale } from '../../src/db/statistics.js';
 import { writeLog } from '../analytics/rollup-fixtures.js';
 import { createTestLab, describeEachDialect, type TestLab } from '../support/databases.js';
@@ -64,6 +65,15 @@ describeEachDialect('planner statistics after ingestion', (dialect) => {
       'session_rollups',
       'turn_rollups_daily',
     ]);
+    // A rebuild rewrites the rollups: VACUUMed again.
+    const lastVacuum = async () =>
+      (
+        await sql<{ at: Date }>`select last_vacuum as at from pg_stat_user_tables
+          where relname = 'conversation_rollups'`.execute(lab.db.kysely)
+      ).rows[0]!.at;
+    const before = await lastVacuum();
+    await rebuildRollups(lab, { datasetId: dataset.id });
+    expect((await lastVacuum()).getTime()).toBeGreaterThan(before.getTime());
     // What the planner now knows: the rows the ingestion committed.
     const { rows } = await sql<{ n: number }>`select reltuples as n from pg_class where relname = 'turns'`.execute(
       lab.db.kysely,

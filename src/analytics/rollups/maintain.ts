@@ -17,6 +17,8 @@ import { dayOf } from './accumulate.js';
 
 const DAY = 86_400_000;
 export const ROLLUP_TABLES = ['turn_rollups_daily', 'conversation_rollups', 'conversation_intents'] as const;
+/** The rollup tables the analytics read from their indexes alone: VACUUMed after bulk writes (src/db/statistics.ts). */
+export const INDEX_ONLY_ROLLUP_TABLES = [...ROLLUP_TABLES, 'session_rollups'] as const;
 
 /** Removes a dataset's rollups (dataset deletion, or before its rebuild). */
 export async function deleteDatasetRollups(db: Kysely<any>, datasetId: number): Promise<void> {

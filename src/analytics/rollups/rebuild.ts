@@ -1,6 +1,7 @@
 import type { LabContext } from '../../lab/context.js';
 import { NotFoundError } from '../../core/errors.js';
-import { refreshDatasetRollups } from './maintain.js';
+import { analyzeAfterBulkWrite } from '../../db/statistics.js';
+import { INDEX_ONLY_ROLLUP_TABLES, refreshDatasetRollups } from './maintain.js';
 
 export interface RebuildResult {
   datasets: Array<{ id: number; turns: number }>;
@@ -31,6 +32,10 @@ export async function rebuildRollups(
   for (const d of datasets) {
     const id = Number(d.id);
     await lab.db.kysely.transaction().execute((trx) => refreshDatasetRollups(trx, lab.db.dialect, id));
+    // Rewritten rows are not all-visible until VACUUM: the same care as after an ingestion, by the
+    // same rule (the dataset's turns against all turns).
+    const grown = { table: 'turns', added: Number(d.turn_count) };
+    await analyzeAfterBulkWrite(lab.db, grown, INDEX_ONLY_ROLLUP_TABLES, INDEX_ONLY_ROLLUP_TABLES);
     done += Number(d.turn_count);
     rebuilt.push({ id, turns: Number(d.turn_count) });
     options.onProgress?.(done, total);
