@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ConversationIntentsTable, Database } from '../db/schema.js';
 import type { ConversationRollupRow, DailyRollupRow } from '../analytics/rollups/accumulate.js';
+import { DAILY_MEASURES } from '../analytics/rollups/build.js';
 
 /**
  * Bulk writes for ingestion, inside the caller's transaction. SQLite goes straight to
@@ -75,22 +76,9 @@ const CONVERSATION_ROLLUP_COLUMNS = [
   'path',
 ] as const satisfies ReadonlyArray<keyof ConversationRollupRow>;
 
-const DAILY_ROLLUP_COLUMNS = [
-  'bucket_day',
-  'speaker',
-  'intent',
-  'turns',
-  'predicted',
-  'scored',
-  'confidence_sum',
-  'below_default',
-  'sentiment_n',
-  'sentiment_sum',
-  'negative',
-  'positive',
-  'min_ts',
-  'max_ts',
-] as const satisfies ReadonlyArray<keyof DailyRollupRow>;
+const DAILY_ROLLUP_COLUMNS = ['bucket_day', 'speaker', 'intent', ...DAILY_MEASURES] as const satisfies ReadonlyArray<
+  keyof DailyRollupRow
+>;
 
 /** `dataset_id` then the named columns of each row, for a statement over those columns. */
 const flattenWith =
