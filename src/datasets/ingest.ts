@@ -44,11 +44,9 @@ export interface IngestResult {
   summary?: DatasetSummary;
 }
 
+/** A conversation of this ingestion: its id, and its rollup (which also counts its turns and times). */
 interface ConversationState {
   id: number;
-  turns: number;
-  started: number | null;
-  ended: number | null;
   rollup: ConversationRollup;
 }
 
@@ -280,13 +278,7 @@ async function storeRecords(
     // First the conversations this batch starts, so their turns can reference their ids.
     for (const r of batch) {
       if (r.kind !== 'turn' || conversations.has(r.conversation)) continue;
-      const state: ConversationState = {
-        id: 0,
-        turns: 0,
-        started: null,
-        ended: null,
-        rollup: new ConversationRollup(),
-      };
+      const state: ConversationState = { id: 0, rollup: new ConversationRollup() };
       conversations.set(r.conversation, state);
       newStates.push(state);
       newConversations.push({
@@ -318,13 +310,9 @@ async function storeRecords(
       } else {
         if (preprocess.dropEmpty && r.text.trim() === '') continue;
         const state = conversations.get(r.conversation)!;
-        if (r.ts !== null) {
-          if (state.started === null || r.ts < state.started) state.started = r.ts;
-          if (state.ended === null || r.ts > state.ended) state.ended = r.ts;
-        }
         const turn: TurnRow = {
           conversation_id: state.id,
-          idx: state.turns++,
+          idx: state.rollup.turns, // the turns stored before this one
           speaker: r.speaker,
           text: r.text,
           intent: r.intent,
@@ -379,14 +367,14 @@ async function storeRecords(
   const stats = [...conversations.values()];
   for (let i = 0; i < stats.length;) {
     const first = i;
-    for (let n = 0; i < stats.length && n < commitRows; i++) n += stats[i]!.turns;
+    for (let n = 0; i < stats.length && n < commitRows; i++) n += stats[i]!.rollup.turns;
     const chunk = stats.slice(first, i);
     await lab.db.kysely.transaction().execute(async (trx) => {
       const writer = writerFor(trx);
       await writer.finishConversations(
-        chunk.map((s) => ({ id: s.id, turn_count: s.turns, started_at: s.started, ended_at: s.ended })),
+        chunk.map(({ id, rollup: r }) => ({ id, turn_count: r.turns, started_at: r.first, ended_at: r.last })),
       );
-      const withTurns = chunk.filter((s) => s.turns > 0);
+      const withTurns = chunk.filter((s) => s.rollup.turns > 0);
       await writer.insertConversationRollups(withTurns.map((s) => s.rollup.row(s.id)));
       await writer.insertConversationIntents(withTurns.flatMap((s) => s.rollup.intentRows(s.id)));
       await beatIngestion(trx, datasetId, owner);

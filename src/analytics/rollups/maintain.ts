@@ -8,8 +8,9 @@ import { dayOf } from './accumulate.js';
 /**
  * Write-time maintenance. Every writer of turns calls one of these inside its own transaction, so
  * the rollups always summarise exactly the committed turns (a fresh ingestion sums its own as the
- * turns stream by, ./accumulate.ts, and marks the dataset ready only after they are stored). Maintenance recomputes the touched keys
- * (a dataset, or the days and conversations a batch of turns falls in) from the raw turns rather
+ * turns stream by, ./accumulate.ts, and marks the dataset ready only after they are stored).
+ * Maintenance recomputes the touched keys (a dataset, or the days and conversations a batch of
+ * turns falls in) from the raw turns rather
  * than applying deltas: min/max and collapsed paths cannot be decremented, and recomputation is
  * exact by construction. The flow and session rollups, plain counts, follow the recomputed
  * conversations by deltas (./flows.ts, ./sessions.ts).
