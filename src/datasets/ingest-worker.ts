@@ -6,7 +6,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Settings } from '../config/settings.js';
 import { AppError } from '../core/errors.js';
+import { sqlitePath } from '../config/settings.js';
 import { openDb } from '../db/connection.js';
+import { checkpointInBackground } from '../db/wal-checkpointer.js';
 import { ingestHere } from './ingest.js';
 import { getDatasetSummary } from './summary.js';
 import type { IngestWorkerMessage } from './ingest-protocol.js';
@@ -16,6 +18,9 @@ const { settings, request } = workerData as { settings: Settings; request: Inges
 const post = (message: IngestWorkerMessage) => parentPort!.postMessage(message);
 
 const db = openDb(settings.databaseUrl);
+// SQLite: the commits' checkpoints run on a thread of their own (src/db/wal-checkpointer.ts).
+const checkpoints = db.sqlite ? checkpointInBackground(db.sqlite, sqlitePath(settings.databaseUrl)) : undefined;
+if (checkpoints) db.afterBulkCommit = () => checkpoints.afterCommit();
 try {
   const lab = { settings, db };
   const result = await ingestHere(lab, request, (progress) => post({ kind: 'progress', progress }));
@@ -35,5 +40,6 @@ try {
     ...(typeof (err as { code?: unknown })?.code === 'string' ? { code: (err as { code: string }).code } : {}),
   });
 } finally {
+  await checkpoints?.stop();
   await db.close();
 }

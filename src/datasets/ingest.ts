@@ -352,6 +352,7 @@ async function storeRecords(
         }
         await beatIngestion(trx, datasetId, owner);
       });
+      lab.db.afterBulkCommit?.();
     }
   } finally {
     await batches.return?.();
@@ -379,6 +380,7 @@ async function storeRecords(
       await writer.insertConversationIntents(withTurns.flatMap((s) => s.rollup.intentRows(s.id)));
       await beatIngestion(trx, datasetId, owner);
     });
+    lab.db.afterBulkCommit?.();
   }
   await lab.db.kysely.transaction().execute(async (trx) => {
     await writerFor(trx).insertDailyRollups(daily.list());

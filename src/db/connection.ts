@@ -13,6 +13,8 @@ export interface Db {
   dialect: Dialect;
   /** The better-sqlite3 handle, for SQLite-only needs such as the online backup API. */
   sqlite?: BetterSqlite3.Database;
+  /** Called by bulk writers between their transactions; set while their checkpoints run on a thread (wal-checkpointer.ts). */
+  afterBulkCommit?: () => void;
   close(): Promise<void>;
 }
 

@@ -9,7 +9,8 @@
  * If the worker cannot start or fails, its batches are embedded here.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerModule } from '../core/worker-thread.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { embedTexts, placeBatch, USE_LITE_ID, type EmbedOptions, type SentenceEncoder } from './encoder.js';
 import { yieldToEventLoop } from './common.js';
@@ -24,16 +25,8 @@ export interface ParallelEmbedOptions extends EmbedOptions {
   minParallel?: number;
 }
 
-/** Under tsx/vitest the worker source is TypeScript; in the built package it is embed-worker.js. */
-function startWorker(encoder: string): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const file = new URL('./embed-worker.ts', here).href;
-    const code = `const { register } = await import('tsx/esm/api'); register(); await import(${JSON.stringify(file)});`;
-    return new Worker(code, { eval: true, workerData: { encoder } });
-  }
-  return new Worker(new URL('./embed-worker.js', here), { workerData: { encoder } });
-}
+const startWorker = (encoder: string): Worker =>
+  startWorkerModule(import.meta.url, 'embed-worker', { workerData: { encoder } });
 
 type WorkerReply = { ready: true } | { id: number; vectors: Float32Array } | { id: number; error: string };
 

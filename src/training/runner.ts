@@ -3,7 +3,8 @@
  * the shared flag (the trainer stops at its next check) and, if the trainer does not stop within
  * a grace period, terminates the thread.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerModule } from '../core/worker-thread.js';
 import { AppError } from '../core/errors.js';
 import { CancelledError, type TrainingEvent } from '../nlp/types.js';
 import type { TrainResult, TrainTask, WorkerMessage } from './worker-protocol.js';
@@ -15,16 +16,7 @@ export interface RunnerHandle {
   cancel(graceMs?: number): void;
 }
 
-/** In the built package the worker is worker.js; under tsx/vitest the source is TypeScript. */
-function startWorker(workerData: unknown): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const file = new URL('./worker.ts', here).href;
-    const code = `const { register } = await import('tsx/esm/api'); register(); await import(${JSON.stringify(file)});`;
-    return new Worker(code, { eval: true, workerData });
-  }
-  return new Worker(new URL('./worker.js', here), { workerData });
-}
+const startWorker = (workerData: unknown): Worker => startWorkerModule(import.meta.url, 'worker', { workerData });
 
 export function trainInWorker(
   task: TrainTask,
