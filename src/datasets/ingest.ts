@@ -13,7 +13,7 @@ import { preprocessText, resolvePreprocess } from './preprocess.js';
 import { toView } from './repository.js';
 import type { DatasetSummary } from './summary.js';
 import type { DatasetView, IngestProgress, IngestRequest, LoadedRecord, ValidationFinding } from './types.js';
-import { computeReport } from './validation.js';
+import { computeReport, ValidationReportBuilder } from './validation.js';
 import {
   postgresWriter,
   sqliteWriter,
@@ -195,8 +195,8 @@ async function ingestFiles(
       await buildSessions(trx, id);
       await beatIngestion(trx, id, owner);
     });
-    // The report only reads: outside any transaction, so no writer waits for it.
-    const report = await computeReport(lab.db.kysely, id, null);
+    // Summed as the examples were written, or read back (outside any transaction: no writer waits).
+    const report = counts.report?.build(null) ?? (await computeReport(lab.db.kysely, id, null));
     report.import_findings = counts.findings;
     const row = await lab.db.kysely.transaction().execute(async (trx) => {
       await beatIngestion(trx, id, owner);
@@ -262,6 +262,8 @@ async function storeRecords(
   let bytesRead = 0;
   let metadata: Record<string, unknown> | undefined;
   const findings: ValidationFinding[] = [];
+  // Null once the writer could not name the ids of the examples it wrote.
+  let report: ValidationReportBuilder | null = new ValidationReportBuilder();
 
   const input = {
     path: source,
@@ -327,7 +329,13 @@ async function storeRecords(
         daily.add(turn);
       }
     }
-    await writer.insertExamples(exampleRows);
+    const exampleIds = await writer.insertExamples(exampleRows);
+    if (exampleIds && report) {
+      for (let i = 0; i < exampleRows.length; i++) {
+        const { split, text, label } = exampleRows[i]!;
+        report.add({ id: exampleIds[i]!, split, text, label });
+      }
+    } else report = null;
     await writer.insertTurns(turnRows);
     examples += exampleRows.length;
     turns += turnRows.length;
@@ -394,5 +402,6 @@ async function storeRecords(
     conversations: conversations.size,
     metadata,
     findings,
+    report,
   };
 }

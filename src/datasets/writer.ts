@@ -45,7 +45,11 @@ export interface ConversationStats {
 }
 
 export interface BatchWriter {
-  insertExamples(rows: ExampleRow[]): Promise<void>;
+  /**
+   * Returns the new ids in the order of `rows` where they come free (SQLite: the rowids one
+   * multi-row INSERT assigns are consecutive, ending at its last insert rowid), else null.
+   */
+  insertExamples(rows: ExampleRow[]): Promise<number[] | null>;
   /** Returns the new ids in the order of `rows`. */
   insertConversations(rows: ConversationRow[]): Promise<number[]>;
   insertTurns(rows: TurnRow[]): Promise<void>;
@@ -109,20 +113,24 @@ class MultiRowInsert<T> {
     this.one = db.prepare(head + tuple);
   }
 
-  run(rows: T[]): void {
+  /** Inserts `rows`; returns their rowids, in order. */
+  run(rows: T[]): number[] {
+    const ids = new Array<number>(rows.length);
     let i = 0;
     const params: unknown[] = new Array(SQLITE_ROWS_PER_STATEMENT * this.width);
     for (; i + SQLITE_ROWS_PER_STATEMENT <= rows.length; i += SQLITE_ROWS_PER_STATEMENT) {
       params.length = 0;
       for (let j = i; j < i + SQLITE_ROWS_PER_STATEMENT; j++) this.flatten(rows[j]!, params);
-      this.many.run(params);
+      const last = Number(this.many.run(params).lastInsertRowid);
+      for (let j = 0; j < SQLITE_ROWS_PER_STATEMENT; j++) ids[i + j] = last - SQLITE_ROWS_PER_STATEMENT + 1 + j;
     }
     const one: unknown[] = [];
     for (; i < rows.length; i++) {
       one.length = 0;
       this.flatten(rows[i]!, one);
-      this.one.run(one);
+      ids[i] = Number(this.one.run(one).lastInsertRowid);
     }
+    return ids;
   }
 }
 
@@ -179,7 +187,7 @@ export function sqliteWriter(db: BetterSqlite3.Database, datasetId: number): Bat
   const dailyRollups = rollupInsert<DailyRollupRow>('turn_rollups_daily', DAILY_ROLLUP_COLUMNS);
   return {
     async insertExamples(rows) {
-      examples.run(rows);
+      return examples.run(rows);
     },
     async insertConversations(rows) {
       return rows.map((r) => Number(conversation.run(datasetId, r.external_id, r.split, r.metadata).lastInsertRowid));
@@ -223,6 +231,8 @@ export function postgresWriter(trx: Transaction<Database> | Kysely<Database>, da
           .values(chunk.map((r) => ({ dataset_id: datasetId, ...r })))
           .execute();
       }
+      // RETURNING's order is not promised: the report reads the examples back instead.
+      return null;
     },
     async insertConversations(rows) {
       const ids: number[] = [];

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ingestDataset } from '../../src/datasets/ingest.js';
 import {
   addValidationFindings,
+  computeReport,
   getValidation,
   validateDataset,
   type ValidationReport,
@@ -160,5 +161,24 @@ describeEachDialect('dataset validation', (dialect) => {
     await expect(addValidationFindings(lab, dirtyId, [{ ...finding, severity: 'fatal' as never }])).rejects.toThrow(
       /severity/,
     );
+  });
+
+  it('the report summed while ingesting equals the one computed from the stored examples', async () => {
+    // Over 200 examples (the writer's multi-row statements), after other datasets' ids, with
+    // repeats, near-duplicates, conflicts and leakage spread over the whole id range.
+    const rows: string[][] = [['text', 'label', 'split']];
+    for (let i = 0; i < 450; i++) {
+      const text = i % 3 === 0 ? `where is card ${i % 17}` : i % 3 === 1 ? `Where is card ${i % 17}?` : `unique ${i}`;
+      rows.push([text, `intent_${(i * 7) % 5}`, i % 4 === 0 ? 'test' : 'train']);
+    }
+    const d = await ingestDataset(lab, { type: 'csv', path: write(lab.dir, 'spread.csv', csv(rows)) });
+    const stored = await getValidation(lab, d.dataset.id);
+    const recomputed = await validateDataset(lab, d.dataset.id);
+    expect(stored.findings.length).toBeGreaterThan(8);
+    expect(find(stored, 'label_conflicts', 'train')!.count).toBeGreaterThan(0);
+    expect(find(stored, 'train_test_leakage', 'test')!.count).toBeGreaterThan(0);
+    expect({ ...stored, generated_at: '' }).toEqual({ ...recomputed, generated_at: '' });
+    const fromStored = await computeReport(lab.db.kysely, d.dataset.id, null);
+    expect(fromStored.findings).toEqual(recomputed.findings.filter((f) => f.source === 'validation'));
   });
 });

@@ -23,7 +23,8 @@ export const csvLoader: Loader = {
       header.includes(cols.conversation) ? [[cols.text], [cols.speaker]] : [[cols.text], cols.label];
     for await (const { rows } of csvRows(file, { required, onBytes, layout: LAYOUT })) {
       const batch: LoadedRecord[] = [];
-      for (const { row, line, values } of rows) rowRecords(values, cols, { file, where: `row ${row}`, line }, batch);
+      for (const { row, line, values } of rows)
+        rowRecords(values, cols, { file, unit: 'row', index: row, line }, batch);
       yield batch;
     }
   },

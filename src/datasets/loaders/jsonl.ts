@@ -20,7 +20,7 @@ export const jsonlLoader: Loader = {
     const cols = columnsOf(mapping);
     for await (const lines of jsonLines(file, onBytes)) {
       const batch: LoadedRecord[] = [];
-      for (const { line, value } of lines) rowRecords(value, cols, { file, where: `line ${line}`, line }, batch);
+      for (const { line, value } of lines) rowRecords(value, cols, { file, unit: 'line', index: line, line }, batch);
       yield batch;
     }
   },

@@ -36,8 +36,9 @@ export function columnsOf(mapping: ColumnMapping): Columns {
 
 export interface RowContext {
   file: string;
-  /** "row 12" (CSV) or "line 12" (JSONL), for messages. */
-  where: string;
+  /** Messages name the place as "row 12" (CSV) or "line 12" (JSONL). */
+  unit: 'row' | 'line';
+  index: number;
   line: number;
 }
 
@@ -46,20 +47,23 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
+const rowError = (ctx: RowContext, problem: string) =>
+  fileError(ctx.file, `${ctx.unit} ${ctx.index}: ${problem}`, ctx.line);
+
+// Runs once per row of a log of millions: no closures are created per row.
 export function rowRecords(row: Record<string, unknown>, cols: Columns, ctx: RowContext, out: LoadedRecord[]): void {
-  // Column names are the user's (`--label-col constructor` is legal): read own values only.
-  const values = (name: string) => own(row, name);
-  const fail = (problem: string) => fileError(ctx.file, `${ctx.where}: ${problem}`, ctx.line);
-  const text = str(values(cols.text));
-  if (text === undefined) throw fail(`missing text (column ${cols.text})`);
-  const labelKey = cols.label.find((k) => hasKey(row, k));
-  const rawLabel = labelKey === undefined ? undefined : values(labelKey);
+  // Column names are the user's (`--label-col constructor` is legal): `own` reads own values only.
+  const text = str(own(row, cols.text));
+  if (text === undefined) throw rowError(ctx, `missing text (column ${cols.text})`);
+  let labelKey: string | undefined;
+  for (const k of cols.label) if (labelKey === undefined && hasKey(row, k)) labelKey = k;
+  const rawLabel = labelKey === undefined ? undefined : own(row, labelKey);
   // Absent, null or blank: unlabelled. Anything else must be a usable name (a string, visible).
   const blank = rawLabel === undefined || rawLabel === null || (typeof rawLabel === 'string' && rawLabel.trim() === '');
   const problem = blank ? null : nameProblem(rawLabel);
-  if (problem) throw fail(`${problem} (column ${labelKey})`);
+  if (problem) throw rowError(ctx, `${problem} (column ${labelKey})`);
   const label = blank ? '' : (rawLabel as string).trim();
-  const split = (str(values(cols.split)) ?? '').trim() || null;
+  const split = (str(own(row, cols.split)) ?? '').trim() || null;
   let meta: Record<string, unknown> | undefined;
   for (const k of Object.keys(row)) {
     const v = row[k];
@@ -67,20 +71,21 @@ export function rowRecords(row: Record<string, unknown>, cols: Columns, ctx: Row
     (meta ??= dict())[k] = v;
   }
 
-  const conversationValue = values(cols.conversation);
+  const conversationValue = own(row, cols.conversation);
   if (conversationValue === undefined) {
-    if (!label) throw fail(`empty label (column ${labelKey ?? cols.label.join(' or ')})`);
+    if (!label) throw rowError(ctx, `empty label (column ${labelKey ?? cols.label.join(' or ')})`);
     out.push({ kind: 'example', split: split ?? 'train', text, label, metadata: meta });
     return;
   }
   const conversation = (str(conversationValue) ?? '').trim();
-  if (conversation === '') throw fail(`empty conversation id (column ${cols.conversation})`);
-  const speakerText = (str(values(cols.speaker)) ?? '').trim();
-  if (speakerText === '') throw fail(`empty speaker (column ${cols.speaker})`);
-  const ts = parseTimestamp(values(cols.timestamp));
+  if (conversation === '') throw rowError(ctx, `empty conversation id (column ${cols.conversation})`);
+  const speakerText = (str(own(row, cols.speaker)) ?? '').trim();
+  if (speakerText === '') throw rowError(ctx, `empty speaker (column ${cols.speaker})`);
+  const ts = parseTimestamp(own(row, cols.timestamp));
   if (ts === undefined) {
-    throw fail(
-      `timestamp ${JSON.stringify(values(cols.timestamp))} is not ISO 8601 or epoch seconds/milliseconds (column ${cols.timestamp})`,
+    throw rowError(
+      ctx,
+      `timestamp ${JSON.stringify(own(row, cols.timestamp))} is not ISO 8601 or epoch seconds/milliseconds (column ${cols.timestamp})`,
     );
   }
   const speaker = canonicalSpeaker(speakerText);
