@@ -74,34 +74,27 @@ export async function fallbackAnalysis(
     or lower(${eff}) in (${sql.join(FALLBACK_LABELS)}) then 1 else 0 end`;
 
   const fromRollups = threshold === DEFAULT_THRESHOLD && dailyRollupsApply(filters, options);
-  const byLabels = await (fromRollups
+  // The three reads are independent: on PostgreSQL they run at once on pooled connections (each
+  // takes a millisecond or two at a million turns, as much as its round trip); SQLite's single
+  // connection takes them in turn.
+  const byLabelsRead = fromRollups
     ? fallbackFromRollups(lab, filters)
     : // Grouped by both label columns (index order, no sort); the effective intent is folded below.
       sql<FallbackGroup>`
     select t.intent as intent, t.predicted_intent as predicted, count(*) as n, sum(${isFallback}) as fb,
       count(t.confidence) as scored, sum(t.confidence) as conf
-    from turns t where ${where} group by t.intent, t.predicted_intent`.execute(lab.db.kysely));
-  const folded = new Map<string | null, { n: number; fb: number; scored: number; conf: number }>();
-  for (const r of byLabels.rows) {
-    const key = r.intent ?? r.predicted;
-    const f = folded.get(key) ?? { n: 0, fb: 0, scored: 0, conf: 0 };
-    f.n += num(r.n);
-    f.fb += num(r.fb);
-    f.scored += num(r.scored);
-    f.conf += num(r.conf);
-    folded.set(key, f);
-  }
+    from turns t where ${where} group by t.intent, t.predicted_intent`.execute(lab.db.kysely);
 
   const period = periodSql(sql.ref('t.ts'), filters.granularity);
-  const series = await (fromRollups
+  const seriesRead = fromRollups
     ? fallbackSeriesFromRollups(lab, filters)
     : sql<{ p: number; n: number; fb: number }>`
     select ${period} as p, count(*) as n, sum(${isFallback}) as fb
-    from turns t where ${where} and t.ts is not null group by ${period}`.execute(lab.db.kysely));
+    from turns t where ${where} and t.ts is not null group by ${period}`.execute(lab.db.kysely);
 
   // The N lowest first (from the covering index), then their text and conversation: the
   // wide columns are read for N rows only.
-  const lowest = await sql<{
+  const lowestRead = sql<{
     id: number;
     external_id: string;
     text: string;
@@ -116,6 +109,18 @@ export async function fallbackAnalysis(
     select x.id, c.external_id, x.text, x.intent, x.predicted_intent, low.confidence
     from low join turns x on x.id = low.id join conversations c on c.id = x.conversation_id
     order by low.confidence asc, low.id asc`.execute(lab.db.kysely);
+  const [byLabels, series, lowest] = await Promise.all([byLabelsRead, seriesRead, lowestRead]);
+
+  const folded = new Map<string | null, { n: number; fb: number; scored: number; conf: number }>();
+  for (const r of byLabels.rows) {
+    const key = r.intent ?? r.predicted;
+    const f = folded.get(key) ?? { n: 0, fb: 0, scored: 0, conf: 0 };
+    f.n += num(r.n);
+    f.fb += num(r.fb);
+    f.scored += num(r.scored);
+    f.conf += num(r.conf);
+    folded.set(key, f);
+  }
 
   let turns = 0;
   let fallback = 0;

@@ -41,15 +41,17 @@ async function userTurnFigures(
   }
   if (conversationRollupsApply(filters, options)) {
     const where = conversationRollupWhere(filters, lab.db.dialect);
-    const totals = await sql<{ n: number; predicted: number; first: number | null; last: number | null }>`
+    const [totals, names] = await Promise.all([
+      sql<{ n: number; predicted: number; first: number | null; last: number | null }>`
       select sum(cr.user_turns) as n, sum(cr.user_predicted) as predicted, min(cr.user_first_ts) as first,
         max(cr.user_last_ts) as last
-      from conversation_rollups cr where ${where} and cr.user_turns > 0`.execute(db);
-    const names = await sql<{ intent: string }>`
+      from conversation_rollups cr where ${where} and cr.user_turns > 0`.execute(db),
+      sql<{ intent: string }>`
       select distinct ci.intent as intent from conversation_intents ci
       where ci.speaker = 'USER' and ci.conversation_id in (select cr.conversation_id from conversation_rollups cr where ${where})`.execute(
-      db,
-    );
+        db,
+      ),
+    ]);
     // The totals as one group without a name, then each distinct intent as an empty group.
     const total = totals.rows[0];
     return [
@@ -119,14 +121,17 @@ export async function overview(
   filters: AnalyticsFilters,
   options: SourceOptions = {},
 ): Promise<OverviewResult> {
-  const histogram = await lengthHistogram(lab, filters, options);
+  // Independent reads at once: on PostgreSQL each gets a pooled connection (SQLite takes them in turn).
+  const [histogram, labels] = await Promise.all([
+    lengthHistogram(lab, filters, options),
+    userTurnFigures(lab, filters, options),
+  ]);
   const conversations = histogram.reduce((s, b) => s + b.conversations, 0);
   const turns = histogram.reduce((s, b) => s + b.turns * b.conversations, 0);
   const withTime = histogram.reduce((s, b) => s + b.with_time, 0);
   const durationSum = histogram.reduce((s, b) => s + b.duration_sum, 0);
 
   const median = await medianDuration(lab, filters, options, withTime);
-  const labels = await userTurnFigures(lab, filters, options);
   const intents = new Set<string>();
   let userTurns = 0;
   let predicted = 0;

@@ -172,8 +172,11 @@ export function sqliteWriter(db: BetterSqlite3.Database, datasetId: number): Bat
         r.metadata,
       ),
   );
-  const conversation = db.prepare(
-    'insert into conversations (dataset_id, external_id, split, metadata) values (?, ?, ?, ?)',
+  const conversations = new MultiRowInsert<ConversationRow>(
+    db,
+    'conversations',
+    ['dataset_id', 'external_id', 'split', 'metadata'],
+    (r, out) => out.push(datasetId, r.external_id, r.split, r.metadata),
   );
   const finish = db.prepare('update conversations set turn_count = ?, started_at = ?, ended_at = ? where id = ?');
   const rollupInsert = <T>(table: string, columns: ReadonlyArray<keyof T & string>) =>
@@ -190,7 +193,7 @@ export function sqliteWriter(db: BetterSqlite3.Database, datasetId: number): Bat
       return examples.run(rows);
     },
     async insertConversations(rows) {
-      return rows.map((r) => Number(conversation.run(datasetId, r.external_id, r.split, r.metadata).lastInsertRowid));
+      return conversations.run(rows);
     },
     async insertTurns(rows) {
       turns.run(rows);

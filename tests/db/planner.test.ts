@@ -3,6 +3,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFilters, turnWhere } from '../../src/analytics/filters.js';
+import { dailySource } from '../../src/analytics/rollups/read.js';
 import { ingestDataset } from '../../src/datasets/ingest.js';
 import { rebuildRollups } from '../../src/analytics/rollups/rebuild.js';
 import { analyzeAfterBulkWrite, statisticsStale } from '../../src/db/statistics.js';
@@ -152,6 +153,29 @@ describeEachDialect('planner statistics after ingestion', (dialect) => {
         }),
       ).rejects.toBe(rollback);
       expect(plan).toMatch(/Index Only Scan using conversation_rollups_duration_idx/);
+    },
+  );
+
+  it.runIf(dialect === 'postgres')(
+    "reads one intent's daily rollups from the index alone (migration 0017)",
+    async () => {
+      // The rollup read of src/analytics/fallback.ts under an intent filter: turns, fallback
+      // counts and confidences of one intent, day by day.
+      const filters = parseFilters({ dataset: 1, intent: 'greet' });
+      const rollback = new Error('rollback');
+      let plan = '';
+      await expect(
+        lab.db.kysely.transaction().execute(async (trx) => {
+          await sql`set local enable_seqscan = off`.execute(trx);
+          await sql`set local enable_bitmapscan = off`.execute(trx);
+          const { rows } = await sql<{ 'QUERY PLAN': string }>`explain select r.bucket_day, sum(r.turns),
+            sum(r.below_default), sum(r.scored), sum(r.confidence_sum)
+            from (${dailySource(filters, { defaultSpeaker: 'USER' })}) r group by r.bucket_day`.execute(trx);
+          plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+          throw rollback;
+        }),
+      ).rejects.toBe(rollback);
+      expect(plan).toMatch(/Index Only Scan using turn_rollups_daily_intent_idx/);
     },
   );
 

@@ -14,6 +14,7 @@ import { datasetIngestStatusMigration } from './0013_dataset_ingest_status.js';
 import { sentimentRankIndexMigration } from './0014_sentiment_rank_index.js';
 import { analyticsReadIndexesMigration } from './0015_analytics_read_indexes.js';
 import { sessionRollupsMigration } from './0016_session_rollups.js';
+import { dailyRollupIntentIncludeMigration } from './0017_daily_rollup_intent_include.js';
 
 /**
  * Every migration, in order. Names sort lexically; add new ones at the end as
@@ -35,5 +36,6 @@ export function allMigrations(dialect: Dialect): Record<string, Migration> {
     '0014_sentiment_rank_index': sentimentRankIndexMigration(dialect),
     '0015_analytics_read_indexes': analyticsReadIndexesMigration(dialect),
     '0016_session_rollups': sessionRollupsMigration(dialect),
+    '0017_daily_rollup_intent_include': dailyRollupIntentIncludeMigration(dialect),
   };
 }
