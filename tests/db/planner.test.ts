@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFilters, turnWhere } from '../../src/analytics/filters.js';
 import { dailySource } from '../../src/analytics/rollups/read.js';
@@ -91,6 +91,25 @@ describeEachDialect('planner statistics after ingestion', (dialect) => {
     expect(await lastAnalyze('turns')).toEqual(analyzed.get('turns'));
   });
 
+  /**
+   * PostgreSQL's plan for `statement` after `setup` (planner settings, a dropped index), all in a
+   * transaction rolled back afterwards.
+   */
+  async function planInRolledBack(setup: RawBuilder<unknown>[], statement: RawBuilder<unknown>): Promise<string> {
+    let plan = '';
+    const rollback = new Error('rollback');
+    await expect(
+      lab.db.kysely.transaction().execute(async (trx) => {
+        for (const s of setup) await s.execute(trx);
+        const { rows } = await sql<{ 'QUERY PLAN': string }>`explain ${statement}`.execute(trx);
+        plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+        throw rollback;
+      }),
+    ).rejects.toBe(rollback);
+    return plan;
+  }
+  const noScans = [sql`set local enable_seqscan = off`, sql`set local enable_bitmapscan = off`];
+
   it.runIf(dialect === 'postgres')('reads the N lowest confidences from the indexes of migration 0012', async () => {
     // An index only serves queries whose expressions are its own: this fails if the analytics SQL
     // and migration 0012 drift apart. On a few hundred turns a sequential scan (or the other
@@ -102,18 +121,11 @@ describeEachDialect('planner statistics after ingestion', (dialect) => {
     for (const { intent, index, other } of cases) {
       const filters = parseFilters({ dataset: 1, ...(intent ? { intent } : {}) });
       const where = turnWhere(filters, { defaultSpeaker: 'USER', intentScope: 'turn' });
-      let plan = '';
-      const rollback = new Error('rollback');
-      await expect(
-        lab.db.kysely.transaction().execute(async (trx) => {
-          await sql`set local enable_seqscan = off`.execute(trx);
-          await sql`drop index ${sql.table(other)}`.execute(trx);
-          const { rows } = await sql<{ 'QUERY PLAN': string }>`explain select t.id, t.confidence from turns t
-            where ${where} and t.confidence is not null order by t.confidence asc, t.id asc limit 20`.execute(trx);
-          plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-          throw rollback;
-        }),
-      ).rejects.toBe(rollback);
+      const plan = await planInRolledBack(
+        [sql`set local enable_seqscan = off`, sql`drop index ${sql.table(other)}`],
+        sql`select t.id, t.confidence from turns t
+          where ${where} and t.confidence is not null order by t.confidence asc, t.id asc limit 20`,
+      );
       expect(plan).toMatch(new RegExp(`Index (Only )?Scan using ${index}`));
       expect(plan).not.toMatch(/Sort/); // the index order is the answer's order
     }
@@ -139,19 +151,12 @@ describeEachDialect('planner statistics after ingestion', (dialect) => {
     async () => {
       // The statement of src/analytics/overview.ts; an index-only scan needs the expression's columns
       // in the index, which a plain expression index lacks.
-      const rollback = new Error('rollback');
-      let plan = '';
-      await expect(
-        lab.db.kysely.transaction().execute(async (trx) => {
-          await sql`set local enable_seqscan = off`.execute(trx);
-          await sql`set local enable_bitmapscan = off`.execute(trx);
-          const { rows } = await sql<{ 'QUERY PLAN': string }>`explain select cr.last_ts - cr.first_ts as d
+      const plan = await planInRolledBack(
+        noScans,
+        sql`select cr.last_ts - cr.first_ts as d
           from conversation_rollups cr where cr.dataset_id = 1 and cr.last_ts - cr.first_ts is not null
-          order by cr.last_ts - cr.first_ts limit 2 offset 10`.execute(trx);
-          plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-          throw rollback;
-        }),
-      ).rejects.toBe(rollback);
+          order by cr.last_ts - cr.first_ts limit 2 offset 10`,
+      );
       expect(plan).toMatch(/Index Only Scan using conversation_rollups_duration_idx/);
     },
   );
@@ -162,19 +167,11 @@ describeEachDialect('planner statistics after ingestion', (dialect) => {
       // The rollup read of src/analytics/fallback.ts under an intent filter: turns, fallback
       // counts and confidences of one intent, day by day.
       const filters = parseFilters({ dataset: 1, intent: 'greet' });
-      const rollback = new Error('rollback');
-      let plan = '';
-      await expect(
-        lab.db.kysely.transaction().execute(async (trx) => {
-          await sql`set local enable_seqscan = off`.execute(trx);
-          await sql`set local enable_bitmapscan = off`.execute(trx);
-          const { rows } = await sql<{ 'QUERY PLAN': string }>`explain select r.bucket_day, sum(r.turns),
-            sum(r.below_default), sum(r.scored), sum(r.confidence_sum)
-            from (${dailySource(filters, { defaultSpeaker: 'USER' })}) r group by r.bucket_day`.execute(trx);
-          plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-          throw rollback;
-        }),
-      ).rejects.toBe(rollback);
+      const plan = await planInRolledBack(
+        noScans,
+        sql`select r.bucket_day, sum(r.turns), sum(r.below_default), sum(r.scored), sum(r.confidence_sum)
+          from (${dailySource(filters, { defaultSpeaker: 'USER' })}) r group by r.bucket_day`,
+      );
       expect(plan).toMatch(/Index Only Scan using turn_rollups_daily_intent_idx/);
     },
   );
